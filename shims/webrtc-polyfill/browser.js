@@ -1,0 +1,2 @@
+export const { RTCPeerConnection, RTCSessionDescription, RTCIceCandidate } = globalThis
+export default globalThis

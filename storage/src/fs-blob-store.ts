@@ -1,0 +1,50 @@
+import { createReadStream } from 'node:fs'
+import { copyFile, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { assertBlobKey, BlobNotFoundError, type BlobStore, type ByteRange } from './blob-store.ts'
+
+export function createFsBlobStore (root: string): BlobStore {
+  const pathOf = (key: string): string => {
+    assertBlobKey(key)
+    return join(root, key)
+  }
+  return {
+    kind: 'fs',
+    async putFile (key, path) {
+      const target = pathOf(key)
+      await mkdir(dirname(target), { recursive: true })
+      try {
+        await rename(path, target)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err
+        // Another file system: copy beside the target, then rename, so a reader never sees half a file.
+        const partial = `${target}.partial`
+        await copyFile(path, partial)
+        await rename(partial, target)
+        await unlink(path)
+      }
+    },
+    async read (key, range?: ByteRange): Promise<Readable> {
+      const path = pathOf(key)
+      // Open first: a missing blob is a clean error, and a reader keeps its bytes even if the blob is deleted meanwhile.
+      const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+        throw err.code === 'ENOENT' ? new BlobNotFoundError(key) : err
+      })
+      return createReadStream(path, { fd: handle, start: range?.start, end: range?.end })
+    },
+    async stat (key) {
+      try {
+        const info = await stat(pathOf(key))
+        return info.isFile() ? { size: info.size } : null
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+        throw err
+      }
+    },
+    async delete (key) {
+      await rm(pathOf(key), { force: true })
+    },
+    close () {}
+  }
+}
