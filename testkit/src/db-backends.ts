@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto'
 import { openDb, type Db } from '@fedswarm/storage'
+import { pgSchemaEnv } from './pg-schema.ts'
 
 /**
  * The database backends a suite runs on: embedded PGlite always, and the
@@ -8,15 +8,12 @@ import { openDb, type Db } from '@fedswarm/storage'
  */
 export interface DbBackend {
   name: 'pglite' | 'postgres'
-  /** Options for the role's config: `url` and `schema` for PostgreSQL. */
   open (dataDir: string): Promise<OpenedDb>
 }
 
 export interface OpenedDb {
   db: Db
-  url?: string
-  schema?: string
-  /** Drops the test schema (PostgreSQL); the caller removes the data folder. */
+  /** Closes the Db and drops its test schema (PostgreSQL); the caller removes the data folder. */
   cleanup (): Promise<void>
 }
 
@@ -30,24 +27,13 @@ export function dbBackends (): DbBackend[] {
       return { db, cleanup: () => db.close() }
     }
   }]
-  const url = testDatabaseUrl
-  if (url !== undefined && url !== '') {
+  if (testDatabaseUrl !== undefined && testDatabaseUrl !== '') {
     backends.push({
       name: 'postgres',
       async open (dataDir) {
-        const schema = `t_${randomBytes(6).toString('hex')}`
-        const db = await openDb({ url, dataDir, schema })
-        return {
-          db,
-          url,
-          schema,
-          async cleanup () {
-            await db.close()
-            const admin = await openDb({ url, dataDir })
-            await admin.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-            await admin.close()
-          }
-        }
+        const pg = pgSchemaEnv()
+        const db = await openDb({ url: pg.env.DATABASE_URL, schema: pg.env.FEDSWARM_DB_SCHEMA, dataDir })
+        return { db, async cleanup () { await db.close(); await pg.drop() } }
       }
     })
   }

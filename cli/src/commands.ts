@@ -1,0 +1,31 @@
+import { CliError } from './cli-error.ts'
+import { originCommand } from './origin-command.ts'
+import { publishCommand } from './publish-command.ts'
+
+export const USAGE = `Usage: fedswarm <command> [options]
+
+Commands:
+  origin   [--port N] [--data DIR] [--public-url URL]
+           Run an origin: HTTP gateway, web seed and tracker on one port.
+  publish  FILE --origin URL [--token T] [--hot]
+           Upload FILE to an origin and print its manifest as JSON.
+  help     Show this text.
+
+Every flag of "origin" is also an environment variable (see the README).`
+
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  origin: originCommand,
+  publish: publishCommand,
+  async help () {
+    console.log(USAGE)
+    return 0
+  }
+}
+
+export async function run (argv: string[]): Promise<number> {
+  const [verb, ...args] = argv
+  if (verb === undefined || verb === '--help' || verb === '-h') return commands.help!([])
+  const command = commands[verb]
+  if (command === undefined) throw new CliError(`unknown command "${verb}" (try: ${Object.keys(commands).join(', ')})`, 2)
+  return command(args)
+}

@@ -1,0 +1,2 @@
+export { run, USAGE } from './commands.ts'
+export { CliError } from './cli-error.ts'

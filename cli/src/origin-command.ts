@@ -1,0 +1,38 @@
+import { join } from 'node:path'
+import { ConfigError, parseOriginConfig, startOrigin } from '@fedswarm/gateway'
+import { CliError, parseFlags } from './cli-error.ts'
+
+export async function originCommand (args: string[]): Promise<number> {
+  const { values } = parseFlags({
+    args,
+    options: { port: { type: 'string' }, data: { type: 'string' }, 'public-url': { type: 'string' } },
+    allowPositionals: false,
+    strict: true
+  })
+  let config
+  try {
+    config = parseOriginConfig(process.env, { port: values.port, data: values.data, publicUrl: values['public-url'] })
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, 2)
+    throw err
+  }
+  const origin = await startOrigin(config).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE') throw new CliError(`port ${config.port} is in use (set --port or PORT)`)
+    throw err
+  })
+  console.log(`Fedswarm origin listening on ${origin.url} (port ${origin.port}), data in ${config.dataDir}`)
+  if (origin.generatedAdminToken !== undefined) {
+    console.log(`Admin token (shown once, kept in ${join(config.dataDir, 'admin-token')}): ${origin.generatedAdminToken}`)
+  }
+  await new Promise<void>((resolve) => {
+    const shutdown = (): void => {
+      process.off('SIGINT', shutdown)
+      process.off('SIGTERM', shutdown)
+      resolve()
+    }
+    process.on('SIGINT', shutdown)
+    process.on('SIGTERM', shutdown)
+  })
+  await origin.stop()
+  return 0
+}

@@ -1,0 +1,76 @@
+import express, { type RequestHandler } from 'express'
+import { rateLimit } from 'express-rate-limit'
+import type { Logger } from 'pino'
+import type { OriginDocument, OriginUrls } from '@fedswarm/protocol'
+import type { BlobStore, Db } from '@fedswarm/storage'
+import { errorHandler, notFound } from './error-handler.ts'
+import { HttpError } from './errors.ts'
+import type { MediaService } from './media-service.ts'
+import type { MediaItem } from './media-repository.ts'
+import type { OriginMetrics } from './metrics.ts'
+import type { Popularity } from './popularity.ts'
+import { discovery } from './routes/discovery.ts'
+import { mediaApi } from './routes/media-api.ts'
+import { mediaFiles } from './routes/media-files.ts'
+
+export interface AppOptions {
+  log: Logger
+  db: Db
+  blobs: BlobStore
+  urls: OriginUrls
+  media: MediaService
+  popularity: Popularity
+  metrics: OriginMetrics
+  document: OriginDocument
+  requireAdmin: RequestHandler
+  maxMediaSize: number
+  trustProxy: boolean
+  /** Requests per minute per address on /api, admins included. */
+  apiRatePerMinute: number
+  /** Tracker routes (/announce, /scrape, /stats) are handed over untouched. */
+  tracker: RequestHandler
+  onRequested (item: MediaItem): void
+}
+
+/** The origin's HTTP application: request → validation → domain → storage, errors as JSON. */
+export function createApp (options: AppOptions): express.Express {
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false)
+  app.set('query parser', 'simple')
+  app.set('trust proxy', options.trustProxy ? 'loopback, linklocal, uniquelocal' : false)
+
+  app.use((req, res, next) => {
+    res.on('finish', () => {
+      options.metrics.requests.inc({ route: req.route?.path ?? 'none', status: String(res.statusCode) })
+    })
+    res.setHeader('X-Content-Type-Options', 'nosniff')
+    next()
+  })
+  app.get(['/announce', '/scrape', '/stats'], options.tracker)
+  app.use(discovery({ document: options.document, metrics: options.metrics, requireAdmin: options.requireAdmin }))
+  app.use('/api', rateLimit({
+    windowMs: 60_000,
+    limit: options.apiRatePerMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req, _res, next) => next(new HttpError('rate_limited'))
+  }))
+  app.use('/api', (req, res, next) => {
+    // Manifests and popular lists are public documents: browsers running the SDK may read them.
+    if (req.method === 'GET') res.setHeader('Access-Control-Allow-Origin', '*')
+    res.setHeader('Cache-Control', 'no-store')
+    next()
+  })
+  app.use(mediaApi({ media: options.media, popularity: options.popularity, db: options.db, maxMediaSize: options.maxMediaSize, requireAdmin: options.requireAdmin, urls: options.urls }))
+  app.use(mediaFiles({
+    media: options.media,
+    blobs: options.blobs,
+    urls: options.urls,
+    onBytesSent: (n) => options.metrics.mediaBytesSent.inc(n),
+    onRequested: options.onRequested
+  }))
+  app.use(notFound)
+  app.use(errorHandler(options.log))
+  return app
+}

@@ -1,0 +1,46 @@
+/**
+ * Every error the origin's HTTP API answers with: a stable code, its
+ * status and what the caller should do. The one table, after fastify's.
+ */
+export const ERRORS = {
+  unauthorized: { status: 401, message: 'send the admin token as "Authorization: Bearer <token>"' },
+  forbidden: { status: 403, message: 'the admin token is wrong' },
+  not_found: { status: 404, message: 'no such resource' },
+  media_not_found: { status: 404, message: 'no media with this id' },
+  media_deleted: { status: 410, message: 'this media was deleted by the origin' },
+  bad_request: { status: 400, message: 'the request is malformed' },
+  invalid_id: { status: 400, message: 'media ids are 26-character ULIDs' },
+  invalid_query: { status: 400, message: 'a query parameter is invalid' },
+  invalid_body: { status: 400, message: 'the request body is invalid' },
+  empty_body: { status: 400, message: 'the upload is empty' },
+  missing_file: { status: 400, message: 'a multipart upload needs a field named "file"' },
+  body_too_large: { status: 413, message: 'the upload is larger than FEDSWARM_MAX_MEDIA_SIZE' },
+  unsupported_media_type: { status: 415, message: 'this media type is not accepted by the origin (FEDSWARM_MEDIA_TYPES)' },
+  unsupported_content_type: { status: 415, message: 'send the raw bytes with their media type, or multipart/form-data' },
+  range_not_satisfiable: { status: 416, message: 'the Range header asks for bytes outside the media, or is malformed' },
+  precondition_failed: { status: 412, message: 'If-Match does not match the current ETag' },
+  import_disabled: { status: 400, message: 'this import source is not configured (FEDSWARM_IMPORT_ROOT or S3_BUCKET)' },
+  import_forbidden_path: { status: 400, message: 'the path is outside FEDSWARM_IMPORT_ROOT' },
+  import_source_missing: { status: 404, message: 'nothing to import at that path or key' },
+  rate_limited: { status: 429, message: 'too many requests, slow down' },
+  method_not_allowed: { status: 405, message: 'this method is not allowed here' },
+  storage_unavailable: { status: 503, message: 'the database or blob store is unavailable, try again' },
+  insufficient_storage: { status: 507, message: 'the origin has no space left to store this upload' },
+  internal: { status: 500, message: 'internal error, see the origin log' }
+} as const
+
+export type ErrorCode = keyof typeof ERRORS
+
+export class HttpError extends Error {
+  override readonly name = 'HttpError'
+  readonly code: ErrorCode
+  readonly status: number
+  readonly headers: Record<string, string>
+
+  constructor (code: ErrorCode, message?: string, headers: Record<string, string> = {}) {
+    super(message ?? ERRORS[code].message)
+    this.code = code
+    this.status = ERRORS[code].status
+    this.headers = headers
+  }
+}

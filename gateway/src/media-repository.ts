@@ -1,0 +1,95 @@
+import type { Queryable } from '@fedswarm/storage'
+import type { ManifestSource } from '@fedswarm/protocol'
+
+/** One media item as the origin stores it. */
+export interface MediaItem extends ManifestSource {
+  torrent: Buffer
+  blobKey: string
+  hotAt: Date | null
+  deletedAt: Date | null
+}
+
+export type NewMediaItem = Omit<MediaItem, 'hotAt' | 'deletedAt' | 'createdAt'> & { hot: boolean }
+
+interface MediaRow {
+  id: string
+  sha256: string
+  digest_multibase: string
+  info_hash: string
+  media_type: string
+  size: number
+  piece_length: number
+  torrent: Uint8Array
+  blob_key: string
+  hot_at: Date | null
+  created_at: Date
+  deleted_at: Date | null
+}
+
+const COLUMNS = 'id, sha256, digest_multibase, info_hash, media_type, size, piece_length, torrent, blob_key, hot_at, created_at, deleted_at'
+
+function fromRow (row: MediaRow): MediaItem {
+  return {
+    id: row.id,
+    sha256: row.sha256,
+    digestMultibase: row.digest_multibase,
+    infoHash: row.info_hash,
+    mediaType: row.media_type,
+    size: Number(row.size),
+    pieceLength: row.piece_length,
+    torrent: Buffer.from(row.torrent),
+    blobKey: row.blob_key,
+    hotAt: row.hot_at,
+    createdAt: row.created_at,
+    deletedAt: row.deleted_at
+  }
+}
+
+/** The SQL of media items, in one place. Every function takes the connection or transaction to use. */
+export const mediaRepository = {
+  async byId (db: Queryable, id: string): Promise<MediaItem | undefined> {
+    const rows = await db.query<MediaRow>(`SELECT ${COLUMNS} FROM media WHERE id = $1`, [id])
+    return rows[0] === undefined ? undefined : fromRow(rows[0])
+  },
+
+  async liveBySha256 (db: Queryable, sha256: string): Promise<MediaItem | undefined> {
+    const rows = await db.query<MediaRow>(`SELECT ${COLUMNS} FROM media WHERE sha256 = $1 AND deleted_at IS NULL`, [sha256])
+    return rows[0] === undefined ? undefined : fromRow(rows[0])
+  },
+
+  async isTombstoned (db: Queryable, sha256: string): Promise<boolean> {
+    const rows = await db.query('SELECT 1 FROM tombstones WHERE sha256 = $1', [sha256])
+    return rows.length > 0
+  },
+
+  /** Inserts the item unless live bytes with the same sha256 exist; returns whether it was inserted. */
+  async insert (db: Queryable, item: NewMediaItem): Promise<boolean> {
+    const rows = await db.query(
+      `INSERT INTO media (id, sha256, digest_multibase, info_hash, media_type, size, piece_length, torrent, blob_key, hot_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $10::boolean THEN now() END)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [item.id, item.sha256, item.digestMultibase, item.infoHash, item.mediaType, item.size, item.pieceLength, item.torrent, item.blobKey, item.hot])
+    return rows.length === 1
+  },
+
+  async markHot (db: Queryable, id: string): Promise<void> {
+    await db.query('UPDATE media SET hot_at = coalesce(hot_at, now()) WHERE id = $1 AND deleted_at IS NULL', [id])
+  },
+
+  async liveInfoHashes (db: Queryable): Promise<string[]> {
+    const rows = await db.query<{ info_hash: string }>('SELECT info_hash FROM media WHERE deleted_at IS NULL')
+    return rows.map((row) => row.info_hash)
+  },
+
+  async hotItems (db: Queryable, limit: number): Promise<MediaItem[]> {
+    const rows = await db.query<MediaRow>(
+      `SELECT ${COLUMNS} FROM media WHERE hot_at IS NOT NULL AND deleted_at IS NULL ORDER BY hot_at DESC LIMIT $1`, [limit])
+    return rows.map(fromRow)
+  },
+
+  async byIds (db: Queryable, ids: string[]): Promise<MediaItem[]> {
+    if (ids.length === 0) return []
+    const rows = await db.query<MediaRow>(`SELECT ${COLUMNS} FROM media WHERE id = ANY($1) AND deleted_at IS NULL`, [ids])
+    return rows.map(fromRow)
+  }
+}

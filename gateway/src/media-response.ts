@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { PassThrough, Readable, Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { ByteRange } from '@fedswarm/storage'
+import { HttpError } from './errors.ts'
+import { decideRange } from './http-range.ts'
+
+/** What a media response needs to know of the bytes it sends. */
+export interface Representation {
+  size: number
+  mediaType: string
+  /** Strong validator, quoted: `"<sha256>"`. */
+  etag: string
+  lastModified: Date
+  /** Extra headers (the `Link` to the manifest). */
+  headers: Record<string, string>
+  read (range?: ByteRange): Promise<Readable>
+}
+
+/**
+ * Headers that make media safe to serve from any origin: never sniffed into
+ * HTML, no script can run even if a browser renders it, cacheable forever
+ * because the bytes under a URL never change.
+ */
+export const SAFE_MEDIA_HEADERS: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "default-src 'none'; sandbox",
+  'Cross-Origin-Resource-Policy': 'cross-origin',
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Expose-Headers': 'Content-Range, Content-Length, ETag, Link, Accept-Ranges',
+  'Referrer-Policy': 'no-referrer'
+}
+
+const IMMUTABLE = 'public, max-age=31536000, immutable'
+
+/**
+ * Sends `rep` for a GET or HEAD with RFC 9110 conditional and range
+ * semantics: 200, 206 (one range or multipart/byteranges), 304, 412, 416.
+ * Calls `onBytes` with the body bytes actually written, for egress metrics.
+ */
+export async function sendRepresentation (req: IncomingMessage, res: ServerResponse, rep: Representation, onBytes: (n: number) => void): Promise<void> {
+  const headers: Record<string, string> = {
+    ...SAFE_MEDIA_HEADERS,
+    ...rep.headers,
+    ETag: rep.etag,
+    'Last-Modified': rep.lastModified.toUTCString(),
+    'Cache-Control': IMMUTABLE,
+    'Accept-Ranges': 'bytes'
+  }
+  const ifMatch = req.headers['if-match']
+  if (ifMatch !== undefined && !etagListMatches(ifMatch, rep.etag, false)) {
+    throw new HttpError('precondition_failed', undefined, headers)
+  }
+  const ifNoneMatch = req.headers['if-none-match']
+  const notModified = ifNoneMatch !== undefined
+    ? etagListMatches(ifNoneMatch, rep.etag, true)
+    : notModifiedSince(req.headers['if-modified-since'], rep.lastModified)
+  if (notModified) {
+    res.writeHead(304, headers).end()
+    return
+  }
+
+  let decision = decideRange(req.headers.range, rep.size)
+  // If-Range: a range only when the client's copy is still this one.
+  const ifRange = req.headers['if-range']?.toString()
+  if (ifRange !== undefined && decision.kind !== 'full' && ifRange.trim() !== rep.etag && !sameDate(ifRange, rep.lastModified)) {
+    decision = { kind: 'full' }
+  }
+  const head = req.method === 'HEAD'
+  if (decision.kind === 'unsatisfiable') {
+    throw new HttpError('range_not_satisfiable', undefined, { ...headers, 'Content-Range': `bytes */${rep.size}` })
+  }
+  if (decision.kind === 'full') {
+    res.writeHead(200, { ...headers, 'Content-Type': rep.mediaType, 'Content-Length': String(rep.size) })
+    if (head) { res.end(); return }
+    await pipeline(await rep.read(), counter(onBytes), res)
+    return
+  }
+  const [only] = decision.ranges
+  if (decision.ranges.length === 1 && only !== undefined) {
+    res.writeHead(206, {
+      ...headers,
+      'Content-Type': rep.mediaType,
+      'Content-Length': String(only.end - only.start + 1),
+      'Content-Range': `bytes ${only.start}-${only.end}/${rep.size}`
+    })
+    if (head) { res.end(); return }
+    await pipeline(await rep.read(only), counter(onBytes), res)
+    return
+  }
+  await sendMultipart(res, rep, decision.ranges, headers, head, onBytes)
+}
+
+async function sendMultipart (res: ServerResponse, rep: Representation, ranges: ByteRange[], headers: Record<string, string>, head: boolean, onBytes: (n: number) => void): Promise<void> {
+  const boundary = `fedswarm-${randomBytes(12).toString('hex')}`
+  const partHead = (range: ByteRange, first: boolean): string =>
+    `${first ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${rep.mediaType}\r\nContent-Range: bytes ${range.start}-${range.end}/${rep.size}\r\n\r\n`
+  const tail = `\r\n--${boundary}--\r\n`
+  const length = ranges.reduce((sum, range, i) => sum + Buffer.byteLength(partHead(range, i === 0)) + range.end - range.start + 1, 0) + tail.length
+  res.writeHead(206, { ...headers, 'Content-Type': `multipart/byteranges; boundary=${boundary}`, 'Content-Length': String(length) })
+  if (head) { res.end(); return }
+  async function * parts (): AsyncGenerator<Buffer> {
+    for (const [i, range] of ranges.entries()) {
+      yield Buffer.from(partHead(range, i === 0))
+      for await (const chunk of await rep.read(range)) yield chunk as Buffer
+    }
+    yield Buffer.from(tail)
+  }
+  await pipeline(Readable.from(parts()), counter(onBytes), res)
+}
+
+function counter (onBytes: (n: number) => void): Transform {
+  const meter = new PassThrough()
+  meter.on('data', (chunk: Buffer) => onBytes(chunk.length))
+  return meter
+}
+
+function etagListMatches (header: string, etag: string, weak: boolean): boolean {
+  if (header.trim() === '*') return true
+  const bare = (tag: string): string => weak ? tag.trim().replace(/^W\//, '') : tag.trim()
+  return header.split(',').some((tag) => bare(tag) === etag && (weak || !tag.trim().startsWith('W/')))
+}
+
+function notModifiedSince (header: string | undefined, lastModified: Date): boolean {
+  if (header === undefined) return false
+  const since = Date.parse(header)
+  return !Number.isNaN(since) && Math.floor(lastModified.getTime() / 1000) <= Math.floor(since / 1000)
+}
+
+function sameDate (header: string, date: Date): boolean {
+  const parsed = Date.parse(header)
+  return !Number.isNaN(parsed) && Math.floor(parsed / 1000) === Math.floor(date.getTime() / 1000)
+}

@@ -1,0 +1,200 @@
+import { open, realpath, stat } from 'node:fs/promises'
+import { isAbsolute, relative, resolve } from 'node:path'
+import type { Readable } from 'node:stream'
+import { fileTypeFromBuffer } from 'file-type'
+import { ulid } from 'ulid'
+import { buildManifest, digestMultibase, pieceLengthFor, sha256Base64url, type Manifest, type OriginUrls } from '@fedswarm/protocol'
+import { BlobNotFoundError, InvalidBlobKeyError, type BlobStore, type Db } from '@fedswarm/storage'
+import { HttpError } from './errors.ts'
+import { ingestStream, type IngestedFile } from './ingest.ts'
+import { mediaRepository, type MediaItem } from './media-repository.ts'
+import { buildTorrent } from './torrent-builder.ts'
+
+export interface MediaServiceOptions {
+  db: Db
+  blobs: BlobStore
+  urls: OriginUrls
+  tmpDir: string
+  maxMediaSize: number
+  mediaTypes: string[]
+  importRoot?: string
+  /** Told of every item that becomes live or hot (tracker allowlist, origin seeding). */
+  onLive (item: MediaItem): void
+  onHot (item: MediaItem): void
+}
+
+export interface PublishResult {
+  created: boolean
+  item: MediaItem
+}
+
+export interface MediaService {
+  publish (body: Readable, declaredType: string, hot: boolean): Promise<PublishResult>
+  importFile (path: string, hot: boolean): Promise<PublishResult>
+  importObject (key: string, hot: boolean): Promise<PublishResult>
+  /** A live item, or HttpError media_not_found / media_deleted. */
+  live (id: string): Promise<MediaItem>
+  manifest (item: MediaItem): Manifest
+  markHot (item: MediaItem): Promise<void>
+}
+
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/
+
+export function assertMediaId (id: string): void {
+  if (!ULID.test(id)) throw new HttpError('invalid_id')
+}
+
+/**
+ * Publishing and looking up media: validation of the bytes, dedup by
+ * sha256, tombstones, torrent making and storage, in that order.
+ */
+export function createMediaService (options: MediaServiceOptions): MediaService {
+  const { db, blobs, urls } = options
+  const allowed = new Set(options.mediaTypes)
+  // Live items are immutable, so they are cached by id; deletion evicts them.
+  const cache = new Map<string, MediaItem>()
+  const CACHE_LIMIT = 10_000
+
+  function remember (item: MediaItem): MediaItem {
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!)
+    cache.set(item.id, item)
+    return item
+  }
+
+  async function mediaTypeOf (file: IngestedFile, declared: string): Promise<string> {
+    // The bytes decide, not the header: a PNG declared as video/mp4 is stored as image/png,
+    // and bytes that are no known media format are refused even if the header says image/png.
+    const detected = await fileTypeFromBuffer(file.head)
+    if (detected === undefined) {
+      throw new HttpError('unsupported_media_type', `the bytes are not a recognised media format (declared ${declared || 'nothing'})`)
+    }
+    if (!allowed.has(detected.mime)) {
+      throw new HttpError('unsupported_media_type', `${detected.mime} is not accepted by this origin (FEDSWARM_MEDIA_TYPES)`)
+    }
+    return detected.mime
+  }
+
+  async function store (file: IngestedFile, declaredType: string, hot: boolean): Promise<PublishResult> {
+    try {
+      const mediaType = await mediaTypeOf(file, declaredType)
+      const sha256 = sha256Base64url(file.sha256)
+      if (await mediaRepository.isTombstoned(db, sha256)) {
+        throw new HttpError('media_deleted', 'these bytes were deleted by the origin and cannot be published again')
+      }
+      const existing = await mediaRepository.liveBySha256(db, sha256)
+      if (existing !== undefined) return { created: false, item: await hotIf(existing, hot) }
+
+      const id = ulid()
+      const pieceLength = pieceLengthFor(file.size)
+      const { torrent, infoHash } = await buildTorrent(file.path, {
+        name: id, pieceLength, announce: [urls.httpAnnounce, urls.wsAnnounce], webSeeds: [urls.media(id)]
+      })
+      const blobKey = `fedswarm/${id}`
+      await blobs.putFile(blobKey, file.path, mediaType)
+      const fields = { id, sha256, digestMultibase: digestMultibase(file.sha256), infoHash, mediaType, size: file.size, pieceLength, torrent, blobKey }
+      const inserted = await mediaRepository.insert(db, { ...fields, hot }).catch(async (err: unknown) => {
+        await blobs.delete(blobKey).catch(() => {})
+        throw err
+      })
+      if (!inserted) {
+        // The same bytes were published concurrently: keep theirs.
+        await blobs.delete(blobKey)
+        const winner = await mediaRepository.liveBySha256(db, sha256)
+        if (winner === undefined) throw new HttpError('media_deleted')
+        return { created: false, item: await hotIf(winner, hot) }
+      }
+      const item = remember((await mediaRepository.byId(db, id))!)
+      options.onLive(item)
+      if (hot) options.onHot(item)
+      return { created: true, item }
+    } finally {
+      await file.discard()
+    }
+  }
+
+  async function hotIf (item: MediaItem, hot: boolean): Promise<MediaItem> {
+    if (!hot || item.hotAt !== null) return item
+    await service.markHot(item)
+    return (await mediaRepository.byId(db, item.id))!
+  }
+
+  const service: MediaService = {
+    async publish (body, declaredType, hot) {
+      const type = declaredType.split(';')[0]!.trim().toLowerCase()
+      // A declared type outside the allowlist is refused before a byte is stored.
+      if (type !== '' && type !== 'application/octet-stream' && !allowed.has(type)) {
+        body.resume()
+        throw new HttpError('unsupported_media_type', `${type} is not accepted by this origin (FEDSWARM_MEDIA_TYPES)`)
+      }
+      const file = await ingestStream(body, options.tmpDir, options.maxMediaSize)
+      return store(file, type, hot)
+    },
+
+    async importFile (path, hot) {
+      if (options.importRoot === undefined) throw new HttpError('import_disabled', 'file import is off: set FEDSWARM_IMPORT_ROOT')
+      const source = await resolveUnderRoot(options.importRoot, path)
+      const handle = await open(source, 'r')
+      const file = await ingestStream(handle.createReadStream(), options.tmpDir, options.maxMediaSize)
+      return store(file, '', hot)
+    },
+
+    async importObject (key, hot) {
+      if (blobs.kind !== 's3') throw new HttpError('import_disabled', 'S3 import is off: set S3_BUCKET')
+      let body: Readable
+      try {
+        body = await blobs.read(key)
+      } catch (err) {
+        if (err instanceof BlobNotFoundError) throw new HttpError('import_source_missing', `no object at key ${JSON.stringify(key)}`)
+        if (err instanceof InvalidBlobKeyError) throw new HttpError('invalid_body', err.message)
+        throw err
+      }
+      const file = await ingestStream(body, options.tmpDir, options.maxMediaSize)
+      return store(file, '', hot)
+    },
+
+    async live (id) {
+      assertMediaId(id)
+      const item = cache.get(id) ?? await mediaRepository.byId(db, id)
+      if (item === undefined) throw new HttpError('media_not_found')
+      if (item.deletedAt !== null) throw new HttpError('media_deleted')
+      return cache.has(id) ? item : remember(item)
+    },
+
+    manifest: (item) => buildManifest(item, urls),
+
+    async markHot (item) {
+      if (item.hotAt !== null) return
+      await mediaRepository.markHot(db, item.id)
+      cache.delete(item.id)
+      options.onHot(item)
+    }
+  }
+  return service
+}
+
+/**
+ * Resolves `path` (relative to the root, or absolute inside it) to a regular
+ * file whose real path, after symlinks, is still under the root.
+ */
+async function resolveUnderRoot (root: string, path: string): Promise<string> {
+  const realRoot = await realpath(root).catch(() => {
+    throw new HttpError('import_disabled', 'FEDSWARM_IMPORT_ROOT does not exist')
+  })
+  const candidate = isAbsolute(path) ? resolve(path) : resolve(realRoot, path)
+  if (!isInside(candidate, realRoot) && !isInside(candidate, resolve(root))) throw new HttpError('import_forbidden_path')
+  let real: string
+  try {
+    real = await realpath(candidate)
+  } catch {
+    throw new HttpError('import_source_missing', 'no file at that path')
+  }
+  if (!isInside(real, realRoot)) throw new HttpError('import_forbidden_path')
+  const info = await stat(real)
+  if (!info.isFile()) throw new HttpError('import_source_missing', 'not a regular file')
+  return real
+}
+
+function isInside (path: string, base: string): boolean {
+  const rel = relative(base, path)
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)
+}

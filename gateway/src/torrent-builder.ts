@@ -1,0 +1,35 @@
+import createTorrent from 'create-torrent'
+import parseTorrent from 'parse-torrent'
+
+export interface TorrentSpec {
+  /** The file name inside the torrent: the item id, safe on every file system. */
+  name: string
+  pieceLength: number
+  announce: string[]
+  webSeeds: string[]
+}
+
+export interface BuiltTorrent {
+  torrent: Buffer
+  infoHash: string
+}
+
+/**
+ * A private (BEP 27) single-file torrent: no DHT, PEX or LSD, so the origin's
+ * tracker is the only way to peers and removing its entry is effective for
+ * compliant clients. The web seed (BEP 19) is the item's own media URL.
+ */
+export async function buildTorrent (path: string, spec: TorrentSpec): Promise<BuiltTorrent> {
+  const torrent = await new Promise<Buffer>((resolve, reject) => {
+    createTorrent(path, {
+      name: spec.name,
+      pieceLength: spec.pieceLength,
+      private: true,
+      announceList: [spec.announce],
+      urlList: spec.webSeeds,
+      createdBy: 'fedswarm'
+    }, (err, buf) => { if (err) reject(err); else resolve(Buffer.from(buf)) })
+  })
+  const parsed = await parseTorrent(torrent)
+  return { torrent, infoHash: parsed.infoHash }
+}

@@ -1,0 +1,107 @@
+// bittorrent-tracker's Server, driven by hand (no listening socket of its
+// own) and closed over the allowlist where its stock behaviour falls short:
+// - createSwarm: an announce that passed the filter just before remove()
+//   would otherwise recreate the removed swarm a tick later (server.js
+//   `_onAnnounce` → getOrCreateSwarm runs after process.nextTick);
+// - _onScrape: the stock one lists every swarm when no info_hash is given,
+//   reports unknown hashes as zeros, and keys the HTTP `files` dict by a
+//   binary string that bencode@4 writes as UTF-8, so hashes with bytes
+//   >= 0x80 come out with the wrong length;
+// - _onWebSocketRequest: messages are validated first (parse-ws-message.ts).
+// dropSwarm() frees a swarm: the stock server never drops one.
+
+import { Server, type AnnounceFilter, type ScrapeFile, type ScrapeParams, type ScrapeResponse, type ServerOptions, type Swarm, type SwarmCallback, type TrackerWebSocket } from 'bittorrent-tracker'
+import { MalformedMessageError } from './errors.ts'
+import { validateWebSocketMessage } from './parse-ws-message.ts'
+
+/** lib/common-node.js ACTIONS.SCRAPE */
+const ACTION_SCRAPE = 2
+
+export interface AllowlistServerHooks {
+  filter: AnnounceFilter
+  /** Null when a swarm may exist for the hash, else the refusal to answer with. */
+  refuseSwarm (infoHash: string): Error | null
+  isAllowed (infoHash: string): boolean
+  onMalformedMessage (err: MalformedMessageError, socket: TrackerWebSocket): void
+}
+
+export interface AllowlistServer {
+  readonly server: Server
+  dropSwarm (infoHash: string): boolean
+}
+
+export function createAllowlistServer (options: Omit<ServerOptions, 'filter'>, hooks: AllowlistServerHooks): AllowlistServer {
+  const server = new AllowlistTrackerServer({ ...options, filter: hooks.filter }, hooks)
+  return {
+    server,
+    dropSwarm (infoHash) {
+      const swarm = server.torrents[infoHash]
+      if (swarm === undefined) return false
+      delete server.torrents[infoHash]
+      emptySwarm(swarm)
+      return true
+    }
+  }
+}
+
+function emptySwarm (swarm: Swarm): void {
+  // No 'evict' bookkeeping: the swarm is gone, its counters with it.
+  swarm.peers.removeAllListeners('evict')
+  swarm.peers.clear()
+  swarm.complete = 0
+  swarm.incomplete = 0
+}
+
+class AllowlistTrackerServer extends Server {
+  readonly #hooks: AllowlistServerHooks
+
+  constructor (options: ServerOptions, hooks: AllowlistServerHooks) {
+    super(options)
+    this.#hooks = hooks
+  }
+
+  override createSwarm (infoHash: string, cb: SwarmCallback): void {
+    const refusal = this.#hooks.refuseSwarm(infoHash)
+    if (refusal === null) super.createSwarm(infoHash, cb)
+    else process.nextTick(cb, refusal)
+  }
+
+  protected override _onScrape (params: ScrapeParams, cb: (err: Error | null, response?: ScrapeResponse) => void): void {
+    // WebSocket replies are JSON: binary-string keys. HTTP replies are
+    // bencoded: raw 20-byte keys, as BEP 48 and other clients expect.
+    const json: Record<string, ScrapeFile> = {}
+    const bencoded = new Map<Uint8Array, ScrapeFile>()
+    for (const infoHash of params.info_hash ?? []) {
+      if (!this.#hooks.isAllowed(infoHash)) continue // reported as absent
+      const swarm = this.torrents[infoHash]
+      const complete = swarm?.complete ?? 0
+      // `downloaded` is a lower bound, as in the stock server: completions are not counted.
+      const file = { complete, incomplete: swarm?.incomplete ?? 0, downloaded: complete }
+      const key = Buffer.from(infoHash, 'hex')
+      if (params.type === 'ws') json[key.toString('latin1')] = file
+      else bencoded.set(key, file)
+    }
+    cb(null, {
+      action: ACTION_SCRAPE,
+      files: params.type === 'ws' ? json : bencoded,
+      flags: { min_request_interval: Math.ceil(this.intervalMs / 1000) }
+    })
+  }
+
+  protected override _onWebSocketRequest (socket: TrackerWebSocket, opts: object, raw: unknown): void {
+    let text: string
+    try {
+      text = validateWebSocketMessage(raw)
+    } catch (err) {
+      if (!(err instanceof MalformedMessageError)) throw err
+      this.#hooks.onMalformedMessage(err, socket)
+      socket.send(JSON.stringify({
+        ...(err.action === null ? {} : { action: err.action }),
+        ...(err.infoHash === null ? {} : { info_hash: err.infoHash }),
+        'failure reason': err.message
+      }), socket.onSend)
+      return
+    }
+    super._onWebSocketRequest(socket, opts, text)
+  }
+}

@@ -1,0 +1,119 @@
+// Minimal declarations for bittorrent-tracker@11, which ships no types: only
+// what @fedswarm/tracker and its tests use. Names follow the library's source
+// (server.js, lib/server/*.js, client.js).
+
+declare module 'bittorrent-tracker' {
+  import type { EventEmitter } from 'node:events'
+  import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+  import type { Duplex } from 'node:stream'
+
+  export interface Swarm {
+    infoHash: string
+    complete: number
+    incomplete: number
+    /** The `lru` package instance holding the swarm's peers. */
+    peers: EventEmitter & { clear (): void }
+  }
+
+  /** The params object both transports' parsers produce for an announce. */
+  export interface AnnounceParams {
+    type: 'http' | 'udp' | 'ws'
+    action: number
+    info_hash: string // hex
+    peer_id: string // hex
+    ip?: string
+    port?: number
+    addr?: string
+    numwant: number
+    left: number
+    event?: string
+    compact?: number
+    offers?: unknown[]
+    answer?: unknown
+    to_peer_id?: string
+    headers?: IncomingHttpHeaders
+  }
+
+  export interface ScrapeParams {
+    type: 'http' | 'udp' | 'ws'
+    action: number
+    info_hash?: string[] // hex
+  }
+
+  export interface ScrapeFile {
+    complete: number
+    incomplete: number
+    downloaded: number
+  }
+
+  export interface ScrapeResponse {
+    action: number
+    files: Record<string, ScrapeFile> | Map<Uint8Array, ScrapeFile>
+    flags: { min_request_interval: number }
+  }
+
+  /** A `ws` WebSocket as the server decorates it (server.js `onWebSocketConnection`). */
+  export interface TrackerWebSocket extends EventEmitter {
+    peerId: string | null
+    infoHashes: string[] | null
+    ip?: string
+    destroyed?: boolean
+    onSend: (err?: Error) => void
+    send (data: string, cb?: (err?: Error) => void): void
+    close (code?: number, reason?: string): void
+    terminate (): void
+  }
+
+  export interface WebSocketServerLike extends EventEmitter {
+    /** Set when built with `clientTracking: true`. */
+    clients?: Set<TrackerWebSocket>
+    handleUpgrade (req: IncomingMessage, socket: Duplex, head: Buffer, cb: (ws: TrackerWebSocket) => void): void
+    close (cb?: (err?: Error) => void): void
+  }
+
+  export type AnnounceFilter = (infoHash: string, params: AnnounceParams, cb: (err?: Error | null) => void) => void
+
+  export interface ServerOptions {
+    interval?: number
+    trustProxy?: boolean
+    http?: false
+    udp?: false
+    ws?: false | { noServer?: boolean, maxPayload?: number, clientTracking?: boolean }
+    stats?: boolean
+    filter?: AnnounceFilter
+    peersCacheLength?: number
+    peersCacheTtl?: number
+  }
+
+  export type SwarmCallback = (err: Error | null, swarm?: Swarm) => void
+
+  export class Server extends EventEmitter {
+    constructor (opts?: ServerOptions)
+    intervalMs: number
+    destroyed: boolean
+    torrents: Record<string, Swarm>
+    ws: WebSocketServerLike | null
+    onHttpRequest (req: IncomingMessage, res: ServerResponse, opts?: { action?: 'announce' | 'scrape', trustProxy?: boolean }): void
+    createSwarm (infoHash: string, cb: SwarmCallback): void
+    getSwarm (infoHash: string, cb: SwarmCallback): void
+    close (cb?: (err?: Error | null) => void): void
+    protected _onScrape (params: ScrapeParams, cb: (err: Error | null, response?: ScrapeResponse) => void): void
+    protected _onWebSocketRequest (socket: TrackerWebSocket, opts: object, raw: unknown): void
+  }
+
+  export interface ClientOptions {
+    infoHash: string | Uint8Array
+    peerId: string | Uint8Array
+    announce: string[]
+    port?: number
+    wrtc?: unknown
+  }
+
+  export class Client extends EventEmitter {
+    constructor (opts: ClientOptions)
+    start (opts?: { numwant?: number }): void
+    destroy (cb?: (err?: Error | null) => void): void
+  }
+
+  export default Client
+}

@@ -1,0 +1,21 @@
+// JSON replies of the tracker's HTTP routes.
+
+import type { ServerResponse } from 'node:http'
+import type { ErrorBody } from '@fedswarm/protocol'
+import type { TrackerHttpError } from './errors.ts'
+
+export function sendJson (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(text)),
+    'Cache-Control': 'no-store',
+    ...headers
+  })
+  res.end(text)
+}
+
+export function sendError (res: ServerResponse, err: TrackerHttpError, headers: Record<string, string> = {}): void {
+  const body: ErrorBody = { error: err.code, message: err.message }
+  sendJson(res, err.status, body, headers)
+}

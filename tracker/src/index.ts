@@ -1,0 +1,6 @@
+export { createTracker, type Tracker } from './tracker.ts'
+export type { TrackerOptions } from './options.ts'
+export type { TrackerStats, RefusalCounts } from './stats.ts'
+export type { AnnounceRateLimit, BucketRate } from './announce-limiter.ts'
+export { DEFAULT_RATE_LIMIT } from './announce-limiter.ts'
+export { FAILURE_REASONS, InvalidInfoHashError } from './errors.ts'

@@ -1,0 +1,49 @@
+// The tracker's options, their defaults, and the one place they are checked.
+
+import type { IncomingMessage } from 'node:http'
+import type { Logger } from 'pino'
+import { DEFAULT_RATE_LIMIT, type AnnounceRateLimit } from './announce-limiter.ts'
+
+export interface TrackerOptions {
+  log: Logger
+  /** Cap on peers per announce answer (numwant), default 50. bittorrent-tracker caps at 82 on its own. */
+  maxPeersPerAnswer?: number
+  /** Interval told to HTTP clients, default 120 s. WebSocket clients are told a fifth of it (bittorrent-tracker). */
+  announceIntervalSeconds?: number
+  /** Token buckets; defaults in announce-limiter.ts `DEFAULT_RATE_LIMIT`. */
+  rateLimit?: AnnounceRateLimit
+  /** Admin check for GET /stats; return false always to keep it closed. */
+  authorizeStats: (req: IncomingMessage) => boolean
+  /** Milliseconds, for the rate limits; default Date.now. */
+  clock?: () => number
+}
+
+export interface ResolvedOptions {
+  log: Logger
+  maxPeersPerAnswer: number
+  announceIntervalSeconds: number
+  rateLimit: AnnounceRateLimit
+  authorizeStats: (req: IncomingMessage) => boolean
+  clock: () => number
+}
+
+const DEFAULT_MAX_PEERS_PER_ANSWER = 50
+const DEFAULT_ANNOUNCE_INTERVAL_SECONDS = 120
+
+export function resolveOptions (options: TrackerOptions): ResolvedOptions {
+  const resolved = {
+    log: options.log,
+    maxPeersPerAnswer: options.maxPeersPerAnswer ?? DEFAULT_MAX_PEERS_PER_ANSWER,
+    announceIntervalSeconds: options.announceIntervalSeconds ?? DEFAULT_ANNOUNCE_INTERVAL_SECONDS,
+    rateLimit: options.rateLimit ?? DEFAULT_RATE_LIMIT,
+    authorizeStats: options.authorizeStats,
+    clock: options.clock ?? Date.now
+  }
+  if (!Number.isInteger(resolved.maxPeersPerAnswer) || resolved.maxPeersPerAnswer < 0) {
+    throw new RangeError('maxPeersPerAnswer must be a non-negative integer')
+  }
+  if (!Number.isInteger(resolved.announceIntervalSeconds) || resolved.announceIntervalSeconds < 5) {
+    throw new RangeError('announceIntervalSeconds must be an integer of at least 5')
+  }
+  return resolved
+}

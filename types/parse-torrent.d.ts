@@ -1,0 +1,15 @@
+declare module 'parse-torrent' {
+  export interface ParsedTorrent {
+    infoHash: string
+    name?: string
+    length?: number
+    pieceLength?: number
+    pieces?: string[]
+    private?: boolean
+    announce?: string[]
+    urlList?: string[]
+    info?: Record<string, unknown>
+  }
+  export default function parseTorrent (torrentId: Uint8Array | string): Promise<ParsedTorrent>
+  export function toMagnetURI (parsed: Partial<ParsedTorrent>): string
+}

@@ -1,0 +1,106 @@
+// Minimal declarations for webtorrent@3, which ships no types: only what
+// Fedswarm uses. Names follow the library's source (index.js, lib/torrent.js).
+
+declare module 'webtorrent' {
+  import type { EventEmitter } from 'node:events'
+  import type { AddressInfo } from 'node:net'
+
+  export interface ChunkGetOptions {
+    offset?: number
+    length?: number
+  }
+
+  export type ChunkCallback = (err: Error | null, buf?: Uint8Array) => void
+
+  /** abstract-chunk-store, as webtorrent wraps it (cache-chunk-store, immediate-chunk-store). */
+  export interface ChunkStore {
+    readonly chunkLength: number
+    get (index: number, opts: ChunkGetOptions | null | undefined, cb: ChunkCallback): void
+    get (index: number, cb: ChunkCallback): void
+    put (index: number, buf: Uint8Array, cb?: (err: Error | null) => void): void
+    close (cb?: (err: Error | null) => void): void
+    destroy (cb?: (err: Error | null) => void): void
+  }
+
+  /** webtorrent calls `new store(pieceLength, { ...storeOpts, torrent, path, files, length, name, addUID, rootDir, max })`. */
+  export type ChunkStoreConstructor<O = Record<string, unknown>> = new (chunkLength: number, opts: O & { length: number }) => ChunkStore
+
+  export interface TorrentOptions<O = Record<string, unknown>> {
+    /** Folder for the default file-system store. */
+    path?: string
+    announce?: string[]
+    private?: boolean
+    /** Trust the store: mark every piece verified without hashing (lib/torrent.js `_onMetadata`). */
+    skipVerify?: boolean
+    store?: ChunkStoreConstructor<O>
+    storeOpts?: O
+    /** Whole pieces kept in memory by cache-chunk-store (default 20; 0 = none). */
+    storeCacheSlots?: number
+    destroyStoreOnDestroy?: boolean
+  }
+
+  export interface TorrentFile {
+    readonly name: string
+    readonly path: string
+    readonly length: number
+  }
+
+  export interface Torrent extends EventEmitter {
+    readonly infoHash: string
+    readonly name: string
+    readonly length: number
+    readonly pieceLength: number
+    readonly announce: string[]
+    readonly files: TorrentFile[]
+    readonly path: string
+    readonly ready: boolean
+    readonly done: boolean
+    readonly destroyed: boolean
+    readonly private: boolean
+    /** Bytes sent to peers. */
+    readonly uploaded: number
+    /** Bytes received from peers, web seeds included. */
+    readonly received: number
+    readonly downloaded: number
+    readonly progress: number
+    readonly numPeers: number
+    destroy (opts?: { destroyStore?: boolean } | null, cb?: (err?: Error | null) => void): void
+    destroy (cb: (err?: Error | null) => void): void
+  }
+
+  export interface TrackerClientOptions {
+    getAnnounceOpts?: () => Record<string, unknown>
+  }
+
+  export interface WebTorrentOptions {
+    peerId?: string | Uint8Array
+    dht?: boolean
+    lsd?: boolean
+    utp?: boolean
+    utPex?: boolean
+    natUpnp?: boolean | 'permanent'
+    natPmp?: boolean
+    /** BEP 19 web seeds (default true). */
+    webSeeds?: boolean
+    /** Tracker client options, or false for no trackers; announce URLs come from each torrent. */
+    tracker?: false | TrackerClientOptions
+    torrentPort?: number
+    maxConns?: number
+    /** Bytes per second; -1 = unlimited. */
+    uploadLimit?: number
+    downloadLimit?: number
+  }
+
+  export default class WebTorrent extends EventEmitter {
+    constructor (opts?: WebTorrentOptions)
+    readonly destroyed: boolean
+    readonly listening: boolean
+    readonly torrentPort: number
+    readonly torrents: Torrent[]
+    add<O> (torrentId: string | Uint8Array, opts?: TorrentOptions<O>, ontorrent?: (torrent: Torrent) => void): Torrent
+    address (): AddressInfo | null
+    throttleUpload (rate: number): boolean | undefined
+    /** Throws when already destroyed. */
+    destroy (cb?: (err?: Error | null) => void): void
+  }
+}
