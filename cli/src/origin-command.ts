@@ -17,7 +17,7 @@ export async function originCommand (args: string[]): Promise<number> {
     throw err
   }
   const origin = await startOrigin(config).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') throw new CliError(`port ${config.port} is in use (set --port or PORT)`)
+    if (err.code === 'EADDRINUSE' || err.code === 'EACCES') throw new CliError(err.message)
     throw err
   })
   console.log(`Fedswarm origin listening on ${origin.url} (port ${origin.port}), data in ${config.dataDir}`)

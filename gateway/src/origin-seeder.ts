@@ -33,6 +33,8 @@ export interface OriginSeeder {
   /** Idempotent; destroys the torrent (used by deletion). */
   unseed (infoHash: string): Promise<void>
   has (infoHash: string): boolean
+  /** Resolves with the TCP port peers reach the origin on; rejects if it cannot listen (port taken). */
+  listening (): Promise<number>
   stats (): { active: number, uploaded: number, peers: number }
   /** Idempotent; destroys the client: no sockets, no timers left. */
   stop (): Promise<void>
@@ -75,6 +77,11 @@ export function createOriginSeeder (options: OriginSeederOptions): OriginSeeder 
     torrentPort: options.torrentPort ?? 0,
     uploadLimit
   })
+  const listening = new Promise<number>((resolve, reject) => {
+    client.once('listening', () => resolve(client.torrentPort))
+    client.once('error', reject)
+  })
+  listening.catch(() => {})
   client.on('error', (err: Error) => { log.warn({ err }, 'origin seeder: webtorrent client error') })
   client.on('warning', (err: Error) => { log.warn({ err }, 'origin seeder: webtorrent client warning') })
 
@@ -215,6 +222,8 @@ export function createOriginSeeder (options: OriginSeederOptions): OriginSeeder 
     has (infoHash) {
       return entries.has(infoHash.toLowerCase())
     },
+
+    listening: () => listening,
 
     stats () {
       let peers = 0

@@ -74,8 +74,14 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     let handle: RequestListener = (_req, res) => { res.writeHead(503, { 'Retry-After': '1' }).end() }
     const server: Server = createServer({ headersTimeout: 20_000, requestTimeout: 600_000 }, (req, res) => handle(req, res))
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(config.port, config.host, () => { server.off('error', reject); resolve() })
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        reject(Object.assign(new Error(`cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message} (set --port or PORT)`), { code: err.code }))
+      })
+      server.listen(config.port, config.host, () => {
+        server.removeAllListeners('error')
+        server.on('error', (err) => log.error({ err }, 'HTTP server error'))
+        resolve()
+      })
     })
     cleanups.push(() => new Promise<void>((resolve) => {
       server.close(() => resolve())
@@ -107,6 +113,9 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       torrentPort: config.seeding.torrentPort
     })
     cleanups.push(() => seeder.stop())
+    await seeder.listening().catch((err: NodeJS.ErrnoException) => {
+      throw Object.assign(new Error(`cannot listen for BitTorrent peers on port ${config.seeding.torrentPort}: ${err.code ?? err.message} (set FEDSWARM_TORRENT_PORT)`), { code: err.code })
+    })
     const seed = (item: MediaItem): void => {
       seeder.seed(item).catch((err: unknown) => log.warn({ err, id: item.id }, 'could not seed item'))
     }

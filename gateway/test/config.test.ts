@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict'
+import { ConfigError, DEFAULT_MEDIA_TYPES, parseOriginConfig, parseSize } from '@fedswarm/gateway'
+
+describe('origin config', function () {
+  it('has safe defaults', function () {
+    const config = parseOriginConfig({})
+    assert.equal(config.port, 8080)
+    assert.equal(config.publicUrl, 'http://localhost:8080')
+    assert.match(config.dataDir, /\/data$/)
+    assert.equal(config.database.url, undefined)
+    assert.equal(config.s3, undefined)
+    assert.equal(config.adminToken, undefined)
+    assert.equal(config.maxMediaSize, 100 * 1024 * 1024)
+    assert.deepEqual(config.mediaTypes, DEFAULT_MEDIA_TYPES)
+    assert.equal(config.importRoot, undefined)
+    assert.equal(config.seeding.torrentPort, 8081)
+    assert.equal(config.trustProxy, false)
+  })
+
+  it('lets flags win over env, and treats empty env values as unset', function () {
+    const config = parseOriginConfig({ PORT: '9000', FEDSWARM_DATA: '/tmp/a', FEDSWARM_PUBLIC_URL: '', S3_BUCKET: '' }, { port: '9100', data: '/tmp/b' })
+    assert.equal(config.port, 9100)
+    assert.equal(config.dataDir, '/tmp/b')
+    assert.equal(config.publicUrl, 'http://localhost:9100')
+    assert.equal(config.s3, undefined)
+  })
+
+  it('reads S3 settings with Mastodon\'s names', function () {
+    const config = parseOriginConfig({ S3_BUCKET: 'media', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_FORCE_PATH_STYLE: 'true', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' })
+    assert.deepEqual(config.s3, { bucket: 'media', region: 'us-east-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } })
+  })
+
+  it('refuses bad values with one clear message naming the variable', function () {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ PORT: 'abc' }, /PORT/],
+      [{ PORT: '70000' }, /PORT/],
+      [{ FEDSWARM_PUBLIC_URL: 'ftp://x' }, /FEDSWARM_PUBLIC_URL/],
+      [{ FEDSWARM_MAX_MEDIA_SIZE: 'lots' }, /FEDSWARM_MAX_MEDIA_SIZE/],
+      [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
+      [{ FEDSWARM_ADMIN_TOKEN: 'short' }, /FEDSWARM_ADMIN_TOKEN/],
+      [{ FEDSWARM_MEDIA_TYPES: 'image/svg+xml' }, /SVG/],
+      [{ FEDSWARM_MEDIA_TYPES: 'text/html' }, /FEDSWARM_MEDIA_TYPES/],
+      [{ AWS_ACCESS_KEY_ID: 'a' }, /AWS_SECRET_ACCESS_KEY/],
+      [{ FEDSWARM_DB_SCHEMA: 'Robert"); DROP' }, /FEDSWARM_DB_SCHEMA/],
+      [{ FEDSWARM_LOG_LEVEL: 'loud' }, /FEDSWARM_LOG_LEVEL/]
+    ]
+    for (const [env, message] of cases) {
+      assert.throws(() => parseOriginConfig(env), (err: Error) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env))
+    }
+  })
+
+  it('parses sizes with binary units', function () {
+    assert.equal(parseSize('512'), 512)
+    assert.equal(parseSize('100MB'), 100 * 1024 * 1024)
+    assert.equal(parseSize('1.5 GiB'), 1.5 * 1024 ** 3)
+    assert.equal(parseSize('64k'), 65536)
+    assert.throws(() => parseSize('12 parsecs'))
+    assert.throws(() => parseSize('-1'))
+  })
+})
