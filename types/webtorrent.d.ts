@@ -37,6 +37,8 @@ declare module 'webtorrent' {
     /** Whole pieces kept in memory by cache-chunk-store (default 20; 0 = none). */
     storeCacheSlots?: number
     destroyStoreOnDestroy?: boolean
+    /** Piece selection (default 'sequential'). */
+    strategy?: 'rarest' | 'sequential'
   }
 
   export interface TorrentFile {
@@ -64,8 +66,31 @@ declare module 'webtorrent' {
     readonly downloaded: number
     readonly progress: number
     readonly numPeers: number
+    /** One entry per piece; null once verified. */
+    readonly pieces: unknown[]
+    readonly downloadSpeed: number
+    readonly wires: Wire[]
+    addWebSeed (url: string): void
     destroy (opts?: { destroyStore?: boolean } | null, cb?: (err?: Error | null) => void): void
     destroy (cb: (err?: Error | null) => void): void
+  }
+
+  /** A connection to one peer or web seed (bittorrent-protocol `Wire`); emits 'download' and 'upload' with byte counts. */
+  export interface Wire extends EventEmitter {
+    readonly type: 'webrtc' | 'tcpIncoming' | 'tcpOutgoing' | 'utpIncoming' | 'utpOutgoing' | 'webSeed'
+    readonly remoteAddress?: string
+    readonly destroyed: boolean
+    /** BEP 6 fast extension agreed with the peer. */
+    readonly hasFast: boolean
+    /** What the peer has announced. */
+    readonly peerPieces: { get (index: number): boolean }
+    have (index: number): void
+    bitfield (bitfield: Uint8Array | { buffer: Uint8Array }): void
+    haveAll (): void
+    haveNone (): void
+    /** Set by super-seeding: the original `bitfield` sender. */
+    sendBitfield (bitfield: Uint8Array): void
+    destroy (): void
   }
 
   export interface TrackerClientOptions {
@@ -100,6 +125,8 @@ declare module 'webtorrent' {
     add<O> (torrentId: string | Uint8Array, opts?: TorrentOptions<O>, ontorrent?: (torrent: Torrent) => void): Torrent
     address (): AddressInfo | null
     throttleUpload (rate: number): boolean | undefined
+    throttleDownload (rate: number): boolean | undefined
+    get (torrentId: string): Promise<Torrent | null>
     /** Throws when already destroyed. */
     destroy (cb?: (err?: Error | null) => void): void
   }

@@ -15,6 +15,6 @@ export function parseFlags<T extends ParseArgsConfig> (config: T): ReturnType<ty
   try {
     return parseArgs(config)
   } catch (err) {
-    throw new CliError(`${(err as Error).message.split('\n')[0]} (see fedswarm help)`, 2)
+    throw new CliError(`${(err as Error).message.replace(/\s*\n\s*/g, ' ')} (see fedswarm help)`, 2)
   }
 }

@@ -1,20 +1,25 @@
 import { CliError } from './cli-error.ts'
 import { originCommand } from './origin-command.ts'
 import { publishCommand } from './publish-command.ts'
+import { seederCommand } from './seeder-command.ts'
 
 export const USAGE = `Usage: fedswarm <command> [options]
 
 Commands:
   origin   [--port N] [--data DIR] [--public-url URL]
            Run an origin: HTTP gateway, web seed and tracker on one port.
+  seeder   --origin URL [--origin URL ...] [--port N] [--data DIR] [--public-url URL]
+           Run a seeder beside your server: prefetch the origins' hot media
+           through the swarm, seed it, and mirror it over HTTP.
   publish  FILE --origin URL [--token T] [--hot]
            Upload FILE to an origin and print its manifest as JSON.
   help     Show this text.
 
-Every flag of "origin" is also an environment variable (see the README).`
+Every flag of "origin" and "seeder" is also an environment variable (see the README).`
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   origin: originCommand,
+  seeder: seederCommand,
   publish: publishCommand,
   async help () {
     console.log(USAGE)

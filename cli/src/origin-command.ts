@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { ConfigError, parseOriginConfig, startOrigin } from '@fedswarm/gateway'
 import { CliError, parseFlags } from './cli-error.ts'
+import { untilSignal } from './until-signal.ts'
 
 export async function originCommand (args: string[]): Promise<number> {
   const { values } = parseFlags({
@@ -24,15 +25,7 @@ export async function originCommand (args: string[]): Promise<number> {
   if (origin.generatedAdminToken !== undefined) {
     console.log(`Admin token (shown once, kept in ${join(config.dataDir, 'admin-token')}): ${origin.generatedAdminToken}`)
   }
-  await new Promise<void>((resolve) => {
-    const shutdown = (): void => {
-      process.off('SIGINT', shutdown)
-      process.off('SIGTERM', shutdown)
-      resolve()
-    }
-    process.on('SIGINT', shutdown)
-    process.on('SIGTERM', shutdown)
-  })
+  await untilSignal()
   await origin.stop()
   return 0
 }

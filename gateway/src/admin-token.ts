@@ -21,7 +21,8 @@ export async function loadAdminToken (dataDir: string, configured?: string): Pro
       token = (await readFile(path, 'utf8')).trim()
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-      generated = randomBytes(32).toString('base64url')
+      // A prefix keeps the token from starting with '-', which CLI flag parsers would take for an option.
+      generated = `fsadm_${randomBytes(32).toString('base64url')}`
       // 'wx' fails if another process wrote it first; then that one's token wins.
       await writeFile(path, generated + '\n', { mode: 0o600, flag: 'wx' }).catch(async (writeErr: NodeJS.ErrnoException) => {
         if (writeErr.code !== 'EEXIST') throw writeErr

@@ -5,13 +5,18 @@ import type { OriginDocument, OriginUrls } from '@fedswarm/protocol'
 import type { BlobStore, Db } from '@fedswarm/storage'
 import { errorHandler, notFound } from './error-handler.ts'
 import { HttpError } from './errors.ts'
+import type { EventStreams } from './event-streams.ts'
+import type { InstanceRegistry } from './instance-registry.ts'
 import type { MediaService } from './media-service.ts'
 import type { MediaItem } from './media-repository.ts'
 import type { OriginMetrics } from './metrics.ts'
-import type { Popularity } from './popularity.ts'
+import type { Popularity } from '@fedswarm/protocol'
 import { discovery } from './routes/discovery.ts'
+import { eventsApi } from './routes/events.ts'
+import { instancesApi } from './routes/instances.ts'
 import { mediaApi } from './routes/media-api.ts'
 import { mediaFiles } from './routes/media-files.ts'
+import type { SignedRequestOptions } from './signed-request.ts'
 
 export interface AppOptions {
   log: Logger
@@ -30,6 +35,10 @@ export interface AppOptions {
   /** Tracker routes (/announce, /scrape, /stats) are handed over untouched. */
   tracker: RequestHandler
   onRequested (item: MediaItem): void
+  instances: InstanceRegistry
+  /** How seeders' signed requests are checked. */
+  signed: SignedRequestOptions
+  eventStreams: EventStreams
 }
 
 /** The origin's HTTP application: request → validation → domain → storage, errors as JSON. */
@@ -62,6 +71,8 @@ export function createApp (options: AppOptions): express.Express {
     res.setHeader('Cache-Control', 'no-store')
     next()
   })
+  app.use(eventsApi({ streams: options.eventStreams }))
+  app.use(instancesApi({ registry: options.instances, signed: options.signed, requireAdmin: options.requireAdmin }))
   app.use(mediaApi({ media: options.media, popularity: options.popularity, db: options.db, maxMediaSize: options.maxMediaSize, requireAdmin: options.requireAdmin, urls: options.urls }))
   app.use(mediaFiles({
     media: options.media,

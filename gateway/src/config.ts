@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { z } from 'zod'
+import { configValues, definedOnly, parseEnv } from '@fedswarm/protocol'
 
 /**
  * Everything the origin can be told, parsed once at the edge (env and CLI
@@ -29,8 +30,17 @@ export interface OriginConfig {
   trustProxy: boolean
   /** Requests per minute per address on /api. */
   apiRatePerMinute: number
+  /** Who may register as a seeder (`POST /api/instances`). */
+  acceptSeeders: SeederAcceptance
+  /** Outgoing fetches (seeders' well-known documents) may reach private, loopback and link-local addresses. */
+  allowPrivateAddresses: boolean
+  /** Recent requests (the decayed count of /api/popular) at which an item becomes hot. */
+  hotThreshold: number
   logLevel: string
 }
+
+/** `anybody`, or a list of domains: a host alone accepts it on any port, `host:port` only that port. */
+export type SeederAcceptance = 'anybody' | Array<{ host: string, port?: number }>
 
 export const DEFAULT_MEDIA_TYPES = [
   'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/heic',
@@ -50,34 +60,36 @@ export class ConfigError extends Error {
   readonly code = 'ERR_CONFIG'
 }
 
-const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 }
+const { size, port, positiveInt, bool, httpUrl } = configValues
 
-/** `104857600`, `100MB`, `100 MiB`, `512k` → bytes (binary units). */
-export function parseSize (text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text)
-  const unit = UNITS[match?.[2]?.toLowerCase() ?? 'x']
-  if (match === null || unit === undefined) throw new Error(`"${text}" is not a size (try 100MB)`)
-  return Math.floor(Number(match[1]) * unit)
-}
+const ACCEPTED_DOMAIN = /^(\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::(\d{1,5}))?$/
 
-const size = z.string().transform((text, ctx) => {
-  try { return parseSize(text) } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message })
+const acceptSeeders = z.string().transform((text, ctx): SeederAcceptance => {
+  if (text.trim().toLowerCase() === 'anybody') return 'anybody'
+  const domains: Array<{ host: string, port?: number }> = []
+  for (const entry of text.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean)) {
+    const match = ACCEPTED_DOMAIN.exec(entry)
+    const port = match?.[2] === undefined ? undefined : Number(match[2])
+    if (match === null || (port !== undefined && (port < 1 || port > 65535))) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not a domain (host or host:port), and the value is not "anybody"` })
+      return z.NEVER
+    }
+    domains.push({ host: match[1]!, port })
+  }
+  if (domains.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'give "anybody" or a comma-separated list of domains' })
     return z.NEVER
   }
+  return domains
 })
-const port = z.coerce.number().int().min(0).max(65535)
-const positiveInt = z.coerce.number().int().positive()
-const bool = z.enum(['1', 'true', 'yes', 'on', '0', 'false', 'no', 'off', '']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v))
-const httpUrl = z.url({ protocol: /^https?$/ })
 
 const envSchema = z.object({
   PORT: port.default(8080),
   FEDSWARM_HOST: z.string().min(1).default('0.0.0.0'),
   FEDSWARM_PUBLIC_URL: httpUrl.optional(),
   FEDSWARM_DATA: z.string().min(1).default('./data'),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(),
-  FEDSWARM_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and _').optional(),
+  DATABASE_URL: configValues.databaseUrl.optional(),
+  FEDSWARM_DB_SCHEMA: configValues.dbSchema.optional(),
   S3_BUCKET: z.string().min(1).optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_ENDPOINT: httpUrl.optional(),
@@ -96,13 +108,11 @@ const envSchema = z.object({
   FEDSWARM_ANNOUNCE_RATE: positiveInt.default(20),
   FEDSWARM_TRUST_PROXY: bool.default(false),
   FEDSWARM_API_RATE: positiveInt.default(600),
-  FEDSWARM_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+  FEDSWARM_ACCEPT_SEEDERS: acceptSeeders.default('anybody'),
+  FEDSWARM_ALLOW_PRIVATE_ADDRESSES: bool.default(false),
+  FEDSWARM_HOT_THRESHOLD: z.coerce.number().positive().max(1e9).default(10),
+  FEDSWARM_LOG_LEVEL: configValues.logLevel.default('info')
 })
-
-/** Empty env values count as unset, as in most deployment tools. */
-function definedOnly (env: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''))
-}
 
 export function parseOriginConfig (env: Record<string, string | undefined>, flags: OriginFlags = {}): OriginConfig {
   const merged = definedOnly({
@@ -111,12 +121,9 @@ export function parseOriginConfig (env: Record<string, string | undefined>, flag
     FEDSWARM_DATA: flags.data ?? env.FEDSWARM_DATA,
     FEDSWARM_PUBLIC_URL: flags.publicUrl ?? env.FEDSWARM_PUBLIC_URL
   })
-  const parsed = envSchema.safeParse(merged)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    throw new ConfigError(`invalid ${String(issue.path[0])}: ${issue.message}`)
-  }
-  const e = parsed.data
+  const parsed = parseEnv(envSchema, merged)
+  if (!parsed.ok) throw new ConfigError(parsed.message)
+  const e = parsed.value
   if ((e.AWS_ACCESS_KEY_ID === undefined) !== (e.AWS_SECRET_ACCESS_KEY === undefined)) {
     throw new ConfigError('set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither')
   }
@@ -158,6 +165,9 @@ export function parseOriginConfig (env: Record<string, string | undefined>, flag
     },
     trustProxy: e.FEDSWARM_TRUST_PROXY,
     apiRatePerMinute: e.FEDSWARM_API_RATE,
+    acceptSeeders: e.FEDSWARM_ACCEPT_SEEDERS,
+    allowPrivateAddresses: e.FEDSWARM_ALLOW_PRIVATE_ADDRESSES,
+    hotThreshold: e.FEDSWARM_HOT_THRESHOLD,
     logLevel: e.FEDSWARM_LOG_LEVEL
   }
 }

@@ -72,8 +72,16 @@ export const mediaRepository = {
     return rows.length === 1
   },
 
-  async markHot (db: Queryable, id: string): Promise<void> {
-    await db.query('UPDATE media SET hot_at = coalesce(hot_at, now()) WHERE id = $1 AND deleted_at IS NULL', [id])
+  /** Marks a live item hot; true only for the one call that made it so. */
+  async markHot (db: Queryable, id: string): Promise<boolean> {
+    const rows = await db.query('UPDATE media SET hot_at = now() WHERE id = $1 AND hot_at IS NULL AND deleted_at IS NULL RETURNING id', [id])
+    return rows.length === 1
+  },
+
+  async isLiveInfoHash (db: Queryable, infoHash: string): Promise<'live' | 'deleted' | 'unknown'> {
+    const rows = await db.query<{ deleted_at: Date | null }>('SELECT deleted_at FROM media WHERE info_hash = $1', [infoHash])
+    if (rows[0] === undefined) return 'unknown'
+    return rows[0].deleted_at === null ? 'live' : 'deleted'
   },
 
   async liveInfoHashes (db: Queryable): Promise<string[]> {

@@ -6,6 +6,7 @@ import { ulid } from 'ulid'
 import { buildManifest, digestMultibase, pieceLengthFor, sha256Base64url, type Manifest, type OriginUrls } from '@fedswarm/protocol'
 import { BlobNotFoundError, InvalidBlobKeyError, type BlobStore, type Db } from '@fedswarm/storage'
 import { HttpError } from './errors.ts'
+import type { EventLog } from './event-log.ts'
 import { ingestStream, type IngestedFile } from './ingest.ts'
 import { mediaRepository, type MediaItem } from './media-repository.ts'
 import { buildTorrent } from './torrent-builder.ts'
@@ -18,6 +19,8 @@ export interface MediaServiceOptions {
   maxMediaSize: number
   mediaTypes: string[]
   importRoot?: string
+  /** Where becoming hot is recorded, once per item, in the same transaction as the item's change. */
+  events: EventLog
   /** Told of every item that becomes live or hot (tracker allowlist, origin seeding). */
   onLive (item: MediaItem): void
   onHot (item: MediaItem): void
@@ -35,6 +38,7 @@ export interface MediaService {
   /** A live item, or HttpError media_not_found / media_deleted. */
   live (id: string): Promise<MediaItem>
   manifest (item: MediaItem): Manifest
+  /** Makes a live item hot: one `hot` event and one `onHot`, however many callers and processes race. */
   markHot (item: MediaItem): Promise<void>
 }
 
@@ -54,6 +58,7 @@ export function createMediaService (options: MediaServiceOptions): MediaService 
   // Live items are immutable, so they are cached by id; deletion evicts them.
   const cache = new Map<string, MediaItem>()
   const CACHE_LIMIT = 10_000
+  const becomingHot = new Map<string, Promise<void>>()
 
   function remember (item: MediaItem): MediaItem {
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!)
@@ -92,18 +97,24 @@ export function createMediaService (options: MediaServiceOptions): MediaService 
       const blobKey = `fedswarm/${id}`
       await blobs.putFile(blobKey, file.path, mediaType)
       const fields = { id, sha256, digestMultibase: digestMultibase(file.sha256), infoHash, mediaType, size: file.size, pieceLength, torrent, blobKey }
-      const inserted = await mediaRepository.insert(db, { ...fields, hot }).catch(async (err: unknown) => {
+      const inserted = await db.transaction(async (tx) => {
+        if (!await mediaRepository.insert(tx, { ...fields, hot })) return undefined
+        const item = (await mediaRepository.byId(tx, id))!
+        if (hot) await options.events.append(tx, { type: 'hot', manifest: buildManifest(item, urls) })
+        return item
+      }).catch(async (err: unknown) => {
         await blobs.delete(blobKey).catch(() => {})
         throw err
       })
-      if (!inserted) {
+      if (inserted === undefined) {
         // The same bytes were published concurrently: keep theirs.
         await blobs.delete(blobKey)
         const winner = await mediaRepository.liveBySha256(db, sha256)
         if (winner === undefined) throw new HttpError('media_deleted')
         return { created: false, item: await hotIf(winner, hot) }
       }
-      const item = remember((await mediaRepository.byId(db, id))!)
+      const item = remember(inserted)
+      if (hot) options.events.committed()
       options.onLive(item)
       if (hot) options.onHot(item)
       return { created: true, item }
@@ -162,12 +173,27 @@ export function createMediaService (options: MediaServiceOptions): MediaService 
 
     manifest: (item) => buildManifest(item, urls),
 
-    async markHot (item) {
-      if (item.hotAt !== null) return
-      await mediaRepository.markHot(db, item.id)
-      cache.delete(item.id)
-      options.onHot(item)
+    markHot (item) {
+      if (item.hotAt !== null) return Promise.resolve()
+      let pending = becomingHot.get(item.id)
+      if (pending === undefined) {
+        pending = makeHot(item).finally(() => becomingHot.delete(item.id))
+        becomingHot.set(item.id, pending)
+      }
+      return pending
     }
+  }
+
+  async function makeHot (item: MediaItem): Promise<void> {
+    const madeHot = await db.transaction(async (tx) => {
+      if (!await mediaRepository.markHot(tx, item.id)) return false
+      await options.events.append(tx, { type: 'hot', manifest: buildManifest(item, urls) })
+      return true
+    })
+    cache.delete(item.id)
+    if (!madeHot) return
+    options.events.committed()
+    options.onHot(item)
   }
   return service
 }

@@ -36,5 +36,43 @@ export const originMigrations: Migration[] = [
         public_key_pem text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
       );`
+  },
+  {
+    id: '002_instances',
+    sql: `
+      CREATE TABLE instances (
+        domain text PRIMARY KEY,
+        public_url text NOT NULL,
+        key_id text NOT NULL UNIQUE,
+        public_key_pem text NOT NULL,
+        mirror_base text NOT NULL,
+        status text NOT NULL DEFAULT 'active',
+        registered_at timestamptz NOT NULL DEFAULT now(),
+        last_seen_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE holdings (
+        domain text NOT NULL REFERENCES instances (domain) ON DELETE CASCADE,
+        info_hash text NOT NULL,
+        since timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (domain, info_hash)
+      );
+      CREATE INDEX holdings_info_hash ON holdings (info_hash);
+      CREATE TABLE seen_nonces (
+        key_id text NOT NULL,
+        nonce text NOT NULL,
+        expires_at timestamptz NOT NULL,
+        PRIMARY KEY (key_id, nonce)
+      );
+      CREATE INDEX seen_nonces_expiry ON seen_nonces (expires_at);`
+  },
+  {
+    id: '003_events',
+    sql: `
+      CREATE TABLE events (
+        seq bigserial PRIMARY KEY,
+        type text NOT NULL,
+        payload jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );`
   }
 ]

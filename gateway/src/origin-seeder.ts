@@ -1,7 +1,9 @@
+import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
 import WebTorrent, { type Torrent } from 'webtorrent'
 import type { BlobStore } from '@fedswarm/storage'
 import { BlobChunkStore, type BlobChunkStoreOptions } from './blob-chunk-store.ts'
+import { superSeed } from './super-seed.ts'
 
 export interface SeedableItem {
   infoHash: string
@@ -63,6 +65,9 @@ export function createOriginSeeder (options: OriginSeederOptions): OriginSeeder 
   if (!Number.isSafeInteger(maxActive) || maxActive < 1) throw new TypeError('maxActive must be a positive integer')
   if (!Number.isSafeInteger(uploadLimit) || uploadLimit < -1) throw new TypeError('uploadLimit must be -1 or a number of bytes per second')
 
+  // Every torrent adds listeners to the one WebSocket per tracker URL that bittorrent-tracker shares
+  // (lib/client/websocket-tracker.js socketPool): past ten active torrents Node would warn of a leak.
+  EventEmitter.defaultMaxListeners = Math.max(EventEmitter.defaultMaxListeners, 3 * maxActive + 10)
   const client = new WebTorrent({
     dht: false,
     lsd: false,
@@ -173,6 +178,7 @@ export function createOriginSeeder (options: OriginSeederOptions): OriginSeeder 
       // The bytes were hashed at publish time: mark every piece present without reading them.
       skipVerify: true
     })
+    superSeed(torrent)
     entry.torrent = torrent
     watch(infoHash, entry, torrent)
     try {

@@ -1,22 +1,27 @@
 import { createServer, type RequestListener, type Server } from 'node:http'
+import { answerClientError } from '@fedswarm/web'
 import type { AddressInfo } from 'node:net'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { buildOriginDocument, originUrls, type OriginUrls } from '@fedswarm/protocol'
-import { createFsBlobStore, createS3BlobStore, migrate, openDb, type BlobStore, type Db } from '@fedswarm/storage'
+import { createFsBlobStore, createS3BlobStore, loadOrCreateKeyPair, migrate, openDb, type BlobStore, type Db } from '@fedswarm/storage'
 import { createTracker, type Tracker } from '@fedswarm/tracker'
 import { loadAdminToken } from './admin-token.ts'
 import { bearerToken, requireAdmin } from './admin-auth.ts'
 import { createApp } from './app.ts'
 import type { OriginConfig } from './config.ts'
+import { startEventLog } from './event-log.ts'
+import { createEventStreams } from './event-streams.ts'
+import { createInstanceRegistry } from './instance-registry.ts'
 import { createMediaService, type MediaService } from './media-service.ts'
 import { mediaRepository, type MediaItem } from './media-repository.ts'
 import { createOriginMetrics } from './metrics.ts'
 import { ORIGIN_NAMESPACE, originMigrations } from './migrations.ts'
-import { loadOrCreateOriginKey } from './origin-key.ts'
+import { createNonceStore } from './nonce-store.ts'
 import { createOriginSeeder, type OriginSeeder } from './origin-seeder.ts'
-import { createPopularity } from './popularity.ts'
+import { createSafeFetch } from './safe-fetch.ts'
+import { createPopularity } from '@fedswarm/protocol'
 
 export const VERSION = '0.1.0'
 
@@ -25,6 +30,8 @@ export interface OriginOverrides {
   log?: Logger
   db?: Db
   blobs?: BlobStore
+  /** Interval of the SSE heartbeat comment (15 s). */
+  heartbeatMs?: number
 }
 
 export interface RunningOrigin {
@@ -41,7 +48,8 @@ export interface RunningOrigin {
 
 /**
  * Wires the origin from its config in dependency order — log, storage,
- * keys, tracker, seeding, media, HTTP — and tears it down in reverse.
+ * keys, event log, tracker, seeding, media, seeders' registry, event
+ * streams, HTTP — and tears it down in reverse.
  */
 export async function startOrigin (config: OriginConfig, overrides: OriginOverrides = {}): Promise<RunningOrigin> {
   const log = overrides.log ?? pino({ level: config.logLevel })
@@ -62,7 +70,9 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     await migrate(db, ORIGIN_NAMESPACE, originMigrations)
     const blobs = overrides.blobs ?? (config.s3 !== undefined ? createS3BlobStore(config.s3) : createFsBlobStore(join(config.dataDir, 'blobs')))
     if (overrides.blobs === undefined) cleanups.push(() => blobs.close())
-    const key = await loadOrCreateOriginKey(db)
+    const key = await loadOrCreateKeyPair(db, 'origin_keys')
+    const events = await startEventLog({ db, log: log.child({ component: 'events' }) })
+    cleanups.push(() => events.stop())
     const adminToken = await loadAdminToken(config.dataDir, config.adminToken)
     const isAdmin = (authorization: string | undefined): boolean => {
       const token = bearerToken(authorization)
@@ -73,6 +83,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     // last announce still reaches the tracker, and the tracker's WebSockets close before the server.
     let handle: RequestListener = (_req, res) => { res.writeHead(503, { 'Retry-After': '1' }).end() }
     const server: Server = createServer({ headersTimeout: 20_000, requestTimeout: 600_000 }, (req, res) => handle(req, res))
+    server.on('clientError', answerClientError)
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
         reject(Object.assign(new Error(`cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message} (set --port or PORT)`), { code: err.code }))
@@ -129,15 +140,26 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       maxMediaSize: config.maxMediaSize,
       mediaTypes: config.mediaTypes,
       importRoot: config.importRoot,
+      events,
       onLive: (item) => tracker.allow(item.infoHash),
       onHot: seed
     })
+    const instances = createInstanceRegistry({
+      db,
+      log: log.child({ component: 'instances' }),
+      accept: config.acceptSeeders,
+      fetch: createSafeFetch({ allowPrivateAddresses: config.allowPrivateAddresses })
+    })
+    const eventStreams = createEventStreams({ events, log: log.child({ component: 'events' }), heartbeatMs: overrides.heartbeatMs })
+    cleanups.push(() => eventStreams.stop())
+
     const metrics = createOriginMetrics()
     metrics.gauge('fedswarm_tracker_swarms', 'Swarms the tracker holds', () => tracker.stats().swarms)
     metrics.gauge('fedswarm_tracker_peers', 'Peers in all swarms', () => tracker.stats().peers)
     metrics.gauge('fedswarm_tracker_allowed', 'Info hashes on the allowlist (live items)', () => tracker.stats().allowed)
     metrics.gauge('fedswarm_seeding_active', 'Torrents the origin seeds now', () => seeder.stats().active)
     metrics.gauge('fedswarm_seeding_uploaded_bytes', 'Bytes the origin uploaded to swarm peers', () => seeder.stats().uploaded)
+    metrics.gauge('fedswarm_event_streams', 'Open /api/events streams', () => eventStreams.open)
 
     const app = createApp({
       log,
@@ -153,7 +175,16 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       trustProxy: config.trustProxy,
       apiRatePerMinute: config.apiRatePerMinute,
       tracker: (req, res) => tracker.handleHttp(req, res),
-      onRequested: (item) => { popularity.record(item.id) }
+      onRequested: (item) => {
+        const requests = popularity.record(item.id)
+        // Compared as /api/popular shows counts (two decimals), so N quick requests reach a threshold of N.
+        if (item.hotAt === null && Math.round(requests * 100) / 100 >= config.hotThreshold) {
+          media.markHot(item).catch((err: unknown) => log.warn({ err, id: item.id }, 'could not mark an item hot'))
+        }
+      },
+      instances,
+      signed: { base: urls.base, nonces: createNonceStore(db) },
+      eventStreams
     })
     handle = app
     server.on('upgrade', (req, socket, head) => tracker.handleUpgrade(req, socket, head))

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { ConfigError, DEFAULT_MEDIA_TYPES, parseOriginConfig, parseSize } from '@fedswarm/gateway'
+import { ConfigError, DEFAULT_MEDIA_TYPES, parseOriginConfig } from '@fedswarm/gateway'
+import { parseDuration, parseSize } from '@fedswarm/protocol'
 
 describe('origin config', function () {
   it('has safe defaults', function () {
@@ -56,5 +57,13 @@ describe('origin config', function () {
     assert.equal(parseSize('64k'), 65536)
     assert.throws(() => parseSize('12 parsecs'))
     assert.throws(() => parseSize('-1'))
+  })
+
+  it('parses durations', function () {
+    assert.equal(parseDuration('90'), 90_000)
+    assert.equal(parseDuration('15m'), 900_000)
+    assert.equal(parseDuration('2h'), 7_200_000)
+    assert.equal(parseDuration('250ms'), 250)
+    assert.throws(() => parseDuration('soon'))
   })
 })

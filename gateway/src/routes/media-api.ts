@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http'
-import type { Readable } from 'node:stream'
+import { PassThrough, type Readable } from 'node:stream'
 import busboy from 'busboy'
 import express, { Router, type RequestHandler } from 'express'
 import { z } from 'zod'
 import { activityPubLinks, type OriginUrls } from '@fedswarm/protocol'
 import { HttpError } from '../errors.ts'
 import type { MediaService, PublishResult } from '../media-service.ts'
-import type { Popularity } from '../popularity.ts'
+import type { Popularity } from '@fedswarm/protocol'
 import { mediaRepository } from '../media-repository.ts'
 import type { Db } from '@fedswarm/storage'
 
@@ -94,7 +94,11 @@ export function mediaApi (options: MediaApiOptions): Router {
   return router
 }
 
-/** The stream of the multipart field `file`, without buffering it. */
+/**
+ * The stream of the multipart field `file`, without buffering it. The part
+ * is piped into a stream of our own at once, so a body cut short (busboy
+ * fails the part) always has a listener and becomes a 400, not a crash.
+ */
 function multipartFile (req: IncomingMessage): Promise<{ stream: Readable, mediaType: string }> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy
@@ -104,17 +108,25 @@ function multipartFile (req: IncomingMessage): Promise<{ stream: Readable, media
       reject(new HttpError('unsupported_content_type', `malformed multipart request: ${(err as Error).message}`))
       return
     }
-    let found = false
+    let file: PassThrough | undefined
+    const malformed = (err: Error): HttpError => new HttpError('bad_request', `malformed multipart body: ${err.message}`)
     parser.on('file', (name, stream, info) => {
-      if (name !== 'file' || found) {
+      if (name !== 'file' || file !== undefined) {
         stream.resume()
         return
       }
-      found = true
-      resolve({ stream, mediaType: info.mimeType })
+      file = new PassThrough()
+      // The consumer's pipeline sees the error through the stream's errored state; this keeps it from being unhandled meanwhile.
+      file.on('error', () => {})
+      stream.on('error', (err: Error) => file!.destroy(malformed(err)))
+      stream.pipe(file)
+      resolve({ stream: file, mediaType: info.mimeType })
     })
-    parser.on('error', (err: Error) => reject(new HttpError('bad_request', `malformed multipart body: ${err.message}`)))
-    parser.on('close', () => { if (!found) reject(new HttpError('missing_file')) })
+    parser.on('error', (err: Error) => {
+      if (file === undefined) reject(malformed(err))
+      else file.destroy(malformed(err))
+    })
+    parser.on('close', () => { if (file === undefined) reject(new HttpError('missing_file')) })
     req.pipe(parser)
   })
 }

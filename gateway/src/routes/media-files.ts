@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express'
-import { SAFE_MEDIA_HEADERS, sendRepresentation } from '../media-response.ts'
+import { SAFE_MEDIA_HEADERS, sendRepresentation } from '@fedswarm/web'
 import { HttpError } from '../errors.ts'
 import type { MediaService } from '../media-service.ts'
 import type { MediaItem } from '../media-repository.ts'

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { createPopularity } from '../src/popularity.ts'
+import { createPopularity } from '@fedswarm/protocol'
 
 describe('popularity', function () {
   it('counts requests and halves them every half-life', function () {

@@ -2,9 +2,14 @@ import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { PassThrough, Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { ByteRange } from '@fedswarm/storage'
-import { HttpError } from './errors.ts'
+import type { ErrorBody } from '@fedswarm/protocol'
 import { decideRange } from './http-range.ts'
+
+/** Inclusive byte range, as in HTTP. */
+export interface ByteRange {
+  start: number
+  end: number
+}
 
 /** What a media response needs to know of the bytes it sends. */
 export interface Representation {
@@ -36,8 +41,9 @@ const IMMUTABLE = 'public, max-age=31536000, immutable'
 
 /**
  * Sends `rep` for a GET or HEAD with RFC 9110 conditional and range
- * semantics: 200, 206 (one range or multipart/byteranges), 304, 412, 416.
- * Calls `onBytes` with the body bytes actually written, for egress metrics.
+ * semantics: 200, 206 (one range or multipart/byteranges), 304, and the
+ * JSON errors 412 and 416. Calls `onBytes` with the body bytes actually
+ * written, for egress metrics.
  */
 export async function sendRepresentation (req: IncomingMessage, res: ServerResponse, rep: Representation, onBytes: (n: number) => void): Promise<void> {
   const headers: Record<string, string> = {
@@ -50,7 +56,8 @@ export async function sendRepresentation (req: IncomingMessage, res: ServerRespo
   }
   const ifMatch = req.headers['if-match']
   if (ifMatch !== undefined && !etagListMatches(ifMatch, rep.etag, false)) {
-    throw new HttpError('precondition_failed', undefined, headers)
+    sendError(res, 412, headers, { error: 'precondition_failed', message: 'If-Match does not match the current ETag' })
+    return
   }
   const ifNoneMatch = req.headers['if-none-match']
   const notModified = ifNoneMatch !== undefined
@@ -69,12 +76,15 @@ export async function sendRepresentation (req: IncomingMessage, res: ServerRespo
   }
   const head = req.method === 'HEAD'
   if (decision.kind === 'unsatisfiable') {
-    throw new HttpError('range_not_satisfiable', undefined, { ...headers, 'Content-Range': `bytes */${rep.size}` })
+    sendError(res, 416, { ...headers, 'Content-Range': `bytes */${rep.size}` }, {
+      error: 'range_not_satisfiable', message: `the Range header asks for bytes outside 0-${rep.size - 1}, or is malformed`
+    })
+    return
   }
   if (decision.kind === 'full') {
     res.writeHead(200, { ...headers, 'Content-Type': rep.mediaType, 'Content-Length': String(rep.size) })
     if (head) { res.end(); return }
-    await pipeline(await rep.read(), counter(onBytes), res)
+    await pipeline(await rep.read(), exactly(rep.size), counter(onBytes), res)
     return
   }
   const [only] = decision.ranges
@@ -86,7 +96,7 @@ export async function sendRepresentation (req: IncomingMessage, res: ServerRespo
       'Content-Range': `bytes ${only.start}-${only.end}/${rep.size}`
     })
     if (head) { res.end(); return }
-    await pipeline(await rep.read(only), counter(onBytes), res)
+    await pipeline(await rep.read(only), exactly(only.end - only.start + 1), counter(onBytes), res)
     return
   }
   await sendMultipart(res, rep, decision.ranges, headers, head, onBytes)
@@ -103,11 +113,37 @@ async function sendMultipart (res: ServerResponse, rep: Representation, ranges: 
   async function * parts (): AsyncGenerator<Buffer> {
     for (const [i, range] of ranges.entries()) {
       yield Buffer.from(partHead(range, i === 0))
-      for await (const chunk of await rep.read(range)) yield chunk as Buffer
+      yield * (await rep.read(range)).pipe(exactly(range.end - range.start + 1))
     }
     yield Buffer.from(tail)
   }
   await pipeline(Readable.from(parts()), counter(onBytes), res)
+}
+
+function sendError (res: ServerResponse, status: number, headers: Record<string, string>, body: ErrorBody): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { ...headers, 'Cache-Control': 'no-store', 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) })
+  res.end(text)
+}
+
+/**
+ * Passes exactly `length` bytes: a store that sends more than the range asked
+ * for (some S3-compatible servers do) cannot break the framing, and one that
+ * sends less fails the response instead of leaving it short.
+ */
+function exactly (length: number): Transform {
+  let left = length
+  return new Transform({
+    transform (chunk: Buffer, _encoding, callback) {
+      if (left <= 0) return callback()
+      const part = chunk.length > left ? chunk.subarray(0, left) : chunk
+      left -= part.length
+      callback(null, part)
+    },
+    flush (callback) {
+      callback(left > 0 ? new Error(`the store sent ${length - left} of ${length} bytes`) : null)
+    }
+  })
 }
 
 function counter (onBytes: (n: number) => void): Transform {

@@ -22,8 +22,9 @@ export function decideRange (header: string | undefined, size: number): RangeDec
     const parts = /^(\d*)\s*-\s*(\d*)$/.exec(spec)
     if (parts === null || (parts[1] === '' && parts[2] === '')) return { kind: 'unsatisfiable' }
     const first = parts[1] === '' ? undefined : Number(parts[1])
-    const last = parts[2] === '' ? undefined : Number(parts[2])
-    if ((first !== undefined && !Number.isSafeInteger(first)) || (last !== undefined && !Number.isSafeInteger(last))) return { kind: 'unsatisfiable' }
+    // A last position or suffix length past any size means "to the end" / "all of it" (RFC 9110 §14.1.2), however large.
+    const last = parts[2] === '' ? undefined : Math.min(Number(parts[2]), Number.MAX_SAFE_INTEGER)
+    if (first !== undefined && !Number.isSafeInteger(first)) return { kind: 'unsatisfiable' }
     if (first === undefined) {
       // Suffix range: the last N bytes.
       if (last === 0 || size === 0) continue

@@ -1,0 +1,123 @@
+import type { KeyObject } from 'node:crypto'
+import type { Logger } from 'pino'
+import { publicKeyFromPem, seederDocumentSchema, type SeederUrls } from '@fedswarm/protocol'
+import type { Db } from '@fedswarm/storage'
+import type { SeederAcceptance } from './config.ts'
+import { HttpError } from './errors.ts'
+import { instancesRepository, type Instance } from './instances-repository.ts'
+import { mediaRepository } from './media-repository.ts'
+import { SafeFetchError, type SafeFetch } from './safe-fetch.ts'
+
+/** What a seeder's `/.well-known/fedswarm` proves: it controls the domain and publishes this key. */
+export interface PublishedKey {
+  key: KeyObject
+  publicKeyPem: string
+  mirrorBase: string
+}
+
+export interface InstanceRegistryOptions {
+  db: Db
+  log: Logger
+  accept: SeederAcceptance
+  /** The SSRF-guarded fetch for well-known documents. */
+  fetch: SafeFetch
+}
+
+/**
+ * Seeders registered with this origin: who may register, the proof of
+ * control of a domain (like ACME http-01: the origin fetches the key the
+ * domain publishes), and what each seeder holds.
+ */
+export interface InstanceRegistry {
+  /** Throws `seeder_not_accepted` unless FEDSWARM_ACCEPT_SEEDERS lets this domain in. */
+  assertAccepted (seeder: SeederUrls): void
+  /** The key at the seeder's well-known document, or `well_known_unavailable` / `key_not_published`. */
+  fetchPublishedKey (seeder: SeederUrls): Promise<PublishedKey>
+  register (seeder: SeederUrls, published: PublishedKey): Promise<Instance>
+  byKeyId (keyId: string): Promise<Instance | undefined>
+  reportHolding (instance: Instance, infoHash: string, held: boolean): Promise<void>
+  list (): Promise<Array<Instance & { holdings: number }>>
+}
+
+export function createInstanceRegistry (options: InstanceRegistryOptions): InstanceRegistry {
+  const { db, log } = options
+
+  function unavailable (seeder: SeederUrls, reason: string): HttpError {
+    return new HttpError('well_known_unavailable', `${seeder.wellKnown}: ${reason}`)
+  }
+
+  return {
+    assertAccepted (seeder) {
+      if (accepts(options.accept, seeder.base)) return
+      throw new HttpError('seeder_not_accepted', `this origin does not accept seeders from ${seeder.domain} (FEDSWARM_ACCEPT_SEEDERS)`)
+    },
+
+    async fetchPublishedKey (seeder) {
+      let response
+      try {
+        response = await options.fetch(seeder.wellKnown)
+      } catch (err) {
+        if (err instanceof SafeFetchError) throw unavailable(seeder, err.message)
+        throw err
+      }
+      if (response.status >= 300 && response.status < 400) throw unavailable(seeder, `answered HTTP ${response.status}; redirects are not followed, serve the document at this URL`)
+      if (response.status !== 200) throw unavailable(seeder, `answered HTTP ${response.status}`)
+      let json: unknown
+      try {
+        json = JSON.parse(response.body.toString('utf8'))
+      } catch {
+        throw unavailable(seeder, 'the answer is not JSON')
+      }
+      const parsed = seederDocumentSchema.safeParse(json)
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!
+        throw unavailable(seeder, `not a fedswarm.seeder/1 document (${issue.path.join('.') || 'document'}: ${issue.message})`)
+      }
+      const document = parsed.data
+      if (document.domain.toLowerCase() !== seeder.domain) throw unavailable(seeder, `the document is for domain ${document.domain}, not ${seeder.domain}`)
+      if (document.publicKey.id !== seeder.keyId) {
+        throw new HttpError('key_not_published', `${seeder.wellKnown} publishes the key ${document.publicKey.id}, not ${seeder.keyId}`)
+      }
+      let key: KeyObject
+      try {
+        key = publicKeyFromPem(document.publicKey.publicKeyPem)
+      } catch {
+        throw unavailable(seeder, 'publicKey.publicKeyPem is not an Ed25519 public key (SPKI PEM)')
+      }
+      return { key, publicKeyPem: document.publicKey.publicKeyPem, mirrorBase: document.mirrorBase }
+    },
+
+    async register (seeder, published) {
+      const instance = await instancesRepository.upsert(db, {
+        domain: seeder.domain, publicUrl: seeder.base, keyId: seeder.keyId, publicKeyPem: published.publicKeyPem, mirrorBase: published.mirrorBase
+      })
+      log.info({ domain: instance.domain, publicUrl: instance.publicUrl }, 'seeder registered')
+      return instance
+    },
+
+    byKeyId: (keyId) => instancesRepository.byKeyId(db, keyId),
+
+    async reportHolding (instance, infoHash, held) {
+      if (held) {
+        const state = await mediaRepository.isLiveInfoHash(db, infoHash)
+        if (state === 'unknown') throw new HttpError('media_not_found', 'no media with this info hash')
+        if (state === 'deleted') throw new HttpError('media_deleted', 'this media was deleted by the origin: delete your copy')
+        await instancesRepository.hold(db, instance.domain, infoHash)
+      } else {
+        await instancesRepository.release(db, instance.domain, infoHash)
+      }
+      await instancesRepository.touch(db, instance.domain)
+    },
+
+    list: () => instancesRepository.list(db)
+  }
+}
+
+/** A listed host accepts any port; a listed host:port only that port (the scheme's default when the URL has none). */
+export function accepts (accept: SeederAcceptance, publicUrl: string): boolean {
+  if (accept === 'anybody') return true
+  const url = new URL(publicUrl)
+  const host = url.hostname.toLowerCase()
+  const port = Number(url.port !== '' ? url.port : url.protocol === 'https:' ? 443 : 80)
+  return accept.some((domain) => domain.host === host && (domain.port === undefined || domain.port === port))
+}

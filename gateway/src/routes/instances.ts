@@ -1,0 +1,89 @@
+import express, { Router, type RequestHandler } from 'express'
+import { z } from 'zod'
+import { publicKeyFromPem, seederPublicUrlSchema, seederUrls } from '@fedswarm/protocol'
+import { HttpError, type ErrorCode } from '../errors.ts'
+import type { Instance } from '../instances-repository.ts'
+import type { InstanceRegistry, PublishedKey } from '../instance-registry.ts'
+import { verifySignedRequest, type SignedRequestOptions } from '../signed-request.ts'
+
+export interface InstancesApiOptions {
+  registry: InstanceRegistry
+  signed: SignedRequestOptions
+  requireAdmin: RequestHandler
+}
+
+const registrationBody = z.object({ publicUrl: seederPublicUrlSchema }).strict()
+const holdingBody = z.object({ infoHash: z.string().regex(/^[0-9a-f]{40}$/, 'must be 40 lowercase hex characters'), held: z.boolean() }).strict()
+
+/** Signed requests are verified over the exact bytes received (never inflated), so the body is read raw and parsed after. */
+const rawBody = express.raw({ type: () => true, limit: '16kb', inflate: false })
+
+function parseBody<T> (schema: z.ZodType<T>, raw: unknown, hint: string): T {
+  let json: unknown
+  try {
+    json = JSON.parse(Buffer.isBuffer(raw) ? raw.toString('utf8') : '')
+  } catch {
+    throw new HttpError('invalid_body', `the body is not JSON: send ${hint}`)
+  }
+  const parsed = schema.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    throw new HttpError('invalid_body', `${issue.path.join('.') || 'body'}: ${issue.message}; send ${hint}`)
+  }
+  return parsed.data
+}
+
+function encode (instance: Instance): { domain: string, publicUrl: string, status: string, registeredAt: string, lastSeenAt: string } {
+  return {
+    domain: instance.domain,
+    publicUrl: instance.publicUrl,
+    status: instance.status,
+    registeredAt: instance.registeredAt.toISOString(),
+    lastSeenAt: instance.lastSeenAt.toISOString()
+  }
+}
+
+/** Seeders register, report what they hold (both signed, RFC 9421) and the admin lists them. */
+export function instancesApi (options: InstancesApiOptions): Router {
+  const { registry } = options
+  const router = Router()
+
+  router.post('/api/instances', rawBody, async (req, res) => {
+    const { publicUrl } = parseBody(registrationBody, req.body, '{"publicUrl": "https://seeder.example"}')
+    const seeder = seederUrls(publicUrl)
+    registry.assertAccepted(seeder)
+    let published: PublishedKey | undefined
+    try {
+      await verifySignedRequest(req, async (keyId) => {
+        if (keyId !== seeder.keyId) throw new HttpError('unknown_key', `keyid must be ${seeder.keyId}, the key published at ${seeder.wellKnown}`)
+        published = await registry.fetchPublishedKey(seeder)
+        return published.key
+      }, options.signed)
+    } catch (err) {
+      // Once the published key is in hand, a signature that does not verify was made with another key.
+      if (published !== undefined && (err as { code?: ErrorCode }).code === 'signature_invalid') {
+        throw new HttpError('key_not_published', `the signature does not verify with the key published at ${seeder.wellKnown} (signed with another key, or the request was altered)`)
+      }
+      throw err
+    }
+    res.json(encode(await registry.register(seeder, published!)))
+  })
+
+  router.post('/api/instances/holdings', rawBody, async (req, res) => {
+    let instance: Instance | undefined
+    await verifySignedRequest(req, async (keyId) => {
+      instance = await registry.byKeyId(keyId)
+      return instance === undefined ? undefined : publicKeyFromPem(instance.publicKeyPem)
+    }, options.signed)
+    const { infoHash, held } = parseBody(holdingBody, req.body, '{"infoHash": "<40 hex>", "held": true}')
+    await registry.reportHolding(instance!, infoHash, held)
+    res.status(204).end()
+  })
+
+  router.get('/api/instances', options.requireAdmin, async (_req, res) => {
+    const instances = await registry.list()
+    res.json({ instances: instances.map((instance) => ({ ...encode(instance), holdings: instance.holdings })) })
+  })
+
+  return router
+}

@@ -1,0 +1,117 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import type { LookupFunction } from 'node:net'
+import ipaddr from 'ipaddr.js'
+
+/**
+ * GETs a URL that a stranger named (a seeder's well-known document) without
+ * letting them point the origin at its own network (SSRF): every address the
+ * host resolves to must be public unicast — not private, loopback,
+ * link-local, unique-local, multicast, unspecified, carrier-grade NAT or
+ * reserved — unless `allowPrivateAddresses` (tests, private deployments).
+ * The check sits in the socket's own DNS `lookup`, so the address checked is
+ * the address connected to (no rebinding between check and connect); IP
+ * literals, which skip lookup, are checked before. No redirect is followed,
+ * the body is capped and the whole exchange has a deadline.
+ */
+export interface SafeFetchOptions {
+  allowPrivateAddresses: boolean
+  timeoutMs?: number
+  maxBytes?: number
+}
+
+export interface SafeResponse {
+  status: number
+  contentType: string
+  body: Buffer
+}
+
+export type SafeFetch = (url: string) => Promise<SafeResponse>
+
+/** Why a fetch failed, in words fit for the error message a seeder's admin reads. */
+export class SafeFetchError extends Error {
+  override readonly name = 'SafeFetchError'
+}
+
+const DEFAULT_TIMEOUT_MS = 5000
+const DEFAULT_MAX_BYTES = 64 * 1024
+
+export function isPublicAddress (address: string): boolean {
+  if (!ipaddr.isValid(address)) return false
+  return ipaddr.process(address).range() === 'unicast'
+}
+
+function describe (address: string): string {
+  return ipaddr.isValid(address) ? `${address} (${ipaddr.process(address).range()})` : address
+}
+
+export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
+
+  const guardedLookup = ((hostname: string, lookupOptions: { all?: boolean, family?: number }, callback: (err: Error | null, address?: string | LookupAddress[], family?: number) => void) => {
+    dnsLookup(hostname, { family: lookupOptions.family ?? 0, all: true }, (err, addresses) => {
+      if (err !== null) {
+        callback(new SafeFetchError(`cannot resolve ${hostname}: ${err.code ?? err.message}`))
+        return
+      }
+      const refused = options.allowPrivateAddresses ? undefined : addresses.find((a) => !isPublicAddress(a.address))
+      if (refused !== undefined) {
+        callback(new SafeFetchError(`${hostname} resolves to ${describe(refused.address)}, not a public address`))
+        return
+      }
+      if (lookupOptions.all === true) callback(null, addresses)
+      else callback(null, addresses[0]!.address, addresses[0]!.family)
+    })
+  }) as unknown as LookupFunction
+
+  return (text) => new Promise<SafeResponse>((resolve, reject) => {
+    let url: URL
+    try {
+      url = new URL(text)
+    } catch {
+      reject(new SafeFetchError(`${text} is not a URL`))
+      return
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      reject(new SafeFetchError(`${url.protocol} URLs are not fetched`))
+      return
+    }
+    const literal = url.hostname.replace(/^\[(.*)\]$/, '$1')
+    if (ipaddr.isValid(literal) && !options.allowPrivateAddresses && !isPublicAddress(literal)) {
+      reject(new SafeFetchError(`${describe(literal)} is not a public address`))
+      return
+    }
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+      method: 'GET',
+      headers: { accept: 'application/json', 'user-agent': 'fedswarm-origin' },
+      lookup: guardedLookup,
+      agent: false,
+      signal: AbortSignal.timeout(timeoutMs)
+    })
+    const fail = (err: unknown): void => {
+      if (err instanceof SafeFetchError) reject(err)
+      else if ((err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError') reject(new SafeFetchError(`no answer from ${url.host} within ${timeoutMs} ms`))
+      else reject(new SafeFetchError(`cannot fetch ${url.href}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`))
+    }
+    request.on('error', fail)
+    request.on('response', (response: IncomingMessage) => {
+      const chunks: Buffer[] = []
+      let received = 0
+      response.on('data', (chunk: Buffer) => {
+        received += chunk.length
+        if (received > maxBytes) {
+          request.destroy(new SafeFetchError(`the answer of ${url.href} is larger than ${maxBytes} bytes`))
+          return
+        }
+        chunks.push(chunk)
+      })
+      response.on('error', fail)
+      response.on('end', () => {
+        resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks) })
+      })
+    })
+    request.end()
+  })
+}

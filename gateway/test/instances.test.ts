@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
+import { pngBytes } from '@fedswarm/testkit'
+import { originBackends, publish, startOriginFixture, type OriginFixture } from './origin-fixture.ts'
+import { signedPost, startSeederDouble, type SeederDouble } from './seeder-double.ts'
+
+interface InstanceView { domain: string, publicUrl: string, status: string, registeredAt: string, lastSeenAt: string, holdings: number }
+
+async function errorOf (response: Response): Promise<string> {
+  const body = await response.json() as { error: string, message: string }
+  assert.deepEqual(Object.keys(body).sort(), ['error', 'message'])
+  return body.error
+}
+
+for (const backend of originBackends().filter((b) => b.blobs === 'fs')) {
+  describe(`seeder registration on ${backend.name}`, function () {
+    let fixture: OriginFixture
+    const seeders: SeederDouble[] = []
+    const seeder = async (): Promise<SeederDouble> => {
+      const double = await startSeederDouble()
+      seeders.push(double)
+      return double
+    }
+    const register = (double: SeederDouble, key = { keyId: double.keyId, privateKey: double.privateKey }, now?: Date) =>
+      signedPost(`${fixture.url}/api/instances`, { publicUrl: double.publicUrl }, key, now)
+    const instances = async (): Promise<InstanceView[]> =>
+      (await (await fixture.api('/api/instances', { admin: true })).json() as { instances: InstanceView[] }).instances
+
+    before(async function () {
+      fixture = await startOriginFixture(backend, { FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true' })
+    })
+    after(async function () {
+      for (const double of seeders) await double.close()
+      await fixture?.stop()
+    })
+
+    it('registers a seeder that proves its domain, listed for the admin only', async function () {
+      const double = await seeder()
+      const response = await (await register(double)).send()
+      assert.equal(response.status, 200)
+      const body = await response.json() as InstanceView
+      const domain = new URL(double.publicUrl).host
+      assert.equal(body.domain, domain)
+      assert.equal(body.publicUrl, double.publicUrl)
+      assert.equal(body.status, 'active')
+      assert.ok(!Number.isNaN(Date.parse(body.registeredAt)) && !Number.isNaN(Date.parse(body.lastSeenAt)))
+      assert.equal(double.wellKnownFetches, 1)
+
+      const listed = (await instances()).find((instance) => instance.domain === domain)
+      assert.deepEqual(listed, { ...body, holdings: 0 })
+      assert.equal((await fixture.api('/api/instances')).status, 401)
+      assert.equal((await fixture.api('/api/instances', { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status, 403)
+    })
+
+    it('refuses bad signatures with 401 and the reason', async function () {
+      const double = await seeder()
+      const good = await register(double)
+      const url = `${fixture.url}/api/instances`
+      const send = (headers: Record<string, string>, body = good.body): Promise<Response> => fetch(url, { method: 'POST', headers, body })
+
+      const { signature: _, ...unsigned } = good.headers
+      assert.equal(await errorOf(await send(unsigned)), 'signature_missing')
+      assert.equal(await errorOf(await send({ ...good.headers, signature: 'sig1=:c2hvcnQ=:' })), 'signature_invalid')
+      assert.equal(await errorOf(await send({ ...good.headers, signature: 'sig1=not a signature' })), 'signature_invalid')
+      // The same JSON in other bytes: the signature covers the bytes.
+      const altered = JSON.stringify({ publicUrl: double.publicUrl }, null, 2)
+      assert.equal(await errorOf(await send(good.headers, altered)), 'digest_mismatch')
+      const wrongKeyId = await register(double, { keyId: `${double.publicUrl}/other#key`, privateKey: double.privateKey })
+      const refused = await wrongKeyId.send()
+      assert.equal(refused.status, 401)
+      assert.equal(await errorOf(refused), 'unknown_key')
+      assert.equal(double.wellKnownFetches, 0, 'nothing is fetched for a request that fails the cheap checks')
+    })
+
+    it('refuses a key the domain does not publish with 403', async function () {
+      const double = await seeder()
+      const stranger = generateKeyPairSync('ed25519')
+      const response = await (await register(double, { keyId: double.keyId, privateKey: stranger.privateKey })).send()
+      assert.equal(response.status, 403)
+      assert.equal(await errorOf(response), 'key_not_published')
+      assert.equal((await instances()).some((instance) => instance.publicUrl === double.publicUrl), false)
+    })
+
+    it('refuses the same signed request sent twice', async function () {
+      const double = await seeder()
+      const request = await register(double)
+      assert.equal((await request.send()).status, 200)
+      const replay = await request.send()
+      assert.equal(replay.status, 401)
+      assert.equal(await errorOf(replay), 'signature_replayed')
+      assert.equal(double.wellKnownFetches, 1, 'a replay is refused before the well-known is fetched again')
+    })
+
+    it('refuses a stale or future signature', async function () {
+      const double = await seeder()
+      for (const offset of [-10 * 60_000, 10 * 60_000]) {
+        const response = await (await register(double, undefined, new Date(Date.now() + offset))).send()
+        assert.equal(response.status, 401)
+        assert.equal(await errorOf(response), 'signature_expired')
+      }
+    })
+
+    it('answers 400 well_known_unavailable, saying why, when the document cannot be had', async function () {
+      const double = await seeder()
+      const cases: Array<[(res: import('node:http').ServerResponse) => void, RegExp]> = [
+        [(res) => res.writeHead(404).end(), /HTTP 404/],
+        [(res) => res.writeHead(302, { location: 'http://169.254.169.254/' }).end(), /redirects are not followed/],
+        [(res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{not json'), /not JSON/],
+        [(res) => res.writeHead(200).end(JSON.stringify({ type: 'fedswarm.seeder/1' })), /not a fedswarm.seeder\/1 document/],
+        [(res) => res.writeHead(200).end('x'.repeat(100 * 1024)), /larger than 65536 bytes/]
+      ]
+      for (const [answer, reason] of cases) {
+        double.respond((_req, res) => answer(res))
+        const response = await (await register(double)).send()
+        assert.equal(response.status, 400)
+        const body = await response.json() as { error: string, message: string }
+        assert.equal(body.error, 'well_known_unavailable')
+        assert.match(body.message, reason)
+      }
+      const gone = await seeder()
+      await gone.close()
+      const response = await (await register(gone)).send()
+      assert.equal(response.status, 400)
+      assert.match((await response.json() as { message: string }).message, /ECONNREFUSED/)
+    })
+
+    it('refuses malformed registration bodies', async function () {
+      const double = await seeder()
+      for (const payload of [{}, { publicUrl: 'ftp://x.example' }, { publicUrl: `${double.publicUrl}/path` }, { publicUrl: double.publicUrl, more: 1 }]) {
+        const response = await (await signedPost(`${fixture.url}/api/instances`, payload, { keyId: double.keyId, privateKey: double.privateKey })).send()
+        assert.equal(response.status, 400, JSON.stringify(payload))
+        assert.equal(await errorOf(response), 'invalid_body')
+      }
+    })
+
+    it('records holdings reported by a registered seeder', async function () {
+      const double = await seeder()
+      assert.equal((await (await register(double)).send()).status, 200)
+      const key = { keyId: double.keyId, privateKey: double.privateKey }
+      const { manifest } = await publish(fixture, pngBytes(3000))
+      const holdings = `${fixture.url}/api/instances/holdings`
+      const held = await (await signedPost(holdings, { infoHash: manifest.infoHash, held: true }, key)).send()
+      assert.equal(held.status, 204)
+      const domain = new URL(double.publicUrl).host
+      assert.equal((await instances()).find((instance) => instance.domain === domain)?.holdings, 1)
+      assert.equal((await (await signedPost(holdings, { infoHash: manifest.infoHash, held: true }, key)).send()).status, 204)
+      assert.equal((await instances()).find((instance) => instance.domain === domain)?.holdings, 1)
+
+      const unknownItem = await (await signedPost(holdings, { infoHash: 'f'.repeat(40), held: true }, key)).send()
+      assert.equal(unknownItem.status, 404)
+      const malformed = await (await signedPost(holdings, { infoHash: 'xyz', held: true }, key)).send()
+      assert.equal(await errorOf(malformed), 'invalid_body')
+
+      assert.equal((await (await signedPost(holdings, { infoHash: manifest.infoHash, held: false }, key)).send()).status, 204)
+      assert.equal((await instances()).find((instance) => instance.domain === domain)?.holdings, 0)
+
+      const stranger = await seeder()
+      const unknown = await (await signedPost(holdings, { infoHash: manifest.infoHash, held: true }, { keyId: stranger.keyId, privateKey: stranger.privateKey })).send()
+      assert.equal(unknown.status, 401)
+      assert.equal(await errorOf(unknown), 'unknown_key')
+      assert.equal(stranger.wellKnownFetches, 0, 'holdings never fetch: only registered keys count')
+    })
+
+    it('replaces the key on re-registration, after the same proof', async function () {
+      const double = await seeder()
+      assert.equal((await (await register(double)).send()).status, 200)
+      const oldKey = double.rotateKey()
+      const response = await (await register(double)).send()
+      assert.equal(response.status, 200)
+      assert.equal(double.wellKnownFetches, 2)
+      const holdings = `${fixture.url}/api/instances/holdings`
+      const { manifest } = await publish(fixture, pngBytes(2000))
+      const withOld = await (await signedPost(holdings, { infoHash: manifest.infoHash, held: true }, { keyId: double.keyId, privateKey: oldKey })).send()
+      assert.equal(withOld.status, 401)
+      assert.equal(await errorOf(withOld), 'signature_invalid')
+      const withNew = await (await signedPost(holdings, { infoHash: manifest.infoHash, held: true }, { keyId: double.keyId, privateKey: double.privateKey })).send()
+      assert.equal(withNew.status, 204)
+      assert.equal((await instances()).filter((instance) => instance.publicUrl === double.publicUrl).length, 1)
+    })
+  })
+}
+
+describe('seeder registration policy', function () {
+  let double: SeederDouble
+  before(async function () {
+    double = await startSeederDouble()
+  })
+  after(async function () {
+    await double?.close()
+  })
+
+  it('accepts only the domains of FEDSWARM_ACCEPT_SEEDERS', async function () {
+    const fixture = await startOriginFixture(undefined, { FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_ACCEPT_SEEDERS: 'other.example' })
+    try {
+      const refused = await (await signedPost(`${fixture.url}/api/instances`, { publicUrl: double.publicUrl }, double)).send()
+      assert.equal(refused.status, 403)
+      assert.equal(await errorOf(refused), 'seeder_not_accepted')
+      assert.equal(double.wellKnownFetches, 0)
+      fixture.env.FEDSWARM_ACCEPT_SEEDERS = `other.example, ${new URL(double.publicUrl).host}`
+      await fixture.restart()
+      const accepted = await (await signedPost(`${fixture.url}/api/instances`, { publicUrl: double.publicUrl }, double)).send()
+      assert.equal(accepted.status, 200)
+    } finally {
+      await fixture.stop()
+    }
+  })
+
+  it('will not fetch a well-known document on a private address unless FEDSWARM_ALLOW_PRIVATE_ADDRESSES', async function () {
+    const fixture = await startOriginFixture(undefined, {})
+    const before = double.wellKnownFetches
+    try {
+      const port = new URL(double.publicUrl).port
+      for (const publicUrl of [double.publicUrl, `http://localhost:${port}`, 'http://[::1]:9', 'http://10.1.2.3:9']) {
+        const keyId = `${publicUrl}/.well-known/fedswarm#key`
+        const response = await (await signedPost(`${fixture.url}/api/instances`, { publicUrl }, { keyId, privateKey: double.privateKey })).send()
+        assert.equal(response.status, 400, publicUrl)
+        const body = await response.json() as { error: string, message: string }
+        assert.equal(body.error, 'well_known_unavailable')
+        assert.match(body.message, /not a public address/)
+      }
+      assert.equal(double.wellKnownFetches, before)
+    } finally {
+      await fixture.stop()
+    }
+  })
+})

@@ -1,0 +1,73 @@
+import express, { type ErrorRequestHandler } from 'express'
+import type { Logger } from 'pino'
+import { isInfoHash, type ErrorBody, type SeederDocument } from '@fedswarm/protocol'
+import { sendRepresentation } from '@fedswarm/web'
+import type { Library } from './library.ts'
+import type { SeederMetrics } from './metrics.ts'
+
+export interface SeederAppOptions {
+  log: Logger
+  document: SeederDocument
+  library: Library
+  metrics: SeederMetrics
+}
+
+class SeederHttpError extends Error {
+  readonly status: number
+  readonly code: string
+  constructor (status: number, code: string, message: string) {
+    super(message)
+    this.status = status
+    this.code = code
+  }
+}
+
+/**
+ * The seeder's HTTP face: its identity document, health, metrics, and the
+ * mirror of complete, verified items under their info hash.
+ */
+export function createSeederApp (options: SeederAppOptions): express.Express {
+  const { library, metrics } = options
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false)
+  app.set('query parser', 'simple')
+
+  app.get('/healthz', (_req, res) => { res.json({ ok: true }) })
+  app.get('/.well-known/fedswarm', (_req, res) => {
+    res.set('Access-Control-Allow-Origin', '*').json(options.document)
+  })
+  // Seeder metrics hold only counts (bytes, items): public, like the media it mirrors.
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics())
+  })
+
+  const mirror: express.RequestHandler = async (req, res) => {
+    const infoHash = String(req.params.infoHash)
+    if (!isInfoHash(infoHash)) throw new SeederHttpError(400, 'invalid_info_hash', 'mirror URLs end with the item\'s info hash, 40 lowercase hex characters')
+    const servable = await library.servable(infoHash)
+    if (servable === undefined) throw new SeederHttpError(404, 'media_not_held', 'this seeder does not hold a complete, verified copy of that item')
+    const { item } = servable
+    await sendRepresentation(req, res, {
+      size: item.size,
+      mediaType: item.mediaType,
+      etag: `"${item.sha256}"`,
+      lastModified: item.completedAt ?? item.createdAt,
+      headers: { Link: `<${item.origin}/api/media/${item.mediaId}>; rel="describedby"; type="application/json"` },
+      read: servable.read
+    }, (n) => metrics.bytes.inc({ direction: 'out', source: 'mirror' }, n))
+  }
+  app.get('/media/:infoHash', mirror)
+  app.head('/media/:infoHash', mirror)
+
+  app.use((_req, _res, next) => next(new SeederHttpError(404, 'not_found', 'no such resource on this seeder')))
+  const onError: ErrorRequestHandler = (err, req, res, _next) => {
+    const known = err instanceof SeederHttpError
+    if (!known) options.log.error({ err, url: req.originalUrl }, 'request failed')
+    if (res.headersSent) { res.destroy(); return }
+    const body: ErrorBody = known ? { error: err.code, message: err.message } : { error: 'internal', message: 'internal error, see the seeder log' }
+    res.status(known ? err.status : 500).set('Cache-Control', 'no-store').json(body)
+  }
+  app.use(onError)
+  return app
+}

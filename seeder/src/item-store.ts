@@ -1,0 +1,108 @@
+import type { Queryable } from '@fedswarm/storage'
+
+/** One item as a seeder keeps it. */
+export interface SeederItem {
+  infoHash: string
+  origin: string
+  mediaId: string
+  sha256: string
+  mediaType: string
+  size: number
+  torrent: Buffer
+  state: 'fetching' | 'complete'
+  /** mtime of the file when it was verified: a different one means re-verify before serving. */
+  fileMtimeMs: number | null
+  /** Decayed demand (requests), as of `demandedAt`. */
+  requests: number
+  demandedAt: Date
+  createdAt: Date
+  completedAt: Date | null
+}
+
+interface ItemRow {
+  info_hash: string
+  origin: string
+  media_id: string
+  sha256: string
+  media_type: string
+  size: number
+  torrent: Uint8Array
+  state: 'fetching' | 'complete'
+  file_mtime_ms: number | null
+  requests: number
+  demanded_at: Date
+  created_at: Date
+  completed_at: Date | null
+}
+
+const COLUMNS = 'info_hash, origin, media_id, sha256, media_type, size, torrent, state, file_mtime_ms, requests, demanded_at, created_at, completed_at'
+
+function fromRow (row: ItemRow): SeederItem {
+  return {
+    infoHash: row.info_hash,
+    origin: row.origin,
+    mediaId: row.media_id,
+    sha256: row.sha256,
+    mediaType: row.media_type,
+    size: Number(row.size),
+    torrent: Buffer.from(row.torrent),
+    state: row.state,
+    fileMtimeMs: row.file_mtime_ms,
+    requests: row.requests,
+    demandedAt: row.demanded_at,
+    createdAt: row.created_at,
+    completedAt: row.completed_at
+  }
+}
+
+/** The SQL of the seeder's items and per-origin cursors, in one place. */
+export const itemStore = {
+  async all (db: Queryable): Promise<SeederItem[]> {
+    return (await db.query<ItemRow>(`SELECT ${COLUMNS} FROM seeder_items ORDER BY created_at`)).map(fromRow)
+  },
+
+  async get (db: Queryable, infoHash: string): Promise<SeederItem | undefined> {
+    const [row] = await db.query<ItemRow>(`SELECT ${COLUMNS} FROM seeder_items WHERE info_hash = $1`, [infoHash])
+    return row === undefined ? undefined : fromRow(row)
+  },
+
+  /** Starts tracking an item to fetch; false if it is known already. */
+  async insertFetching (db: Queryable, item: Pick<SeederItem, 'infoHash' | 'origin' | 'mediaId' | 'sha256' | 'mediaType' | 'size' | 'torrent'>): Promise<boolean> {
+    const rows = await db.query(
+      `INSERT INTO seeder_items (info_hash, origin, media_id, sha256, media_type, size, torrent, state)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'fetching') ON CONFLICT DO NOTHING RETURNING info_hash`,
+      [item.infoHash, item.origin, item.mediaId, item.sha256, item.mediaType, item.size, item.torrent])
+    return rows.length === 1
+  },
+
+  async markComplete (db: Queryable, infoHash: string, fileMtimeMs: number): Promise<void> {
+    await db.query("UPDATE seeder_items SET state = 'complete', file_mtime_ms = $2, completed_at = coalesce(completed_at, now()) WHERE info_hash = $1", [infoHash, fileMtimeMs])
+  },
+
+  async recordDemand (db: Queryable, infoHash: string, requests: number, at: Date): Promise<void> {
+    await db.query('UPDATE seeder_items SET requests = $2, demanded_at = $3 WHERE info_hash = $1', [infoHash, requests, at])
+  },
+
+  async remove (db: Queryable, infoHash: string): Promise<void> {
+    await db.query('DELETE FROM seeder_items WHERE info_hash = $1', [infoHash])
+  },
+
+  async cursor (db: Queryable, origin: string): Promise<number | null> {
+    const [row] = await db.query<{ event_cursor: number | null }>('SELECT event_cursor FROM seeder_origins WHERE origin = $1', [origin])
+    return row?.event_cursor ?? null
+  },
+
+  async saveCursor (db: Queryable, origin: string, seq: number): Promise<void> {
+    await db.query(
+      `INSERT INTO seeder_origins (origin, event_cursor) VALUES ($1, $2)
+       ON CONFLICT (origin) DO UPDATE SET event_cursor = greatest(coalesce(seeder_origins.event_cursor, 0), excluded.event_cursor)`,
+      [origin, seq])
+  },
+
+  async saveOriginKey (db: Queryable, origin: string, publicKeyPem: string): Promise<void> {
+    await db.query(
+      `INSERT INTO seeder_origins (origin, public_key_pem, registered_at) VALUES ($1, $2, now())
+       ON CONFLICT (origin) DO UPDATE SET public_key_pem = excluded.public_key_pem, registered_at = now()`,
+      [origin, publicKeyPem])
+  }
+}

@@ -1,0 +1,222 @@
+import { rm, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import parseTorrent from 'parse-torrent'
+import { createPopularity, type Manifest } from '@fedswarm/protocol'
+import type { Readable } from 'node:stream'
+import { createFsBlobStore, type ByteRange, type Db } from '@fedswarm/storage'
+import { chooseEvictions } from './eviction.ts'
+import { itemStore, type SeederItem } from './item-store.ts'
+import type { OriginClient } from './origin-client.ts'
+import type { Swarm } from './swarm.ts'
+import { sha256OfFile } from './verify-file.ts'
+
+export interface LibraryOptions {
+  db: Db
+  swarm: Swarm
+  itemsDir: string
+  log: Logger
+  quota: number
+  minLifetime: number
+  clients: Map<string, OriginClient>
+  now?: () => number
+}
+
+export interface Servable {
+  item: SeederItem
+  read (range?: ByteRange): Promise<Readable>
+}
+
+export interface LibraryStats {
+  stored: number
+  storedBytes: number
+  fetching: number
+}
+
+/**
+ * The items a seeder holds: fetched through the swarm on `hot`, verified
+ * against the manifest's sha256, kept within the disk quota, served only
+ * when complete and verified, and brought back into the swarm when asked
+ * for again.
+ */
+export interface Library {
+  /** Checks what is on disk, resumes unfinished fetches, and seeds the most demanded items. */
+  start (): Promise<void>
+  onHot (origin: string, manifest: Manifest): Promise<void>
+  /** A complete, verified item for the mirror, or undefined. Counts as demand. */
+  servable (infoHash: string): Promise<Servable | undefined>
+  stats (): LibraryStats
+  /** Info hashes of the complete items of one origin: reported again after (re)registration. */
+  held (origin: string): string[]
+  stop (): Promise<void>
+}
+
+/** Demand at which an item that left the swarm comes back into it. */
+const REACTIVATE_AT = 3
+
+export function createLibrary (options: LibraryOptions): Library {
+  const { db, swarm, log } = options
+  const now = options.now ?? Date.now
+  const items = new Map<string, SeederItem>()
+  const inFlight = new Map<string, Promise<void>>()
+  const demand = createPopularity({ halfLifeMs: 3_600_000, now })
+  const controller = new AbortController()
+  let stopped = false
+
+  // Files are opened before a response starts, so a file removed meanwhile is a clean error.
+  const files = createFsBlobStore(options.itemsDir)
+  const dirOf = (infoHash: string): string => join(options.itemsDir, infoHash)
+  const fileOf = (item: SeederItem): string => join(dirOf(item.infoHash), item.mediaId)
+
+  async function drop (item: SeederItem, reason: string): Promise<void> {
+    log.warn({ infoHash: item.infoHash, reason }, 'dropping item')
+    items.delete(item.infoHash)
+    await swarm.deactivate(item.infoHash)
+    await rm(dirOf(item.infoHash), { recursive: true, force: true })
+    await itemStore.remove(db, item.infoHash)
+    await options.clients.get(item.origin)?.reportHolding(item.infoHash, false).catch(() => {})
+  }
+
+  function usedBytes (): number {
+    let total = 0
+    for (const item of items.values()) total += item.size
+    return total
+  }
+
+  /** Frees room for `size` more bytes, or returns false when the quota cannot hold it now. */
+  async function makeRoom (size: number): Promise<boolean> {
+    const needed = usedBytes() + size - options.quota
+    if (needed <= 0) return true
+    const t = now()
+    const victims = chooseEvictions([...items.values()].map((item) => ({
+      infoHash: item.infoHash,
+      size: item.size,
+      requests: demand.score(item.infoHash) + item.requests,
+      demandedAt: item.demandedAt.getTime(),
+      completedAt: item.state === 'complete' ? (item.completedAt?.getTime() ?? null) : null
+    })), needed, t, options.minLifetime)
+    if (victims === null) return false
+    for (const victim of victims) await drop(items.get(victim.infoHash)!, 'evicted: over quota')
+    return true
+  }
+
+  async function fetchItem (item: SeederItem): Promise<void> {
+    const client = options.clients.get(item.origin)
+    // The torrent's own web seed is the origin's media URL; it is used only when peers stall.
+    const webSeeds = (await parseTorrent(item.torrent)).urlList ?? []
+    const path = await swarm.fetch({ infoHash: item.infoHash, torrent: item.torrent }, { webSeeds, signal: controller.signal })
+    if (stopped) return
+    const sha256 = await sha256OfFile(path)
+    if (sha256 !== item.sha256) {
+      await drop(item, `sha256 mismatch after download: ${sha256}`)
+      return
+    }
+    const { mtimeMs } = await stat(path)
+    await itemStore.markComplete(db, item.infoHash, mtimeMs)
+    const complete: SeederItem = { ...item, state: 'complete', fileMtimeMs: mtimeMs, completedAt: new Date(now()) }
+    items.set(item.infoHash, complete)
+    log.info({ infoHash: item.infoHash, size: item.size }, 'item complete and verified')
+    await client?.reportHolding(item.infoHash, true).catch((err: unknown) => log.warn({ err, infoHash: item.infoHash }, 'could not report holding'))
+  }
+
+  function startFetch (item: SeederItem): Promise<void> {
+    const running = inFlight.get(item.infoHash)
+    if (running !== undefined) return running
+    const job = fetchItem(item).catch((err: unknown) => {
+      if (!stopped) log.warn({ err, infoHash: item.infoHash }, 'fetch failed; will retry on the next hot event or restart')
+    }).finally(() => inFlight.delete(item.infoHash))
+    inFlight.set(item.infoHash, job)
+    return job
+  }
+
+  /** A complete item on disk is trusted when its size and mtime are those recorded at verification; else it is hashed again. */
+  async function checkOnDisk (item: SeederItem): Promise<boolean> {
+    const info = await stat(fileOf(item)).catch(() => null)
+    if (info === null || info.size !== item.size) return false
+    if (info.mtimeMs === item.fileMtimeMs) return true
+    if (await sha256OfFile(fileOf(item)) !== item.sha256) return false
+    await itemStore.markComplete(db, item.infoHash, info.mtimeMs)
+    item.fileMtimeMs = info.mtimeMs
+    return true
+  }
+
+  return {
+    async start () {
+      for (const item of await itemStore.all(db)) {
+        if (item.state === 'complete' && !await checkOnDisk(item)) {
+          await drop(item, 'file on disk no longer matches its hash')
+          continue
+        }
+        items.set(item.infoHash, item)
+      }
+      const ranked = [...items.values()].sort((a, b) => b.requests - a.requests || b.demandedAt.getTime() - a.demandedAt.getTime())
+      for (const item of ranked) {
+        if (item.state === 'fetching') void startFetch(item)
+      }
+      for (const item of ranked.filter((i) => i.state === 'complete').slice(0, Math.max(0, swarm.capacity() - inFlight.size))) {
+        await swarm.seed({ infoHash: item.infoHash, torrent: item.torrent })
+      }
+      log.info({ items: items.size, fetching: inFlight.size }, 'library ready')
+    },
+
+    async onHot (origin, manifest) {
+      if (stopped) return
+      const known = items.get(manifest.infoHash)
+      if (known !== undefined) {
+        if (known.state === 'complete') await swarm.seed({ infoHash: known.infoHash, torrent: known.torrent })
+        return
+      }
+      if (!await makeRoom(manifest.size)) {
+        log.warn({ infoHash: manifest.infoHash, size: manifest.size, quota: options.quota }, 'hot item does not fit the quota now; skipped')
+        return
+      }
+      const client = options.clients.get(origin)
+      if (client === undefined) return
+      const torrent = await client.torrent(manifest)
+      const name = (await parseTorrent(torrent)).name
+      if (name !== manifest.id) throw new Error(`torrent names its file ${String(name)}, not ${manifest.id}`)
+      const item: SeederItem = {
+        infoHash: manifest.infoHash, origin, mediaId: manifest.id, sha256: manifest.sha256, mediaType: manifest.mediaType,
+        size: manifest.size, torrent, state: 'fetching', fileMtimeMs: null, requests: 0, demandedAt: new Date(now()), createdAt: new Date(now()), completedAt: null
+      }
+      if (!await itemStore.insertFetching(db, item)) return
+      items.set(item.infoHash, item)
+      void startFetch(item)
+    },
+
+    async servable (infoHash) {
+      const item = items.get(infoHash)
+      if (item?.state !== 'complete') return undefined
+      const score = demand.record(infoHash)
+      if (!swarm.isActive(infoHash) && score >= REACTIVATE_AT) {
+        swarm.seed({ infoHash, torrent: item.torrent }).catch((err: unknown) => log.warn({ err, infoHash }, 'could not seed again'))
+      }
+      return { item, read: (range) => files.read(`${item.infoHash}/${item.mediaId}`, range) }
+    },
+
+    stats () {
+      let stored = 0
+      let storedBytes = 0
+      for (const item of items.values()) {
+        if (item.state !== 'complete') continue
+        stored++
+        storedBytes += item.size
+      }
+      return { stored, storedBytes, fetching: inFlight.size }
+    },
+
+    held (origin) {
+      return [...items.values()].filter((item) => item.origin === origin && item.state === 'complete').map((item) => item.infoHash)
+    },
+
+    async stop () {
+      stopped = true
+      controller.abort()
+      await Promise.allSettled([...inFlight.values()])
+      for (const { id, score } of demand.top(10_000)) {
+        const item = items.get(id)
+        if (item !== undefined) await itemStore.recordDemand(db, id, item.requests + score, new Date(now())).catch(() => {})
+      }
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import type { Migration } from '@fedswarm/storage'
+
+export const SEEDER_NAMESPACE = 'seeder'
+
+export const seederMigrations: Migration[] = [
+  {
+    id: '001_items',
+    sql: `
+      CREATE TABLE seeder_items (
+        info_hash text PRIMARY KEY,
+        origin text NOT NULL,
+        media_id text NOT NULL,
+        sha256 text NOT NULL,
+        media_type text NOT NULL,
+        size bigint NOT NULL,
+        torrent bytea NOT NULL,
+        state text NOT NULL CHECK (state IN ('fetching', 'complete')),
+        file_mtime_ms double precision,
+        requests double precision NOT NULL DEFAULT 0,
+        demanded_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        completed_at timestamptz
+      );
+      CREATE TABLE seeder_origins (
+        origin text PRIMARY KEY,
+        event_cursor bigint,
+        public_key_pem text,
+        registered_at timestamptz
+      );
+      CREATE TABLE seeder_keys (
+        id text PRIMARY KEY,
+        private_key_pem text NOT NULL,
+        public_key_pem text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );`
+  }
+]

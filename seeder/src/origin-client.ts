@@ -1,0 +1,79 @@
+import type { KeyObject } from 'node:crypto'
+import parseTorrent from 'parse-torrent'
+import { manifestSchema, originDocumentSchema, signRequest, type Manifest, type OriginDocument } from '@fedswarm/protocol'
+
+/** The seeder's identity: what it signs its calls to origins with. */
+export interface SeederIdentity {
+  keyId: string
+  privateKey: KeyObject
+  publicUrl: string
+}
+
+export class OriginCallError extends Error {
+  override readonly name = 'OriginCallError'
+  readonly status: number
+  readonly code: string
+  constructor (status: number, code: string, message: string) {
+    super(message)
+    this.status = status
+    this.code = code
+  }
+}
+
+const TIMEOUT_MS = 10_000
+
+/** What a seeder asks of one origin, over HTTP. */
+export interface OriginClient {
+  readonly origin: string
+  document (): Promise<OriginDocument>
+  register (): Promise<void>
+  reportHolding (infoHash: string, held: boolean): Promise<void>
+  popular (): Promise<Manifest[]>
+  /** The torrent of a manifest, checked: same info hash, private, one file of the manifest's size. */
+  torrent (manifest: Manifest): Promise<Buffer>
+}
+
+export function createOriginClient (origin: string, identity: SeederIdentity): OriginClient {
+  async function call (path: string, init: RequestInit = {}): Promise<Response> {
+    const response = await fetch(`${origin}${path}`, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' })
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({})) as { error?: string, message?: string }
+      throw new OriginCallError(response.status, body.error ?? 'http_error', `${origin}${path}: HTTP ${response.status} ${body.message ?? ''}`.trim())
+    }
+    return response
+  }
+
+  async function signedPost (path: string, payload: unknown): Promise<Response> {
+    const body = JSON.stringify(payload)
+    const headers = await signRequest(
+      { method: 'POST', url: `${origin}${path}`, headers: { 'content-type': 'application/json' }, body },
+      { keyId: identity.keyId, privateKey: identity.privateKey })
+    return call(path, { method: 'POST', headers, body })
+  }
+
+  return {
+    origin,
+    async document () {
+      return originDocumentSchema.parse(await (await call('/.well-known/fedswarm')).json())
+    },
+    async register () {
+      await signedPost('/api/instances', { publicUrl: identity.publicUrl })
+    },
+    async reportHolding (infoHash, held) {
+      await signedPost('/api/instances/holdings', { infoHash, held })
+    },
+    async popular () {
+      const body = await (await call('/api/popular?limit=100')).json() as { items?: Array<{ manifest: unknown, hot: boolean }> }
+      return (body.items ?? []).filter((item) => item.hot).map((item) => manifestSchema.parse(item.manifest))
+    },
+    async torrent (manifest) {
+      if (new URL(manifest.torrentUrl).origin !== new URL(origin).origin) throw new Error(`torrent URL ${manifest.torrentUrl} is not on ${origin}`)
+      const bytes = Buffer.from(await (await fetch(manifest.torrentUrl, { signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' })).arrayBuffer())
+      const parsed = await parseTorrent(bytes)
+      if (parsed.infoHash !== manifest.infoHash) throw new Error(`torrent info hash ${parsed.infoHash} is not the manifest's ${manifest.infoHash}`)
+      if (parsed.private !== true) throw new Error('the torrent is not private')
+      if (parsed.length !== manifest.size) throw new Error(`torrent length ${String(parsed.length)} is not the manifest's size ${manifest.size}`)
+      return bytes
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import { createServer, type RequestListener, type Server } from 'node:http'
+import { answerClientError } from '@fedswarm/web'
+import type { AddressInfo } from 'node:net'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pino, type Logger } from 'pino'
+import { buildSeederDocument } from '@fedswarm/protocol'
+import { loadOrCreateKeyPair, migrate, openDb } from '@fedswarm/storage'
+import { createSeederApp } from './app.ts'
+import type { SeederConfig } from './config.ts'
+import { followEvents } from './event-follower.ts'
+import { itemStore } from './item-store.ts'
+import { createLibrary, type Library } from './library.ts'
+import { createSeederMetrics } from './metrics.ts'
+import { SEEDER_NAMESPACE, seederMigrations } from './migrations.ts'
+import { createOriginClient, type OriginClient } from './origin-client.ts'
+import { createSwarm, type Swarm } from './swarm.ts'
+
+export const SEEDER_VERSION = '0.1.0'
+
+export interface SeederOverrides {
+  log?: Logger
+}
+
+export interface RunningSeeder {
+  url: string
+  port: number
+  torrentPort: number
+  library: Library
+  swarm: Swarm
+  stop (): Promise<void>
+}
+
+const REGISTER_RETRY_MAX_MS = 60_000
+
+/**
+ * Wires a seeder from its config in dependency order — log, storage, key,
+ * HTTP, swarm, library, origins — and tears it down in reverse.
+ */
+export async function startSeeder (config: SeederConfig, overrides: SeederOverrides = {}): Promise<RunningSeeder> {
+  const log = overrides.log ?? pino({ level: config.logLevel })
+  const cleanups: Array<() => Promise<void> | void> = []
+  const stopAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try { await cleanup() } catch (err) { log.warn({ err }, 'error while stopping') }
+    }
+  }
+  try {
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+    const itemsDir = join(config.dataDir, 'items')
+    await mkdir(itemsDir, { recursive: true })
+    const db = await openDb({ url: config.database.url, schema: config.database.schema, dataDir: join(config.dataDir, 'db') })
+    cleanups.push(() => db.close())
+    await migrate(db, SEEDER_NAMESPACE, seederMigrations)
+    const key = await loadOrCreateKeyPair(db, 'seeder_keys')
+
+    let handle: RequestListener = (_req, res) => { res.writeHead(503, { 'Retry-After': '1' }).end() }
+    const server: Server = createServer({ headersTimeout: 20_000, requestTimeout: 120_000 }, (req, res) => handle(req, res))
+    server.on('clientError', answerClientError)
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        reject(Object.assign(new Error(`cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message} (set --port or PORT)`), { code: err.code }))
+      })
+      server.listen(config.port, config.host, () => {
+        server.removeAllListeners('error')
+        server.on('error', (err) => log.error({ err }, 'HTTP server error'))
+        resolve()
+      })
+    })
+    cleanups.push(() => new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      server.closeAllConnections()
+    }))
+    const port = (server.address() as AddressInfo).port
+    const publicUrl = config.port === 0 && config.publicUrl === 'http://localhost:0' ? `http://127.0.0.1:${port}` : config.publicUrl
+    const document = buildSeederDocument(publicUrl, key.publicKeyPem, SEEDER_VERSION)
+    const identity = { keyId: document.publicKey.id, privateKey: key.privateKey, publicUrl }
+
+    const metrics = createSeederMetrics()
+    const swarm = createSwarm({
+      itemsDir,
+      log: log.child({ component: 'swarm' }),
+      uploadLimit: config.uploadLimit,
+      downloadLimit: config.downloadLimit,
+      maxActive: config.maxActive,
+      torrentPort: config.torrentPort,
+      webSeedAfter: config.webSeedAfter,
+      onBytes: (source, direction, bytes) => metrics.bytes.inc({ source, direction }, bytes)
+    })
+    cleanups.push(() => swarm.stop())
+    const torrentPort = await swarm.listening().catch((err: NodeJS.ErrnoException) => {
+      throw Object.assign(new Error(`cannot listen for BitTorrent peers on port ${config.torrentPort}: ${err.code ?? err.message} (set FEDSWARM_TORRENT_PORT)`), { code: err.code })
+    })
+
+    const clients = new Map<string, OriginClient>(config.origins.map((origin) => [origin, createOriginClient(origin, identity)]))
+    const library = createLibrary({ db, swarm, itemsDir, log: log.child({ component: 'library' }), quota: config.quota, minLifetime: config.minLifetime, clients })
+    cleanups.push(() => library.stop())
+    await library.start()
+    metrics.gauge('fedswarm_seeder_items_stored', 'Complete, verified items on disk', () => library.stats().stored)
+    metrics.gauge('fedswarm_seeder_bytes_stored', 'Bytes of complete items on disk', () => library.stats().storedBytes)
+    metrics.gauge('fedswarm_seeder_items_fetching', 'Items being fetched', () => library.stats().fetching)
+    metrics.gauge('fedswarm_seeder_torrents_active', 'Torrents in the swarm now', () => swarm.activeCount())
+
+    handle = createSeederApp({ log, document, library, metrics })
+
+    const controller = new AbortController()
+    cleanups.push(() => controller.abort())
+    for (const client of clients.values()) {
+      const originLog = log.child({ origin: client.origin })
+      // Following events needs no registration; reporting holdings does, so it is retried on its own.
+      void registerUntilAccepted(client, originLog, controller.signal).then(async (registered) => {
+        if (!registered) return
+        for (const infoHash of library.held(client.origin)) {
+          await client.reportHolding(infoHash, true).catch((err: unknown) => originLog.warn({ err, infoHash }, 'could not report holding'))
+        }
+      })
+      const follower = followEvents({
+        client,
+        log: originLog,
+        cursor: await itemStore.cursor(db, client.origin),
+        pollInterval: config.pollInterval,
+        onHot: (manifest) => library.onHot(client.origin, manifest),
+        onCursor: (seq) => itemStore.saveCursor(db, client.origin, seq)
+      })
+      cleanups.push(() => follower.stop())
+    }
+    log.info({ url: publicUrl, port, torrentPort, origins: config.origins }, 'seeder listening')
+    return { url: publicUrl, port, torrentPort, library, swarm, stop: stopAll }
+  } catch (err) {
+    await stopAll()
+    throw err
+  }
+
+  /** Registers with an origin, retrying with backoff while it is unreachable or refuses; false once stopped. */
+  async function registerUntilAccepted (client: OriginClient, originLog: Logger, signal: AbortSignal): Promise<boolean> {
+    let backoff = 1000
+    while (!signal.aborted) {
+      try {
+        await client.register()
+        originLog.info('registered with origin')
+        return true
+      } catch (err) {
+        originLog.warn({ err }, `registration failed; retrying in ${backoff / 1000} s`)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, backoff)
+          signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
+        })
+        backoff = Math.min(backoff * 2, REGISTER_RETRY_MAX_MS)
+      }
+    }
+    return false
+  }
+}

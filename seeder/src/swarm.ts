@@ -1,0 +1,230 @@
+import { EventEmitter } from 'node:events'
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import WebTorrent, { type Torrent, type Wire } from 'webtorrent'
+
+export type ByteSource = 'peers' | 'webseed'
+
+export interface SwarmOptions {
+  /** Folder holding one sub-folder per item: `<itemsDir>/<infoHash>/<file>`. */
+  itemsDir: string
+  log: Logger
+  uploadLimit?: number
+  downloadLimit?: number
+  /** Torrents in the swarm at once, fetching and seeding together. */
+  maxActive: number
+  torrentPort: number
+  /** A fetch that has received nothing for this long adds its web seeds (ms). */
+  webSeedAfter: number
+  onBytes (source: ByteSource, direction: 'in' | 'out', bytes: number): void
+}
+
+export interface SwarmItem {
+  infoHash: string
+  torrent: Buffer
+}
+
+export interface FetchOptions {
+  /** HTTP sources (the origin's web seed, mirrors), added only when peers stall. */
+  webSeeds: string[]
+  signal?: AbortSignal
+  onProgress? (received: number, total: number): void
+}
+
+/**
+ * The seeder's place in the BitTorrent swarms: a bounded active set of
+ * torrents (webtorrent degrades past about a hundred). Fetches have priority
+ * over seeding: a fetch takes the slot of the least recently demanded seeding
+ * torrent, and waits only when every slot is a fetch. An item leaving the set
+ * stays on disk.
+ */
+export interface Swarm {
+  listening (): Promise<number>
+  /** Downloads into `<itemsDir>/<infoHash>/`, pieces checked by their SHA-1; resolves with the file's path. */
+  fetch (item: SwarmItem, options: FetchOptions): Promise<string>
+  /** Seeds an item already complete on disk (verified by the caller), or marks it demanded if active. */
+  seed (item: SwarmItem): Promise<void>
+  /** Leaves the swarm for this item; the file stays. */
+  deactivate (infoHash: string): Promise<void>
+  isActive (infoHash: string): boolean
+  activeCount (): number
+  /** The most torrents active at once. */
+  capacity (): number
+  stop (): Promise<void>
+}
+
+interface Slot {
+  torrent: Torrent
+  fetching: boolean
+}
+
+export function createSwarm (options: SwarmOptions): Swarm {
+  const { log, maxActive } = options
+  // Every torrent adds listeners to the one WebSocket per tracker URL that bittorrent-tracker shares
+  // (lib/client/websocket-tracker.js socketPool): past ten active torrents Node would warn of a leak.
+  EventEmitter.defaultMaxListeners = Math.max(EventEmitter.defaultMaxListeners, 3 * maxActive + 10)
+  const client = new WebTorrent({
+    dht: false,
+    lsd: false,
+    utp: false,
+    utPex: false,
+    natUpnp: false,
+    natPmp: false,
+    // Web seeds only when peers stall: added by hand, see fetch().
+    webSeeds: false,
+    tracker: {},
+    torrentPort: options.torrentPort,
+    uploadLimit: options.uploadLimit ?? -1,
+    downloadLimit: options.downloadLimit ?? -1
+  })
+  const listening = new Promise<number>((resolve, reject) => {
+    client.once('listening', () => resolve(client.torrentPort))
+    client.once('error', reject)
+  })
+  listening.catch(() => {})
+  client.on('error', (err: Error) => log.warn({ err }, 'swarm: webtorrent client error'))
+  client.on('warning', (err: Error) => log.debug({ err }, 'swarm: webtorrent warning'))
+
+  /** Map order is recency of demand: the first entry is the least recently demanded. */
+  const slots = new Map<string, Slot>()
+  const waiting: Array<() => void> = []
+  let stopping: Promise<void> | null = null
+
+  const itemDir = (infoHash: string): string => join(options.itemsDir, infoHash)
+
+  function touch (infoHash: string): void {
+    const slot = slots.get(infoHash)
+    if (slot === undefined) return
+    slots.delete(infoHash)
+    slots.set(infoHash, slot)
+  }
+
+  function destroyTorrent (torrent: Torrent): Promise<void> {
+    if (torrent.destroyed) return Promise.resolve()
+    return new Promise((resolve) => torrent.destroy({ destroyStore: false }, () => resolve()))
+  }
+
+  /** Resolves when a slot is free, freeing the least recently demanded seeding torrent if need be. */
+  async function room (): Promise<void> {
+    while (slots.size >= options.maxActive) {
+      const victim = [...slots].find(([, slot]) => !slot.fetching)
+      if (victim !== undefined) {
+        slots.delete(victim[0])
+        log.debug({ infoHash: victim[0] }, 'swarm: active set full, item leaves the swarm (still on disk)')
+        await destroyTorrent(victim[1].torrent)
+        continue
+      }
+      await new Promise<void>((resolve) => waiting.push(resolve))
+    }
+  }
+
+  function release (): void {
+    waiting.shift()?.()
+  }
+
+  function count (torrent: Torrent): void {
+    torrent.on('wire', (wire: Wire) => {
+      const source: ByteSource = wire.type === 'webSeed' ? 'webseed' : 'peers'
+      wire.on('download', (bytes: number) => options.onBytes(source, 'in', bytes))
+      wire.on('upload', (bytes: number) => options.onBytes(source, 'out', bytes))
+    })
+    torrent.on('warning', (err: Error) => log.debug({ err, infoHash: torrent.infoHash }, 'swarm: torrent warning'))
+  }
+
+  function add (item: SwarmItem, fetching: boolean): Torrent {
+    // Rarest first: seeders fetching at once ask the origin for different pieces, then trade them.
+    const torrent = client.add(item.torrent, { path: itemDir(item.infoHash), skipVerify: !fetching, storeCacheSlots: fetching ? 0 : 4, strategy: 'rarest' })
+    count(torrent)
+    slots.set(item.infoHash, { torrent, fetching })
+    return torrent
+  }
+
+  return {
+    listening: () => listening,
+
+    async fetch (item, fetchOptions) {
+      if (stopping !== null) throw new Error('swarm stopped')
+      const existing = slots.get(item.infoHash)
+      if (existing !== undefined && !existing.fetching) await this.deactivate(item.infoHash)
+      await room()
+      if (stopping !== null) throw new Error('swarm stopped')
+      const torrent = add(item, true)
+      try {
+        return await new Promise<string>((resolve, reject) => {
+          let lastReceived = -1
+          let quietSince = Date.now()
+          let webSeedsAdded = false
+          const timer = setInterval(() => {
+            fetchOptions.onProgress?.(torrent.received, torrent.length)
+            if (torrent.received !== lastReceived) {
+              lastReceived = torrent.received
+              quietSince = Date.now()
+            } else if (!webSeedsAdded && Date.now() - quietSince >= options.webSeedAfter && torrent.ready) {
+              webSeedsAdded = true
+              log.info({ infoHash: item.infoHash, webSeeds: fetchOptions.webSeeds }, 'swarm: peers stalled, adding web seeds')
+              for (const url of fetchOptions.webSeeds) torrent.addWebSeed(url)
+            }
+          }, 250)
+          const finish = (err?: Error): void => {
+            clearInterval(timer)
+            torrent.off('done', onDone)
+            torrent.off('error', finish)
+            torrent.off('close', onClose)
+            fetchOptions.signal?.removeEventListener('abort', onAbort)
+            if (err !== undefined) reject(err)
+            else resolve(join(torrent.path, torrent.files[0]!.path))
+          }
+          const onDone = (): void => finish()
+          const onClose = (): void => finish(new Error('torrent closed before it completed'))
+          const onAbort = (): void => finish(fetchOptions.signal?.reason as Error ?? new Error('aborted'))
+          if (fetchOptions.signal?.aborted === true) return onAbort()
+          fetchOptions.signal?.addEventListener('abort', onAbort)
+          if (torrent.done) return finish()
+          torrent.once('done', onDone)
+          torrent.once('error', finish)
+          torrent.once('close', onClose)
+        })
+      } catch (err) {
+        if (slots.get(item.infoHash)?.torrent === torrent) slots.delete(item.infoHash)
+        await destroyTorrent(torrent)
+        throw err
+      } finally {
+        const slot = slots.get(item.infoHash)
+        if (slot?.torrent === torrent) slot.fetching = false
+        touch(item.infoHash)
+        release()
+      }
+    },
+
+    async seed (item) {
+      if (stopping !== null) return
+      if (slots.has(item.infoHash)) { touch(item.infoHash); return }
+      await room()
+      if (stopping !== null || slots.has(item.infoHash)) return
+      add(item, false)
+    },
+
+    async deactivate (infoHash) {
+      const slot = slots.get(infoHash)
+      if (slot === undefined) return
+      slots.delete(infoHash)
+      await destroyTorrent(slot.torrent)
+      release()
+    },
+
+    isActive: (infoHash) => slots.has(infoHash),
+    activeCount: () => slots.size,
+    capacity: () => options.maxActive,
+
+    stop () {
+      if (stopping !== null) return stopping
+      slots.clear()
+      for (const resolve of waiting.splice(0)) resolve()
+      stopping = new Promise<void>((resolve) => {
+        if (client.destroyed) return resolve()
+        client.destroy(() => resolve())
+      })
+      return stopping
+    }
+  }
+}

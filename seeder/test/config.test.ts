@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict'
+import { parseSeederConfig, SeederConfigError } from '@fedswarm/seeder'
+
+describe('seeder config', function () {
+  it('needs an origin and has safe defaults', function () {
+    assert.throws(() => parseSeederConfig({}), /--origin/)
+    const config = parseSeederConfig({}, { origins: ['https://origin.example/', 'https://origin.example'] })
+    assert.deepEqual(config.origins, ['https://origin.example'])
+    assert.equal(config.port, 8090)
+    assert.equal(config.torrentPort, 8091)
+    assert.equal(config.publicUrl, 'http://localhost:8090')
+    assert.equal(config.quota, 10 * 1024 ** 3)
+    assert.equal(config.maxActive, 50)
+    assert.equal(config.minLifetime, 3_600_000)
+    assert.equal(config.uploadLimit, undefined)
+  })
+
+  it('reads the env, flags first', function () {
+    const config = parseSeederConfig({ FEDSWARM_ORIGINS: 'https://a.example,https://b.example', FEDSWARM_QUOTA: '2GB', FEDSWARM_UPLOAD_LIMIT: '1MB', PORT: '9000' }, { port: '9100' })
+    assert.deepEqual(config.origins, ['https://a.example', 'https://b.example'])
+    assert.equal(config.quota, 2 * 1024 ** 3)
+    assert.equal(config.uploadLimit, 1024 ** 2)
+    assert.equal(config.port, 9100)
+  })
+
+  it('refuses bad values with one line naming them', function () {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ FEDSWARM_ORIGINS: 'ftp://x' }, /origin/],
+      [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_QUOTA: 'big' }, /FEDSWARM_QUOTA/],
+      [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_MAX_ACTIVE_TORRENTS: '0' }, /FEDSWARM_MAX_ACTIVE_TORRENTS/],
+      [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_PUBLIC_URL: 'https://me.example/path' }, /no path/],
+      [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_MIN_LIFETIME: 'forever' }, /FEDSWARM_MIN_LIFETIME/]
+    ]
+    for (const [env, message] of cases) {
+      assert.throws(() => parseSeederConfig(env), (err: Error) => err instanceof SeederConfigError && message.test(err.message), JSON.stringify(env))
+    }
+  })
+})

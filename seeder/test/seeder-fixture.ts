@@ -1,0 +1,61 @@
+import { parseSeederConfig, startSeeder, type RunningSeeder } from '@fedswarm/seeder'
+import { tempDir, type TempDir } from '@fedswarm/testkit'
+
+export interface SeederFixture {
+  seeder: RunningSeeder
+  url: string
+  dir: TempDir
+  env: Record<string, string>
+  restart (): Promise<void>
+  stop (): Promise<void>
+  /** Stops the seeder but keeps its data folder (for restart tests). */
+  halt (): Promise<void>
+}
+
+/** A real seeder in this process, through the same config parsing as `fedswarm seeder`. */
+export async function startSeederFixture (origins: string[], extraEnv: Record<string, string> = {}): Promise<SeederFixture> {
+  const dir = await tempDir('fedswarm-seeder-')
+  const env: Record<string, string> = {
+    PORT: '0',
+    FEDSWARM_HOST: '127.0.0.1',
+    FEDSWARM_DATA: dir.path,
+    FEDSWARM_TORRENT_PORT: '0',
+    FEDSWARM_LOG_LEVEL: 'silent',
+    FEDSWARM_ORIGINS: origins.join(','),
+    ...extraEnv
+  }
+  let seeder = await startSeeder(parseSeederConfig(env))
+  let running = true
+  const fixture: SeederFixture = {
+    seeder,
+    url: seeder.url,
+    dir,
+    env,
+    async restart () {
+      if (running) await seeder.stop()
+      seeder = await startSeeder(parseSeederConfig({ ...env, PORT: String(seeder.port), FEDSWARM_PUBLIC_URL: seeder.url }))
+      running = true
+      fixture.seeder = seeder
+    },
+    async halt () {
+      if (running) await seeder.stop()
+      running = false
+    },
+    async stop () {
+      await fixture.halt()
+      await dir.remove()
+    }
+  }
+  return fixture
+}
+
+/** Polls `check` every 50 ms until it returns a value, or fails after `timeoutMs`. */
+export async function eventually<T> (check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
