@@ -6,10 +6,9 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import bencode from 'bencode'
 import parseTorrent from 'parse-torrent'
 import { manifestSchema, originDocumentSchema, sha256Of, type Manifest, type OriginDocument } from '@fedswarm/protocol'
-import { pgSchemaEnv, pngBytes, startS3Server, tempDir, testDatabaseUrl, type S3Server, type TempDir } from '@fedswarm/testkit'
+import { announce, failureReason, pgSchemaEnv, pngBytes, startS3Server, tempDir, testDatabaseUrl, type S3Server, type TempDir } from '@fedswarm/testkit'
 import { runCli, startOriginProcess, type OriginProcess } from './process.ts'
 
 interface Backend { name: string, db: 'pglite' | 'postgres', blobs: 'fs' | 's3' }
@@ -17,35 +16,6 @@ interface Backend { name: string, db: 'pglite' | 'postgres', blobs: 'fs' | 's3' 
 const backends: Backend[] = [{ name: 'PGlite + folder', db: 'pglite', blobs: 'fs' }]
 if (testDatabaseUrl !== undefined && testDatabaseUrl !== '') backends.push({ name: 'PostgreSQL + folder', db: 'postgres', blobs: 'fs' })
 backends.push({ name: 'PGlite + S3', db: 'pglite', blobs: 's3' })
-
-/** Every byte as %XX, as BitTorrent clients send info_hash and peer_id. */
-function percentEncode (bytes: Buffer): string {
-  return [...bytes].map((byte) => `%${byte.toString(16).padStart(2, '0').toUpperCase()}`).join('')
-}
-
-function announceQuery (infoHashHex: string, peerId = '-FS0001-e2etest00001'): string {
-  return [
-    `info_hash=${percentEncode(Buffer.from(infoHashHex, 'hex'))}`,
-    `peer_id=${encodeURIComponent(peerId)}`,
-    'port=6881',
-    'uploaded=0',
-    'downloaded=0',
-    'left=1000',
-    'compact=1'
-  ].join('&')
-}
-
-async function announce (base: string, infoHashHex: string): Promise<Record<string, unknown>> {
-  const response = await fetch(`${base}/announce?${announceQuery(infoHashHex)}`)
-  const body = new Uint8Array(await response.arrayBuffer())
-  assert.equal(response.status, 200, `announce answered HTTP ${response.status}: ${Buffer.from(body).toString()}`)
-  return bencode.decode(body) as Record<string, unknown>
-}
-
-function failureReason (answer: Record<string, unknown>): string | undefined {
-  const reason = answer['failure reason']
-  return reason === undefined ? undefined : Buffer.from(reason as Uint8Array).toString()
-}
 
 async function bytesOf (url: string, headers: Record<string, string> = {}): Promise<{ status: number, headers: Headers, body: Buffer }> {
   const response = await fetch(url, { headers })

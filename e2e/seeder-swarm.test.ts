@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { manifestSchema, type Manifest } from '@fedswarm/protocol'
-import { pngBytes, tempDir, type TempDir } from '@fedswarm/testkit'
+import { eventually, pngBytes, tempDir, type TempDir } from '@fedswarm/testkit'
 import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from './process.ts'
 
 const TOKEN = 'e2e-admin-token-0123456789abcdef'
@@ -16,16 +16,6 @@ function metric (text: string, name: string, labels: Record<string, string> = {}
     if (Object.entries(labels).every(([key, value]) => (match[2] ?? '').includes(`${key}="${value}"`))) total += Number(match[3])
   }
   return total
-}
-
-async function poll<T> (what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check().catch(() => undefined)
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
 }
 
 describe('e2e: one origin and three seeders, as separate processes', function () {
@@ -70,7 +60,7 @@ describe('e2e: one origin and three seeders, as separate processes', function ()
   it('a hot item ends up complete and verified on every seeder, mostly from each other', async function () {
     bytes = pngBytes(SIZE)
     manifest = await publishHot(bytes)
-    for (const seeder of seeders) await poll('the item on every mirror', 120_000, held(seeder, manifest.infoHash))
+    for (const seeder of seeders) await eventually('the item on every mirror', 120_000, held(seeder, manifest.infoHash))
 
     for (const seeder of seeders) {
       const whole = await mirror(seeder, manifest.infoHash)
@@ -99,7 +89,7 @@ describe('e2e: one origin and three seeders, as separate processes', function ()
   })
 
   it('the origin lists the three seeders and what they hold', async function () {
-    const listing = await poll('three holdings', 30_000, async () => {
+    const listing = await eventually('three holdings', 30_000, async () => {
       const body = await (await fetch(`${origin.url}/api/instances`, { headers: { authorization: `Bearer ${TOKEN}` } })).json() as { instances: Array<{ publicUrl: string, holdings: number, status: string }> }
       const mine = body.instances.filter((instance) => seeders.some((s) => s.url === instance.publicUrl))
       return mine.length === 3 && mine.every((instance) => instance.holdings >= 1) ? mine : undefined
@@ -126,14 +116,14 @@ describe('e2e: one origin and three seeders, as separate processes', function ()
     const slow = await startSeederProcess({ env: { ...env, FEDSWARM_DOWNLOAD_LIMIT: '256k' } })
     const data = pngBytes(SIZE)
     const item = await publishHot(data)
-    await poll('the fetch to be under way', 60_000, async () => {
+    await eventually('the fetch to be under way', 60_000, async () => {
       const received = metric(await seederMetrics(slow), 'fedswarm_seeder_bytes_total', { direction: 'in' })
       return received > 256 * 1024 ? true : undefined
     })
     await slow.stop('SIGKILL')
     const resumed = await startSeederProcess({ env })
     seeders.push(resumed)
-    await poll('the resumed fetch to complete', 120_000, held(resumed, item.infoHash))
+    await eventually('the resumed fetch to complete', 120_000, held(resumed, item.infoHash))
     assert.deepEqual(Buffer.from(await (await mirror(resumed, item.infoHash)).arrayBuffer()), data)
   })
 })

@@ -124,6 +124,8 @@ declare module 'webtorrent' {
     readonly torrents: Torrent[]
     add<O> (torrentId: string | Uint8Array, opts?: TorrentOptions<O>, ontorrent?: (torrent: Torrent) => void): Torrent
     address (): AddressInfo | null
+    /** speed-limiter groups behind uploadLimit / downloadLimit; `throttle()` makes a Transform drawing on the same bucket. */
+    readonly throttleGroups: { up: { throttle (): NodeJS.ReadWriteStream }, down: { throttle (): NodeJS.ReadWriteStream } }
     throttleUpload (rate: number): boolean | undefined
     throttleDownload (rate: number): boolean | undefined
     get (torrentId: string): Promise<Torrent | null>

@@ -1,4 +1,5 @@
 import { CliError } from './cli-error.ts'
+import { deleteCommand } from './delete-command.ts'
 import { originCommand } from './origin-command.ts'
 import { publishCommand } from './publish-command.ts'
 import { seederCommand } from './seeder-command.ts'
@@ -13,6 +14,9 @@ Commands:
            through the swarm, seed it, and mirror it over HTTP.
   publish  FILE --origin URL [--token T] [--hot]
            Upload FILE to an origin and print its manifest as JSON.
+  delete   ID --origin URL --reason TEXT [--token T] [--timeout 60s]
+           Delete an item everywhere: print the signed notice, then wait until
+           every registered seeder has acknowledged, and say who has not.
   help     Show this text.
 
 Every flag of "origin" and "seeder" is also an environment variable (see the README).`
@@ -21,6 +25,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   origin: originCommand,
   seeder: seederCommand,
   publish: publishCommand,
+  delete: deleteCommand,
   async help () {
     console.log(USAGE)
     return 0

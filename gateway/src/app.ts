@@ -3,6 +3,7 @@ import { rateLimit } from 'express-rate-limit'
 import type { Logger } from 'pino'
 import type { OriginDocument, OriginUrls } from '@fedswarm/protocol'
 import type { BlobStore, Db } from '@fedswarm/storage'
+import type { DeletionService } from './deletion-service.ts'
 import { errorHandler, notFound } from './error-handler.ts'
 import { HttpError } from './errors.ts'
 import type { EventStreams } from './event-streams.ts'
@@ -11,6 +12,7 @@ import type { MediaService } from './media-service.ts'
 import type { MediaItem } from './media-repository.ts'
 import type { OriginMetrics } from './metrics.ts'
 import type { Popularity } from '@fedswarm/protocol'
+import { deletionsApi } from './routes/deletions.ts'
 import { discovery } from './routes/discovery.ts'
 import { eventsApi } from './routes/events.ts'
 import { instancesApi } from './routes/instances.ts'
@@ -24,6 +26,7 @@ export interface AppOptions {
   blobs: BlobStore
   urls: OriginUrls
   media: MediaService
+  deletions: DeletionService
   popularity: Popularity
   metrics: OriginMetrics
   document: OriginDocument
@@ -34,6 +37,7 @@ export interface AppOptions {
   apiRatePerMinute: number
   /** Tracker routes (/announce, /scrape, /stats) are handed over untouched. */
   tracker: RequestHandler
+  uploadThrottle (): NodeJS.ReadWriteStream
   onRequested (item: MediaItem): void
   instances: InstanceRegistry
   /** How seeders' signed requests are checked. */
@@ -73,12 +77,16 @@ export function createApp (options: AppOptions): express.Express {
   })
   app.use(eventsApi({ streams: options.eventStreams }))
   app.use(instancesApi({ registry: options.instances, signed: options.signed, requireAdmin: options.requireAdmin }))
-  app.use(mediaApi({ media: options.media, popularity: options.popularity, db: options.db, maxMediaSize: options.maxMediaSize, requireAdmin: options.requireAdmin, urls: options.urls }))
+  app.use(deletionsApi({ deletions: options.deletions, requireAdmin: options.requireAdmin }))
+  app.use(mediaApi({
+    media: options.media, deletions: options.deletions, popularity: options.popularity, db: options.db, maxMediaSize: options.maxMediaSize, requireAdmin: options.requireAdmin, urls: options.urls
+  }))
   app.use(mediaFiles({
     media: options.media,
     blobs: options.blobs,
     urls: options.urls,
     onBytesSent: (n) => options.metrics.mediaBytesSent.inc(n),
+    uploadThrottle: options.uploadThrottle,
     onRequested: options.onRequested
   }))
   app.use(notFound)

@@ -36,6 +36,8 @@ export interface OriginConfig {
   allowPrivateAddresses: boolean
   /** Recent requests (the decayed count of /api/popular) at which an item becomes hot. */
   hotThreshold: number
+  /** A seeder with a deletion notice un-acked for longer (ms) is marked stale. */
+  ackTimeoutMs: number
   logLevel: string
 }
 
@@ -60,7 +62,7 @@ export class ConfigError extends Error {
   readonly code = 'ERR_CONFIG'
 }
 
-const { size, port, positiveInt, bool, httpUrl } = configValues
+const { size, duration, port, positiveInt, bool, httpUrl } = configValues
 
 const ACCEPTED_DOMAIN = /^(\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::(\d{1,5}))?$/
 
@@ -111,6 +113,7 @@ const envSchema = z.object({
   FEDSWARM_ACCEPT_SEEDERS: acceptSeeders.default('anybody'),
   FEDSWARM_ALLOW_PRIVATE_ADDRESSES: bool.default(false),
   FEDSWARM_HOT_THRESHOLD: z.coerce.number().positive().max(1e9).default(10),
+  FEDSWARM_ACK_TIMEOUT: duration.pipe(z.number().min(100, 'must be at least 100ms').max(7 * 86_400_000, 'must be at most 7d')).default(10 * 60_000),
   FEDSWARM_LOG_LEVEL: configValues.logLevel.default('info')
 })
 
@@ -168,6 +171,7 @@ export function parseOriginConfig (env: Record<string, string | undefined>, flag
     acceptSeeders: e.FEDSWARM_ACCEPT_SEEDERS,
     allowPrivateAddresses: e.FEDSWARM_ALLOW_PRIVATE_ADDRESSES,
     hotThreshold: e.FEDSWARM_HOT_THRESHOLD,
+    ackTimeoutMs: e.FEDSWARM_ACK_TIMEOUT,
     logLevel: e.FEDSWARM_LOG_LEVEL
   }
 }

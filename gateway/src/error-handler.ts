@@ -29,7 +29,7 @@ export function errorHandler (log: Logger): ErrorRequestHandler {
     }
     // A body the handler did not read (refused upload) must not be parsed as the next request.
     if (!req.complete) res.setHeader('Connection', 'close')
-    const body: ErrorBody = { error: httpError.code, message: httpError.message }
+    const body: ErrorBody = { error: httpError.code, message: httpError.message, ...httpError.details }
     res.status(httpError.status).set(httpError.headers).set('Cache-Control', 'no-store').json(body)
   }
 }

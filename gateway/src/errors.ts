@@ -8,6 +8,8 @@ export const ERRORS = {
   not_found: { status: 404, message: 'no such resource' },
   media_not_found: { status: 404, message: 'no media with this id' },
   media_deleted: { status: 410, message: 'this media was deleted by the origin' },
+  not_deleted: { status: 409, message: 'this media is not deleted: only a deleted item can be restored' },
+  notice_not_found: { status: 404, message: 'no deletion notice with this seq: see GET /api/deletions' },
   bad_request: { status: 400, message: 'the request is malformed' },
   invalid_id: { status: 400, message: 'media ids are 26-character ULIDs' },
   invalid_query: { status: 400, message: 'a query parameter is invalid' },
@@ -45,11 +47,14 @@ export class HttpError extends Error {
   readonly code: ErrorCode
   readonly status: number
   readonly headers: Record<string, string>
+  /** Fields the body carries beside `error` and `message` (the notice of a deleted item). */
+  readonly details: Record<string, unknown>
 
-  constructor (code: ErrorCode, message?: string, headers: Record<string, string> = {}) {
+  constructor (code: ErrorCode, message?: string, headers: Record<string, string> = {}, details: Record<string, unknown> = {}) {
     super(message ?? ERRORS[code].message)
     this.code = code
     this.status = ERRORS[code].status
     this.headers = headers
+    this.details = details
   }
 }

@@ -3,8 +3,9 @@ import type { Logger } from 'pino'
 import { publicKeyFromPem, seederDocumentSchema, type SeederUrls } from '@fedswarm/protocol'
 import type { Db } from '@fedswarm/storage'
 import type { SeederAcceptance } from './config.ts'
+import { deletionsRepository } from './deletions-repository.ts'
 import { HttpError } from './errors.ts'
-import { instancesRepository, type Instance } from './instances-repository.ts'
+import { instancesRepository, type Instance, type InstanceCounts } from './instances-repository.ts'
 import { mediaRepository } from './media-repository.ts'
 import { SafeFetchError, type SafeFetch } from './safe-fetch.ts'
 
@@ -21,6 +22,8 @@ export interface InstanceRegistryOptions {
   accept: SeederAcceptance
   /** The SSRF-guarded fetch for well-known documents. */
   fetch: SafeFetch
+  /** FEDSWARM_ACK_TIMEOUT: an ack may bring a stale seeder back to `active`. */
+  ackTimeoutMs: number
 }
 
 /**
@@ -36,7 +39,13 @@ export interface InstanceRegistry {
   register (seeder: SeederUrls, published: PublishedKey): Promise<Instance>
   byKeyId (keyId: string): Promise<Instance | undefined>
   reportHolding (instance: Instance, infoHash: string, held: boolean): Promise<void>
-  list (): Promise<Array<Instance & { holdings: number }>>
+  /**
+   * Records that the seeder purged the item of deletion notice `seq`
+   * (idempotent; `notice_not_found` for an unknown seq): its holding of the
+   * item goes, and it is `active` again once no notice is overdue.
+   */
+  ack (instance: Instance, seq: number): Promise<void>
+  list (): Promise<Array<Instance & InstanceCounts>>
 }
 
 export function createInstanceRegistry (options: InstanceRegistryOptions): InstanceRegistry {
@@ -107,6 +116,18 @@ export function createInstanceRegistry (options: InstanceRegistryOptions): Insta
         await instancesRepository.release(db, instance.domain, infoHash)
       }
       await instancesRepository.touch(db, instance.domain)
+    },
+
+    async ack (instance, seq) {
+      const changed = await db.transaction(async (tx) => {
+        const deletion = await deletionsRepository.bySeq(tx, seq)
+        if (deletion === undefined) throw new HttpError('notice_not_found')
+        await deletionsRepository.ack(tx, instance.domain, seq)
+        await instancesRepository.release(tx, instance.domain, deletion.infoHash)
+        await instancesRepository.touch(tx, instance.domain)
+        return await instancesRepository.refreshStatus(tx, options.ackTimeoutMs, instance.domain)
+      })
+      for (const change of changed) log.info({ domain: change.domain, status: change.status }, 'seeder status changed by an ack')
     },
 
     list: () => instancesRepository.list(db)

@@ -62,6 +62,54 @@ export const mediaRepository = {
     return rows.length > 0
   },
 
+  /**
+   * Serialises, until the end of `tx`, the transactions that publish or
+   * delete these bytes, so a publish sees a tombstone committed by a
+   * deletion it raced with. Taken before any row lock of the item.
+   */
+  async lockSha256 (tx: Queryable, sha256: string): Promise<void> {
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext('fedswarm:sha256:' || $1))", [sha256])
+  },
+
+  /** Marks a live item deleted; returns when (the transaction's time), or undefined if it was not live. */
+  async markDeleted (tx: Queryable, id: string, reason: string): Promise<Date | undefined> {
+    const rows = await tx.query<{ deleted_at: Date }>(
+      'UPDATE media SET deleted_at = now(), delete_reason = $2 WHERE id = $1 AND deleted_at IS NULL RETURNING deleted_at', [id, reason])
+    return rows[0]?.deleted_at
+  },
+
+  /** Refuses these bytes (and names the info hash) from now on; replaces an earlier tombstone of the same bytes. */
+  async tombstone (tx: Queryable, item: Pick<MediaItem, 'id' | 'sha256' | 'infoHash'>): Promise<void> {
+    await tx.query(
+      `INSERT INTO tombstones (sha256, info_hash, media_id) VALUES ($1, $2, $3)
+       ON CONFLICT (sha256) DO UPDATE SET info_hash = EXCLUDED.info_hash, media_id = EXCLUDED.media_id, deleted_at = now()`,
+      [item.sha256, item.infoHash, item.id])
+  },
+
+  /** Lifts the tombstone a deleted item left, if it is still there; returns whether one was lifted. */
+  async liftTombstone (db: Queryable, id: string): Promise<boolean> {
+    const rows = await db.query('DELETE FROM tombstones WHERE media_id = $1 RETURNING sha256', [id])
+    return rows.length > 0
+  },
+
+  /** Info hashes of every deleted item: the tracker answers "removed" for them. */
+  async deletedInfoHashes (db: Queryable): Promise<string[]> {
+    const rows = await db.query<{ info_hash: string }>('SELECT info_hash FROM media WHERE deleted_at IS NOT NULL')
+    return rows.map((row) => row.info_hash)
+  },
+
+  /** Blob keys of deleted items whose blob is not yet known to be gone: `id` alone, or all of them. */
+  async blobsToRemove (db: Queryable, id?: string): Promise<Array<{ id: string, blobKey: string }>> {
+    const rows = await db.query<{ id: string, blob_key: string }>(
+      'SELECT id, blob_key FROM media WHERE deleted_at IS NOT NULL AND blob_removed_at IS NULL AND ($1::text IS NULL OR id = $1) ORDER BY id',
+      [id ?? null])
+    return rows.map((row) => ({ id: row.id, blobKey: row.blob_key }))
+  },
+
+  async markBlobRemoved (db: Queryable, id: string): Promise<void> {
+    await db.query('UPDATE media SET blob_removed_at = now() WHERE id = $1 AND blob_removed_at IS NULL', [id])
+  },
+
   /** Inserts the item unless live bytes with the same sha256 exist; returns whether it was inserted. */
   async insert (db: Queryable, item: NewMediaItem): Promise<boolean> {
     const rows = await db.query(

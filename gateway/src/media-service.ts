@@ -40,6 +40,8 @@ export interface MediaService {
   manifest (item: MediaItem): Manifest
   /** Makes a live item hot: one `hot` event and one `onHot`, however many callers and processes race. */
   markHot (item: MediaItem): Promise<void>
+  /** Drops the cached copy of an item (it was deleted, maybe by another process). */
+  evict (id: string): void
 }
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/
@@ -83,9 +85,7 @@ export function createMediaService (options: MediaServiceOptions): MediaService 
     try {
       const mediaType = await mediaTypeOf(file, declaredType)
       const sha256 = sha256Base64url(file.sha256)
-      if (await mediaRepository.isTombstoned(db, sha256)) {
-        throw new HttpError('media_deleted', 'these bytes were deleted by the origin and cannot be published again')
-      }
+      if (await mediaRepository.isTombstoned(db, sha256)) throw tombstoned()
       const existing = await mediaRepository.liveBySha256(db, sha256)
       if (existing !== undefined) return { created: false, item: await hotIf(existing, hot) }
 
@@ -98,6 +98,9 @@ export function createMediaService (options: MediaServiceOptions): MediaService 
       await blobs.putFile(blobKey, file.path, mediaType)
       const fields = { id, sha256, digestMultibase: digestMultibase(file.sha256), infoHash, mediaType, size: file.size, pieceLength, torrent, blobKey }
       const inserted = await db.transaction(async (tx) => {
+        // Checked again under the lock a deletion of these bytes takes: one that committed meanwhile wins.
+        await mediaRepository.lockSha256(tx, sha256)
+        if (await mediaRepository.isTombstoned(tx, sha256)) throw tombstoned()
         if (!await mediaRepository.insert(tx, { ...fields, hot })) return undefined
         const item = (await mediaRepository.byId(tx, id))!
         if (hot) await options.events.append(tx, { type: 'hot', manifest: buildManifest(item, urls) })
@@ -181,6 +184,10 @@ export function createMediaService (options: MediaServiceOptions): MediaService 
         becomingHot.set(item.id, pending)
       }
       return pending
+    },
+
+    evict (id) {
+      cache.delete(id)
     }
   }
 
@@ -196,6 +203,10 @@ export function createMediaService (options: MediaServiceOptions): MediaService 
     options.onHot(item)
   }
   return service
+}
+
+function tombstoned (): HttpError {
+  return new HttpError('media_deleted', 'these bytes were deleted by the origin and cannot be published again')
 }
 
 /**

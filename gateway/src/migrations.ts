@@ -74,5 +74,29 @@ export const originMigrations: Migration[] = [
         payload jsonb NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
       );`
+  },
+  {
+    id: '004_deletions',
+    sql: `
+      -- Set once the blob of a deleted item is gone from the store; until then every start retries.
+      ALTER TABLE media ADD COLUMN blob_removed_at timestamptz;
+      CREATE INDEX media_blob_to_remove ON media (id) WHERE deleted_at IS NOT NULL AND blob_removed_at IS NULL;
+      CREATE INDEX tombstones_media_id ON tombstones (media_id);
+      CREATE TABLE deletions (
+        seq bigint PRIMARY KEY,
+        media_id text NOT NULL UNIQUE REFERENCES media (id),
+        info_hash text NOT NULL,
+        notice jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE acks (
+        domain text NOT NULL REFERENCES instances (domain) ON DELETE CASCADE,
+        seq bigint NOT NULL REFERENCES deletions (seq),
+        acked_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (domain, seq)
+      );
+      CREATE INDEX acks_seq ON acks (seq);
+      -- When the ack sweep last poked the seeder (one poke per sweep interval, whatever the number of processes).
+      ALTER TABLE instances ADD COLUMN poked_at timestamptz;`
   }
 ]

@@ -35,6 +35,8 @@ export interface OriginSeeder {
   /** Idempotent; destroys the torrent (used by deletion). */
   unseed (infoHash: string): Promise<void>
   has (infoHash: string): boolean
+  /** A stream drawing on the seeding upload bucket, so HTTP media bytes and swarm uploads share FEDSWARM_UPLOAD_LIMIT. */
+  uploadThrottle (): NodeJS.ReadWriteStream
   /** Resolves with the TCP port peers reach the origin on; rejects if it cannot listen (port taken). */
   listening (): Promise<number>
   stats (): { active: number, uploaded: number, peers: number }
@@ -230,6 +232,7 @@ export function createOriginSeeder (options: OriginSeederOptions): OriginSeeder 
     },
 
     listening: () => listening,
+    uploadThrottle: () => client.throttleGroups.up.throttle(),
 
     stats () {
       let peers = 0

@@ -1,6 +1,4 @@
-import { createServer, type RequestListener, type Server } from 'node:http'
-import { answerClientError } from '@fedswarm/web'
-import type { AddressInfo } from 'node:net'
+import { listenHttp } from '@fedswarm/web'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
@@ -9,8 +7,11 @@ import { createFsBlobStore, createS3BlobStore, loadOrCreateKeyPair, migrate, ope
 import { createTracker, type Tracker } from '@fedswarm/tracker'
 import { loadAdminToken } from './admin-token.ts'
 import { bearerToken, requireAdmin } from './admin-auth.ts'
+import { startAckSweep } from './ack-sweep.ts'
 import { createApp } from './app.ts'
 import type { OriginConfig } from './config.ts'
+import { startDeletionEffects } from './deletion-effects.ts'
+import { createDeletionService } from './deletion-service.ts'
 import { startEventLog } from './event-log.ts'
 import { createEventStreams } from './event-streams.ts'
 import { createInstanceRegistry } from './instance-registry.ts'
@@ -48,8 +49,8 @@ export interface RunningOrigin {
 
 /**
  * Wires the origin from its config in dependency order — log, storage,
- * keys, event log, tracker, seeding, media, seeders' registry, event
- * streams, HTTP — and tears it down in reverse.
+ * keys, event log, tracker, seeding, media, deletion, seeders' registry
+ * and ack sweep, event streams, HTTP — and tears it down in reverse.
  */
 export async function startOrigin (config: OriginConfig, overrides: OriginOverrides = {}): Promise<RunningOrigin> {
   const log = overrides.log ?? pino({ level: config.logLevel })
@@ -81,24 +82,9 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
 
     // Listening comes before the tracker and seeding so that they stop before it does: the seeder's
     // last announce still reaches the tracker, and the tracker's WebSockets close before the server.
-    let handle: RequestListener = (_req, res) => { res.writeHead(503, { 'Retry-After': '1' }).end() }
-    const server: Server = createServer({ headersTimeout: 20_000, requestTimeout: 600_000 }, (req, res) => handle(req, res))
-    server.on('clientError', answerClientError)
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => {
-        reject(Object.assign(new Error(`cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message} (set --port or PORT)`), { code: err.code }))
-      })
-      server.listen(config.port, config.host, () => {
-        server.removeAllListeners('error')
-        server.on('error', (err) => log.error({ err }, 'HTTP server error'))
-        resolve()
-      })
-    })
-    cleanups.push(() => new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
-    }))
-    const port = (server.address() as AddressInfo).port
+    const http = await listenHttp({ host: config.host, port: config.port, log, requestTimeoutMs: 600_000 })
+    cleanups.push(() => http.close())
+    const port = http.port
     // With port 0 (tests) the default public URL can only be known once listening.
     const publicUrl = config.port === 0 && config.publicUrl === 'http://localhost:0' ? `http://127.0.0.1:${port}` : config.publicUrl
     const urls = originUrls(publicUrl)
@@ -144,12 +130,26 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       onLive: (item) => tracker.allow(item.infoHash),
       onHot: seed
     })
+    // Subscribed to the event log before the catch-up reads the database: a deletion committed by another process in between is applied either way.
+    const deletionEffects = startDeletionEffects({
+      db, blobs, log: log.child({ component: 'deletion' }), events, tracker, seeder, media, popularity
+    })
+    cleanups.push(() => deletionEffects.stop())
+    await deletionEffects.recover()
+    const deletions = createDeletionService({
+      db, log: log.child({ component: 'deletion' }), events, effects: deletionEffects, key: { privateKey: key.privateKey, keyId: urls.keyId }
+    })
+
+    const safeFetch = createSafeFetch({ allowPrivateAddresses: config.allowPrivateAddresses })
     const instances = createInstanceRegistry({
       db,
       log: log.child({ component: 'instances' }),
       accept: config.acceptSeeders,
-      fetch: createSafeFetch({ allowPrivateAddresses: config.allowPrivateAddresses })
+      fetch: safeFetch,
+      ackTimeoutMs: config.ackTimeoutMs
     })
+    const ackSweep = startAckSweep({ db, log: log.child({ component: 'acks' }), timeoutMs: config.ackTimeoutMs, fetch: safeFetch, origin: urls.base })
+    cleanups.push(() => ackSweep.stop())
     const eventStreams = createEventStreams({ events, log: log.child({ component: 'events' }), heartbeatMs: overrides.heartbeatMs })
     cleanups.push(() => eventStreams.stop())
 
@@ -167,6 +167,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       blobs,
       urls,
       media,
+      deletions,
       popularity,
       metrics,
       document: buildOriginDocument(urls, key.publicKeyPem, VERSION),
@@ -175,6 +176,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       trustProxy: config.trustProxy,
       apiRatePerMinute: config.apiRatePerMinute,
       tracker: (req, res) => tracker.handleHttp(req, res),
+      uploadThrottle: () => seeder.uploadThrottle(),
       onRequested: (item) => {
         const requests = popularity.record(item.id)
         // Compared as /api/popular shows counts (two decimals), so N quick requests reach a threshold of N.
@@ -186,8 +188,8 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       signed: { base: urls.base, nonces: createNonceStore(db) },
       eventStreams
     })
-    handle = app
-    server.on('upgrade', (req, socket, head) => tracker.handleUpgrade(req, socket, head))
+    http.setHandler(app)
+    http.server.on('upgrade', (req, socket, head) => tracker.handleUpgrade(req, socket, head))
 
     for (const item of await mediaRepository.hotItems(db, config.seeding.maxActive)) seed(item)
     log.info({ url: urls.base, port }, 'origin listening')

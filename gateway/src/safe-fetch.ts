@@ -5,7 +5,8 @@ import type { LookupFunction } from 'node:net'
 import ipaddr from 'ipaddr.js'
 
 /**
- * GETs a URL that a stranger named (a seeder's well-known document) without
+ * Fetches a URL that a stranger named (a seeder's well-known document, its
+ * poke endpoint) without
  * letting them point the origin at its own network (SSRF): every address the
  * host resolves to must be public unicast — not private, loopback,
  * link-local, unique-local, multicast, unspecified, carrier-grade NAT or
@@ -27,7 +28,13 @@ export interface SafeResponse {
   body: Buffer
 }
 
-export type SafeFetch = (url: string) => Promise<SafeResponse>
+/** A GET by default; a POST carries a small JSON body. */
+export interface SafeRequest {
+  method: 'POST'
+  json: unknown
+}
+
+export type SafeFetch = (url: string, request?: SafeRequest) => Promise<SafeResponse>
 
 /** Why a fetch failed, in words fit for the error message a seeder's admin reads. */
 export class SafeFetchError extends Error {
@@ -66,7 +73,7 @@ export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
     })
   }) as unknown as LookupFunction
 
-  return (text) => new Promise<SafeResponse>((resolve, reject) => {
+  return (text, init) => new Promise<SafeResponse>((resolve, reject) => {
     let url: URL
     try {
       url = new URL(text)
@@ -83,9 +90,14 @@ export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
       reject(new SafeFetchError(`${describe(literal)} is not a public address`))
       return
     }
+    const body = init === undefined ? undefined : Buffer.from(JSON.stringify(init.json))
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
-      method: 'GET',
-      headers: { accept: 'application/json', 'user-agent': 'fedswarm-origin' },
+      method: init?.method ?? 'GET',
+      headers: {
+        accept: 'application/json',
+        'user-agent': 'fedswarm-origin',
+        ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(body.length) })
+      },
       lookup: guardedLookup,
       agent: false,
       signal: AbortSignal.timeout(timeoutMs)
@@ -112,6 +124,6 @@ export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
         resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks) })
       })
     })
-    request.end()
+    request.end(body)
   })
 }

@@ -3,8 +3,7 @@ import { request, type IncomingHttpHeaders } from 'node:http'
 import { connect } from 'node:net'
 import fc from 'fast-check'
 import { sha256Of } from '@fedswarm/protocol'
-import { pngBytes, tempDir, type TempDir } from '@fedswarm/testkit'
-import { ADMIN_TOKEN, originBackends, publish, startOriginFixture, type OriginFixture } from './origin-fixture.ts'
+import { ADMIN_TOKEN, originBackends, type OriginFixture, pngBytes, publish, startOriginFixture, tempDir, type TempDir } from '@fedswarm/testkit'
 
 interface RawResponse { status: number, headers: IncomingHttpHeaders, body: Buffer }
 

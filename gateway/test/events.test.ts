@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
 import { parseOriginConfig, startOrigin } from '@fedswarm/gateway'
-import { manifestSchema, originEventSchema, type OriginEvent } from '@fedswarm/protocol'
-import { pngBytes, tempDir } from '@fedswarm/testkit'
+import { hotEventSchema, manifestSchema, type HotEvent } from '@fedswarm/protocol'
+import { ADMIN_TOKEN, originBackends, type OriginFixture, pngBytes, publish, startOriginFixture, tempDir } from '@fedswarm/testkit'
 import { openEvents, type EventClient } from './event-client.ts'
-import { ADMIN_TOKEN, originBackends, publish, startOriginFixture, type OriginFixture } from './origin-fixture.ts'
 
-const parse = (data: string): OriginEvent => originEventSchema.parse(JSON.parse(data))
+const parse = (data: string): HotEvent => hotEventSchema.parse(JSON.parse(data))
 
 /** Fails instead of hanging when `promise` takes longer than `ms`. */
 function within<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
-import { pngBytes } from '@fedswarm/testkit'
-import { originBackends, publish, startOriginFixture, type OriginFixture } from './origin-fixture.ts'
+import { originBackends, type OriginFixture, pngBytes, publish, startOriginFixture } from '@fedswarm/testkit'
 import { signedPost, startSeederDouble, type SeederDouble } from './seeder-double.ts'
 
 interface InstanceView { domain: string, publicUrl: string, status: string, registeredAt: string, lastSeenAt: string, holdings: number }
@@ -47,7 +46,7 @@ for (const backend of originBackends().filter((b) => b.blobs === 'fs')) {
       assert.equal(double.wellKnownFetches, 1)
 
       const listed = (await instances()).find((instance) => instance.domain === domain)
-      assert.deepEqual(listed, { ...body, holdings: 0 })
+      assert.deepEqual(listed, { ...body, holdings: 0, pendingAcks: 0, lastAckSeq: null })
       assert.equal((await fixture.api('/api/instances')).status, 401)
       assert.equal((await fixture.api('/api/instances', { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status, 403)
     })

@@ -4,8 +4,7 @@ import { join } from 'node:path'
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import parseTorrent from 'parse-torrent'
 import { manifestSchema, originDocumentSchema, sha256Of } from '@fedswarm/protocol'
-import { pngBytes } from '@fedswarm/testkit'
-import { originBackends, publish, startOriginFixture, type OriginFixture } from './origin-fixture.ts'
+import { originBackends, type OriginFixture, pngBytes, publish, startOriginFixture } from '@fedswarm/testkit'
 
 for (const backend of originBackends()) {
   describe(`origin media API on ${backend.name}`, function () {

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import parseTorrent from 'parse-torrent'
 import { sha256Of } from '@fedswarm/protocol'
-import { pngBytes } from '@fedswarm/testkit'
-import { originBackends, publish, startOriginFixture, type OriginFixture } from './origin-fixture.ts'
+import { originBackends, type OriginFixture, pngBytes, publish, startOriginFixture } from '@fedswarm/testkit'
 
 const SIZE = 200_000
 const UNKNOWN_ID = '01ARZ3NDEKTSV4RRFFQ69G5FAV'

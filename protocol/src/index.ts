@@ -1,6 +1,7 @@
 export { activityPubLinks, type ActivityPubLink } from './activitypub.ts'
 export { canonicalJson } from './canonical-json.ts'
 export { configValues, definedOnly, parseDuration, parseEnv, parseSize } from './config-values.ts'
+export { DELETION_NOTICE_TYPE, deletionNoticeSchema, signDeletionNotice, verifyDeletionNotice, type DeletionNotice } from './deletion-notice.ts'
 export { digestMultibase, isSha256Base64url, sha256Base64url, sha256Of } from './digest.ts'
 export type { ErrorBody } from './error-body.ts'
 export {
@@ -11,7 +12,7 @@ export {
 export { isInfoHash } from './info-hash.ts'
 export { buildManifest, magnetLink, MANIFEST_TYPE, manifestSchema, type Manifest, type ManifestSource } from './manifest.ts'
 export { buildOriginDocument, ORIGIN_DOCUMENT_TYPE, originDocumentSchema, type OriginDocument } from './origin-document.ts'
-export { hotEventSchema, originEventSchema, type HotEvent, type OriginEvent, type OriginEventType } from './origin-event.ts'
+export { deletedEventSchema, hotEventSchema, originEventSchema, type DeletedEvent, type HotEvent, type OriginEvent, type OriginEventType } from './origin-event.ts'
 export { originUrls, type OriginUrls } from './origin-urls.ts'
 export { createPopularity, type Popularity } from './popularity.ts'
 export { MAX_PIECE_LENGTH, MIN_PIECE_LENGTH, pieceLengthFor } from './piece-length.ts'

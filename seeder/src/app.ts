@@ -10,6 +10,9 @@ export interface SeederAppOptions {
   document: SeederDocument
   library: Library
   metrics: SeederMetrics
+  /** An origin asks the seeder to catch up on deletions (it is missing an ack). */
+  onPoke (): void
+  uploadThrottle (): NodeJS.ReadWriteStream
 }
 
 class SeederHttpError extends Error {
@@ -46,6 +49,7 @@ export function createSeederApp (options: SeederAppOptions): express.Express {
     const infoHash = String(req.params.infoHash)
     if (!isInfoHash(infoHash)) throw new SeederHttpError(400, 'invalid_info_hash', 'mirror URLs end with the item\'s info hash, 40 lowercase hex characters')
     const servable = await library.servable(infoHash)
+    if (servable === 'deleted') throw new SeederHttpError(410, 'media_deleted', 'this item was deleted by its origin')
     if (servable === undefined) throw new SeederHttpError(404, 'media_not_held', 'this seeder does not hold a complete, verified copy of that item')
     const { item } = servable
     await sendRepresentation(req, res, {
@@ -54,9 +58,15 @@ export function createSeederApp (options: SeederAppOptions): express.Express {
       etag: `"${item.sha256}"`,
       lastModified: item.completedAt ?? item.createdAt,
       headers: { Link: `<${item.origin}/api/media/${item.mediaId}>; rel="describedby"; type="application/json"` },
-      read: servable.read
+      read: servable.read,
+      throttle: options.uploadThrottle
     }, (n) => metrics.bytes.inc({ direction: 'out', source: 'mirror' }, n))
   }
+  // Anyone may poke: it only makes the seeder ask its configured origins for their signed deletions, at most one round at a time.
+  app.post('/api/poke', (_req, res) => {
+    options.onPoke()
+    res.status(202).json({ ok: true })
+  })
   app.get('/media/:infoHash', mirror)
   app.head('/media/:infoHash', mirror)
 

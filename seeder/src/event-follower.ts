@@ -11,6 +11,8 @@ export interface EventFollowerOptions {
   cursor: number | null
   pollInterval: number
   onHot (manifest: Manifest): Promise<void>
+  /** A `deleted` event's notice, unchecked: the handler verifies it. */
+  onDeleted (notice: unknown): Promise<void>
   onCursor (seq: number): Promise<void>
 }
 
@@ -32,8 +34,9 @@ export function followEvents (options: EventFollowerOptions): EventFollower {
   let stopped = false
 
   async function handle (type: string, data: string, id: string | undefined): Promise<void> {
-    const event = JSON.parse(data) as { seq?: number, manifest?: unknown }
+    const event = JSON.parse(data) as { seq?: number, manifest?: unknown, notice?: unknown }
     if (type === 'hot') await options.onHot(manifestSchema.parse(event.manifest))
+    else if (type === 'deleted') await options.onDeleted(event.notice)
     const seq = Number(id ?? event.seq)
     if (Number.isSafeInteger(seq) && (cursor === null || seq > cursor)) {
       cursor = seq

@@ -1,4 +1,4 @@
-import type { Queryable } from '@fedswarm/storage'
+import type { Db, Queryable } from '@fedswarm/storage'
 
 /** One item as a seeder keeps it. */
 export interface SeederItem {
@@ -99,10 +99,41 @@ export const itemStore = {
       [origin, seq])
   },
 
-  async saveOriginKey (db: Queryable, origin: string, publicKeyPem: string): Promise<void> {
+  async tombstones (db: Queryable): Promise<string[]> {
+    return (await db.query<{ info_hash: string }>('SELECT info_hash FROM seeder_tombstones')).map((row) => row.info_hash)
+  },
+
+  /** Records a deletion and forgets the item, in one transaction. */
+  async tombstone (db: Db, origin: string, infoHash: string, seq: number): Promise<void> {
+    await db.transaction(async (tx) => {
+      await tx.query('INSERT INTO seeder_tombstones (info_hash, origin, seq) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [infoHash, origin, seq])
+      await tx.query('DELETE FROM seeder_items WHERE info_hash = $1', [infoHash])
+    })
+  },
+
+  async deletionCursor (db: Queryable, origin: string): Promise<number> {
+    const [row] = await db.query<{ deletion_cursor: number | null }>('SELECT deletion_cursor FROM seeder_origins WHERE origin = $1', [origin])
+    return row?.deletion_cursor ?? 0
+  },
+
+  async saveDeletionCursor (db: Queryable, origin: string, seq: number): Promise<void> {
     await db.query(
-      `INSERT INTO seeder_origins (origin, public_key_pem, registered_at) VALUES ($1, $2, now())
-       ON CONFLICT (origin) DO UPDATE SET public_key_pem = excluded.public_key_pem, registered_at = now()`,
+      `INSERT INTO seeder_origins (origin, deletion_cursor) VALUES ($1, $2)
+       ON CONFLICT (origin) DO UPDATE SET deletion_cursor = greatest(coalesce(seeder_origins.deletion_cursor, 0), excluded.deletion_cursor)`,
+      [origin, seq])
+  },
+
+  /** The origin's signing key as last fetched: its id and PEM. */
+  async originKey (db: Queryable, origin: string): Promise<{ id: string, pem: string } | undefined> {
+    const [row] = await db.query<{ public_key_pem: string | null }>('SELECT public_key_pem FROM seeder_origins WHERE origin = $1', [origin])
+    return row?.public_key_pem == null ? undefined : JSON.parse(row.public_key_pem) as { id: string, pem: string }
+  },
+
+  async saveOriginKey (db: Queryable, origin: string, key: { id: string, pem: string }): Promise<void> {
+    const publicKeyPem = JSON.stringify(key)
+    await db.query(
+      `INSERT INTO seeder_origins (origin, public_key_pem) VALUES ($1, $2)
+       ON CONFLICT (origin) DO UPDATE SET public_key_pem = excluded.public_key_pem`,
       [origin, publicKeyPem])
   }
 }

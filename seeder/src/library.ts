@@ -43,8 +43,13 @@ export interface Library {
   /** Checks what is on disk, resumes unfinished fetches, and seeds the most demanded items. */
   start (): Promise<void>
   onHot (origin: string, manifest: Manifest): Promise<void>
-  /** A complete, verified item for the mirror, or undefined. Counts as demand. */
-  servable (infoHash: string): Promise<Servable | undefined>
+  /** A complete, verified item for the mirror; 'deleted' for a tombstoned one; undefined otherwise. Counts as demand. */
+  servable (infoHash: string): Promise<Servable | 'deleted' | undefined>
+  /** Deletion: leaves the swarm, removes the file and the row, and refuses the item from now on. */
+  purge (origin: string, infoHash: string, seq: number): Promise<void>
+  /** Items of an origin are neither served nor seeded until its deletions have been caught up. */
+  block (origin: string): void
+  unblock (origin: string): Promise<void>
   stats (): LibraryStats
   /** Info hashes of the complete items of one origin: reported again after (re)registration. */
   held (origin: string): string[]
@@ -60,6 +65,8 @@ export function createLibrary (options: LibraryOptions): Library {
   const items = new Map<string, SeederItem>()
   const inFlight = new Map<string, Promise<void>>()
   const demand = createPopularity({ halfLifeMs: 3_600_000, now })
+  const tombstones = new Set<string>()
+  const blocked = new Set<string>()
   const controller = new AbortController()
   let stopped = false
 
@@ -105,13 +112,14 @@ export function createLibrary (options: LibraryOptions): Library {
     // The torrent's own web seed is the origin's media URL; it is used only when peers stall.
     const webSeeds = (await parseTorrent(item.torrent)).urlList ?? []
     const path = await swarm.fetch({ infoHash: item.infoHash, torrent: item.torrent }, { webSeeds, signal: controller.signal })
-    if (stopped) return
+    if (stopped || tombstones.has(item.infoHash)) return
     const sha256 = await sha256OfFile(path)
     if (sha256 !== item.sha256) {
       await drop(item, `sha256 mismatch after download: ${sha256}`)
       return
     }
     const { mtimeMs } = await stat(path)
+    if (tombstones.has(item.infoHash)) return
     await itemStore.markComplete(db, item.infoHash, mtimeMs)
     const complete: SeederItem = { ...item, state: 'complete', fileMtimeMs: mtimeMs, completedAt: new Date(now()) }
     items.set(item.infoHash, complete)
@@ -142,6 +150,7 @@ export function createLibrary (options: LibraryOptions): Library {
 
   return {
     async start () {
+      for (const infoHash of await itemStore.tombstones(db)) tombstones.add(infoHash)
       for (const item of await itemStore.all(db)) {
         if (item.state === 'complete' && !await checkOnDisk(item)) {
           await drop(item, 'file on disk no longer matches its hash')
@@ -151,16 +160,16 @@ export function createLibrary (options: LibraryOptions): Library {
       }
       const ranked = [...items.values()].sort((a, b) => b.requests - a.requests || b.demandedAt.getTime() - a.demandedAt.getTime())
       for (const item of ranked) {
-        if (item.state === 'fetching') void startFetch(item)
+        if (item.state === 'fetching' && !blocked.has(item.origin)) void startFetch(item)
       }
-      for (const item of ranked.filter((i) => i.state === 'complete').slice(0, Math.max(0, swarm.capacity() - inFlight.size))) {
+      for (const item of ranked.filter((i) => i.state === 'complete' && !blocked.has(i.origin)).slice(0, Math.max(0, swarm.capacity() - inFlight.size))) {
         await swarm.seed({ infoHash: item.infoHash, torrent: item.torrent })
       }
       log.info({ items: items.size, fetching: inFlight.size }, 'library ready')
     },
 
     async onHot (origin, manifest) {
-      if (stopped) return
+      if (stopped || tombstones.has(manifest.infoHash) || blocked.has(origin)) return
       const known = items.get(manifest.infoHash)
       if (known !== undefined) {
         if (known.state === 'complete') await swarm.seed({ infoHash: known.infoHash, torrent: known.torrent })
@@ -185,8 +194,9 @@ export function createLibrary (options: LibraryOptions): Library {
     },
 
     async servable (infoHash) {
+      if (tombstones.has(infoHash)) return 'deleted'
       const item = items.get(infoHash)
-      if (item?.state !== 'complete') return undefined
+      if (item?.state !== 'complete' || blocked.has(item.origin)) return undefined
       const score = demand.record(infoHash)
       if (!swarm.isActive(infoHash) && score >= REACTIVATE_AT) {
         swarm.seed({ infoHash, torrent: item.torrent }).catch((err: unknown) => log.warn({ err, infoHash }, 'could not seed again'))
@@ -203,6 +213,32 @@ export function createLibrary (options: LibraryOptions): Library {
         storedBytes += item.size
       }
       return { stored, storedBytes, fetching: inFlight.size }
+    },
+
+    async purge (origin, infoHash, seq) {
+      tombstones.add(infoHash)
+      const item = items.get(infoHash)
+      items.delete(infoHash)
+      demand.forget(infoHash)
+      // A fetch in flight stops with its torrent; its files go with the folder.
+      await swarm.deactivate(infoHash)
+      await inFlight.get(infoHash)
+      await rm(dirOf(infoHash), { recursive: true, force: true })
+      await itemStore.tombstone(db, origin, infoHash, seq)
+      if (item !== undefined) log.info({ infoHash, seq }, 'item deleted by its origin: purged')
+    },
+
+    block (origin) {
+      blocked.add(origin)
+    },
+
+    async unblock (origin) {
+      if (!blocked.delete(origin)) return
+      for (const item of items.values()) {
+        if (item.origin !== origin) continue
+        if (item.state === 'fetching') void startFetch(item)
+        else if (swarm.activeCount() < swarm.capacity()) await swarm.seed({ infoHash: item.infoHash, torrent: item.torrent })
+      }
     },
 
     held (origin) {

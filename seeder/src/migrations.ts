@@ -33,5 +33,16 @@ export const seederMigrations: Migration[] = [
         public_key_pem text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
       );`
+  },
+  {
+    id: '002_deletions',
+    sql: `
+      CREATE TABLE seeder_tombstones (
+        info_hash text PRIMARY KEY,
+        origin text NOT NULL,
+        seq bigint NOT NULL,
+        deleted_at timestamptz NOT NULL DEFAULT now()
+      );
+      ALTER TABLE seeder_origins ADD COLUMN deletion_cursor bigint;`
   }
 ]

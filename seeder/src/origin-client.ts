@@ -29,6 +29,9 @@ export interface OriginClient {
   register (): Promise<void>
   reportHolding (infoHash: string, held: boolean): Promise<void>
   popular (): Promise<Manifest[]>
+  /** One page of signed deletion notices after `after`, unchecked: the caller verifies each. */
+  deletions (after: number): Promise<{ notices: unknown[], next: number | null }>
+  ack (seq: number): Promise<void>
   /** The torrent of a manifest, checked: same info hash, private, one file of the manifest's size. */
   torrent (manifest: Manifest): Promise<Buffer>
 }
@@ -61,6 +64,14 @@ export function createOriginClient (origin: string, identity: SeederIdentity): O
     },
     async reportHolding (infoHash, held) {
       await signedPost('/api/instances/holdings', { infoHash, held })
+    },
+    async deletions (after) {
+      const body = await (await call(`/api/deletions?after=${after}&limit=500`)).json() as { notices?: unknown, next?: unknown }
+      if (!Array.isArray(body.notices)) throw new Error(`${origin}/api/deletions answered without a notices list`)
+      return { notices: body.notices, next: typeof body.next === 'number' ? body.next : null }
+    },
+    async ack (seq) {
+      await signedPost('/api/instances/acks', { seq })
     },
     async popular () {
       const body = await (await call('/api/popular?limit=100')).json() as { items?: Array<{ manifest: unknown, hot: boolean }> }

@@ -1,12 +1,11 @@
-import { createServer, type RequestListener, type Server } from 'node:http'
-import { answerClientError } from '@fedswarm/web'
-import type { AddressInfo } from 'node:net'
+import { listenHttp } from '@fedswarm/web'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { buildSeederDocument } from '@fedswarm/protocol'
 import { loadOrCreateKeyPair, migrate, openDb } from '@fedswarm/storage'
 import { createSeederApp } from './app.ts'
+import { createDeletions, type Deletions } from './deletions.ts'
 import type { SeederConfig } from './config.ts'
 import { followEvents } from './event-follower.ts'
 import { itemStore } from './item-store.ts'
@@ -28,10 +27,18 @@ export interface RunningSeeder {
   torrentPort: number
   library: Library
   swarm: Swarm
+  deletions: Deletions
   stop (): Promise<void>
 }
 
 const REGISTER_RETRY_MAX_MS = 60_000
+
+function sleep (ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
+  })
+}
 
 /**
  * Wires a seeder from its config in dependency order — log, storage, key,
@@ -54,24 +61,9 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     await migrate(db, SEEDER_NAMESPACE, seederMigrations)
     const key = await loadOrCreateKeyPair(db, 'seeder_keys')
 
-    let handle: RequestListener = (_req, res) => { res.writeHead(503, { 'Retry-After': '1' }).end() }
-    const server: Server = createServer({ headersTimeout: 20_000, requestTimeout: 120_000 }, (req, res) => handle(req, res))
-    server.on('clientError', answerClientError)
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => {
-        reject(Object.assign(new Error(`cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message} (set --port or PORT)`), { code: err.code }))
-      })
-      server.listen(config.port, config.host, () => {
-        server.removeAllListeners('error')
-        server.on('error', (err) => log.error({ err }, 'HTTP server error'))
-        resolve()
-      })
-    })
-    cleanups.push(() => new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
-    }))
-    const port = (server.address() as AddressInfo).port
+    const http = await listenHttp({ host: config.host, port: config.port, log, requestTimeoutMs: 120_000 })
+    cleanups.push(() => http.close())
+    const port = http.port
     const publicUrl = config.port === 0 && config.publicUrl === 'http://localhost:0' ? `http://127.0.0.1:${port}` : config.publicUrl
     const document = buildSeederDocument(publicUrl, key.publicKeyPem, SEEDER_VERSION)
     const identity = { keyId: document.publicKey.id, privateKey: key.privateKey, publicUrl }
@@ -95,19 +87,58 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     const clients = new Map<string, OriginClient>(config.origins.map((origin) => [origin, createOriginClient(origin, identity)]))
     const library = createLibrary({ db, swarm, itemsDir, log: log.child({ component: 'library' }), quota: config.quota, minLifetime: config.minLifetime, clients })
     cleanups.push(() => library.stop())
+    const deletions = createDeletions({ db, library, clients, log: log.child({ component: 'deletions' }) })
+    const controller = new AbortController()
+    cleanups.push(() => controller.abort())
+
+    /** Loads the origin's key and applies its deletions since the stored cursor; true when done. */
+    const catchUp = async (origin: string): Promise<boolean> => {
+      try {
+        await deletions.loadKey(origin)
+        await deletions.catchUp(origin)
+        await library.unblock(origin)
+        return true
+      } catch (err) {
+        log.warn({ err, origin }, 'could not catch up on deletions; the origin\'s items are held back until it answers')
+        return false
+      }
+    }
+
+    const retryCatchUp = async (origin: string): Promise<void> => {
+      let backoff = 1000
+      while (!controller.signal.aborted && !await catchUp(origin)) {
+        await sleep(backoff, controller.signal)
+        backoff = Math.min(backoff * 2, REGISTER_RETRY_MAX_MS)
+      }
+    }
+
+    /** An origin's poke (it misses an ack): catch up everywhere, at most once at a time. */
+    let poking: Promise<unknown> | null = null
+    let lastPoke = 0
+    const pokeCatchUp = (): void => {
+      if (poking !== null || Date.now() - lastPoke < 2000) return
+      lastPoke = Date.now()
+      poking = Promise.all(config.origins.map((origin) => catchUp(origin))).finally(() => { poking = null })
+    }
+
+    // Deletions first: nothing of an origin is served or seeded before its notices since the stored cursor are applied.
+    for (const origin of config.origins) library.block(origin)
     await library.start()
+    const caughtUp = await Promise.all(config.origins.map((origin) => catchUp(origin)))
+    for (const [i, origin] of config.origins.entries()) {
+      if (!caughtUp[i]) void retryCatchUp(origin)
+    }
+
     metrics.gauge('fedswarm_seeder_items_stored', 'Complete, verified items on disk', () => library.stats().stored)
     metrics.gauge('fedswarm_seeder_bytes_stored', 'Bytes of complete items on disk', () => library.stats().storedBytes)
     metrics.gauge('fedswarm_seeder_items_fetching', 'Items being fetched', () => library.stats().fetching)
     metrics.gauge('fedswarm_seeder_torrents_active', 'Torrents in the swarm now', () => swarm.activeCount())
 
-    handle = createSeederApp({ log, document, library, metrics })
+    http.setHandler(createSeederApp({ log, document, library, metrics, onPoke: () => pokeCatchUp(), uploadThrottle: () => swarm.uploadThrottle() }))
 
-    const controller = new AbortController()
-    cleanups.push(() => controller.abort())
     for (const client of clients.values()) {
       const originLog = log.child({ origin: client.origin })
-      // Following events needs no registration; reporting holdings does, so it is retried on its own.
+      // Following events needs no registration; reporting holdings and acks does, so it is retried on its own.
       void registerUntilAccepted(client, originLog, controller.signal).then(async (registered) => {
         if (!registered) return
         for (const infoHash of library.held(client.origin)) {
@@ -120,12 +151,13 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
         cursor: await itemStore.cursor(db, client.origin),
         pollInterval: config.pollInterval,
         onHot: (manifest) => library.onHot(client.origin, manifest),
+        onDeleted: async (notice) => { await deletions.apply(client.origin, notice) },
         onCursor: (seq) => itemStore.saveCursor(db, client.origin, seq)
       })
       cleanups.push(() => follower.stop())
     }
     log.info({ url: publicUrl, port, torrentPort, origins: config.origins }, 'seeder listening')
-    return { url: publicUrl, port, torrentPort, library, swarm, stop: stopAll }
+    return { url: publicUrl, port, torrentPort, library, swarm, deletions, stop: stopAll }
   } catch (err) {
     await stopAll()
     throw err
@@ -141,10 +173,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
         return true
       } catch (err) {
         originLog.warn({ err }, `registration failed; retrying in ${backoff / 1000} s`)
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, backoff)
-          signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
-        })
+        await sleep(backoff, signal)
         backoff = Math.min(backoff * 2, REGISTER_RETRY_MAX_MS)
       }
     }

@@ -50,6 +50,8 @@ export interface Swarm {
   activeCount (): number
   /** The most torrents active at once. */
   capacity (): number
+  /** A stream drawing on the swarm's upload bucket: the mirror's HTTP bytes count against the same cap. */
+  uploadThrottle (): NodeJS.ReadWriteStream
   stop (): Promise<void>
 }
 
@@ -215,6 +217,7 @@ export function createSwarm (options: SwarmOptions): Swarm {
     isActive: (infoHash) => slots.has(infoHash),
     activeCount: () => slots.size,
     capacity: () => options.maxActive,
+    uploadThrottle: () => client.throttleGroups.up.throttle(),
 
     stop () {
       if (stopping !== null) return stopping

@@ -48,14 +48,3 @@ export async function startSeederFixture (origins: string[], extraEnv: Record<st
   }
   return fixture
 }
-
-/** Polls `check` every 50 ms until it returns a value, or fails after `timeoutMs`. */
-export async function eventually<T> (check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}

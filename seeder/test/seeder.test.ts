@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { pngBytes } from '@fedswarm/testkit'
-import { publish, startOriginFixture, type OriginFixture } from '../../gateway/test/origin-fixture.ts'
-import { eventually, startSeederFixture, type SeederFixture } from './seeder-fixture.ts'
+import { eventually, type OriginFixture, pngBytes, publish, startOriginFixture } from '@fedswarm/testkit'
+import { startSeederFixture, type SeederFixture } from './seeder-fixture.ts'
 
 async function mirrorBytes (seeder: SeederFixture, infoHash: string, range?: string): Promise<{ status: number, body: Buffer, headers: Headers }> {
   const response = await fetch(`${seeder.url}/media/${infoHash}`, { headers: range === undefined ? {} : { range } })
@@ -34,7 +33,7 @@ describe('seeder (in process) with a real origin', function () {
     const bytes = pngBytes(1_500_000)
     const { manifest } = await publish(origin, bytes, '?hot=1')
     for (const seeder of [a, b]) {
-      await eventually(() => complete(seeder, manifest.infoHash), 30_000, 'the item on the mirror')
+      await eventually('the item on the mirror', 30_000, () => complete(seeder, manifest.infoHash))
       const whole = await mirrorBytes(seeder, manifest.infoHash)
       assert.deepEqual(whole.body, bytes)
       assert.equal(whole.headers.get('etag'), `"${manifest.sha256}"`)
@@ -52,7 +51,7 @@ describe('seeder (in process) with a real origin', function () {
     seeders.push(seeder)
     const bytes = pngBytes(400_000)
     const { manifest } = await publish(origin, bytes, '?hot=1')
-    await eventually(() => complete(seeder, manifest.infoHash), 30_000, 'the item on the mirror')
+    await eventually('the item on the mirror', 30_000, () => complete(seeder, manifest.infoHash))
     await seeder.restart()
     // Served at once from disk, before any event could have been handled again.
     assert.deepEqual((await mirrorBytes(seeder, manifest.infoHash)).body, bytes)
@@ -69,7 +68,7 @@ describe('seeder (in process) with a real origin', function () {
       published.push({ bytes, ...(await publish(origin, bytes, '?hot=1')) })
     }
     for (const { manifest } of published) {
-      await eventually(() => complete(seeder, manifest.infoHash), 30_000, 'every item on the mirror')
+      await eventually('every item on the mirror', 30_000, () => complete(seeder, manifest.infoHash))
       assert.ok(seeder.seeder.swarm.activeCount() <= 2)
     }
     for (const { manifest, bytes } of published) assert.deepEqual((await mirrorBytes(seeder, manifest.infoHash)).body, bytes)

@@ -21,6 +21,8 @@ export interface Representation {
   /** Extra headers (the `Link` to the manifest). */
   headers: Record<string, string>
   read (range?: ByteRange): Promise<Readable>
+  /** A stream the body passes through to honour the role's upload cap (the same token bucket as its swarm uploads). */
+  throttle? (): NodeJS.ReadWriteStream
 }
 
 /**
@@ -84,7 +86,7 @@ export async function sendRepresentation (req: IncomingMessage, res: ServerRespo
   if (decision.kind === 'full') {
     res.writeHead(200, { ...headers, 'Content-Type': rep.mediaType, 'Content-Length': String(rep.size) })
     if (head) { res.end(); return }
-    await pipeline(await rep.read(), exactly(rep.size), counter(onBytes), res)
+    await pipeline([await rep.read(), exactly(rep.size), ...capped(rep), counter(onBytes), res])
     return
   }
   const [only] = decision.ranges
@@ -96,7 +98,7 @@ export async function sendRepresentation (req: IncomingMessage, res: ServerRespo
       'Content-Range': `bytes ${only.start}-${only.end}/${rep.size}`
     })
     if (head) { res.end(); return }
-    await pipeline(await rep.read(only), exactly(only.end - only.start + 1), counter(onBytes), res)
+    await pipeline([await rep.read(only), exactly(only.end - only.start + 1), ...capped(rep), counter(onBytes), res])
     return
   }
   await sendMultipart(res, rep, decision.ranges, headers, head, onBytes)
@@ -117,7 +119,7 @@ async function sendMultipart (res: ServerResponse, rep: Representation, ranges: 
     }
     yield Buffer.from(tail)
   }
-  await pipeline(Readable.from(parts()), counter(onBytes), res)
+  await pipeline([Readable.from(parts()), ...capped(rep), counter(onBytes), res])
 }
 
 function sendError (res: ServerResponse, status: number, headers: Record<string, string>, body: ErrorBody): void {
@@ -144,6 +146,10 @@ function exactly (length: number): Transform {
       callback(left > 0 ? new Error(`the store sent ${length - left} of ${length} bytes`) : null)
     }
   })
+}
+
+function capped (rep: Representation): NodeJS.ReadWriteStream[] {
+  return rep.throttle === undefined ? [] : [rep.throttle()]
 }
 
 function counter (onBytes: (n: number) => void): Transform {

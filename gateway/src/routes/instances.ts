@@ -14,6 +14,7 @@ export interface InstancesApiOptions {
 
 const registrationBody = z.object({ publicUrl: seederPublicUrlSchema }).strict()
 const holdingBody = z.object({ infoHash: z.string().regex(/^[0-9a-f]{40}$/, 'must be 40 lowercase hex characters'), held: z.boolean() }).strict()
+const ackBody = z.object({ seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict()
 
 /** Signed requests are verified over the exact bytes received (never inflated), so the body is read raw and parsed after. */
 const rawBody = express.raw({ type: () => true, limit: '16kb', inflate: false })
@@ -43,7 +44,7 @@ function encode (instance: Instance): { domain: string, publicUrl: string, statu
   }
 }
 
-/** Seeders register, report what they hold (both signed, RFC 9421) and the admin lists them. */
+/** Seeders register, report what they hold and ack deletions (all signed, RFC 9421); the admin lists them. */
 export function instancesApi (options: InstancesApiOptions): Router {
   const { registry } = options
   const router = Router()
@@ -69,20 +70,37 @@ export function instancesApi (options: InstancesApiOptions): Router {
     res.json(encode(await registry.register(seeder, published!)))
   })
 
-  router.post('/api/instances/holdings', rawBody, async (req, res) => {
+  /** A registered seeder's signed call: the instance whose key verified it. */
+  const registeredSigner = async (req: express.Request): Promise<Instance> => {
     let instance: Instance | undefined
     await verifySignedRequest(req, async (keyId) => {
       instance = await registry.byKeyId(keyId)
       return instance === undefined ? undefined : publicKeyFromPem(instance.publicKeyPem)
     }, options.signed)
+    return instance!
+  }
+
+  router.post('/api/instances/holdings', rawBody, async (req, res) => {
+    const instance = await registeredSigner(req)
     const { infoHash, held } = parseBody(holdingBody, req.body, '{"infoHash": "<40 hex>", "held": true}')
-    await registry.reportHolding(instance!, infoHash, held)
+    await registry.reportHolding(instance, infoHash, held)
+    res.status(204).end()
+  })
+
+  router.post('/api/instances/acks', rawBody, async (req, res) => {
+    const instance = await registeredSigner(req)
+    const { seq } = parseBody(ackBody, req.body, '{"seq": <the seq of the deletion notice>}')
+    await registry.ack(instance, seq)
     res.status(204).end()
   })
 
   router.get('/api/instances', options.requireAdmin, async (_req, res) => {
     const instances = await registry.list()
-    res.json({ instances: instances.map((instance) => ({ ...encode(instance), holdings: instance.holdings })) })
+    res.json({
+      instances: instances.map((instance) => ({
+        ...encode(instance), holdings: instance.holdings, pendingAcks: instance.pendingAcks, lastAckSeq: instance.lastAckSeq
+      }))
+    })
   })
 
   return router

@@ -4,8 +4,10 @@ import busboy from 'busboy'
 import express, { Router, type RequestHandler } from 'express'
 import { z } from 'zod'
 import { activityPubLinks, type OriginUrls } from '@fedswarm/protocol'
+import type { DeletionService } from '../deletion-service.ts'
 import { HttpError } from '../errors.ts'
 import type { MediaService, PublishResult } from '../media-service.ts'
+import type { MediaItem } from '../media-repository.ts'
 import type { Popularity } from '@fedswarm/protocol'
 import { mediaRepository } from '../media-repository.ts'
 import type { Db } from '@fedswarm/storage'
@@ -17,6 +19,8 @@ export interface MediaApiOptions {
   maxMediaSize: number
   requireAdmin: RequestHandler
   urls: OriginUrls
+  /** Where a deleted item's manifest request finds the notice and its acks. */
+  deletions: Pick<DeletionService, 'status'>
 }
 
 const flag = z.enum(['1', 'true', '0', 'false']).transform((v) => v === '1' || v === 'true')
@@ -70,7 +74,21 @@ export function mediaApi (options: MediaApiOptions): Router {
   })
 
   router.get('/api/media/:id', async (req, res) => {
-    res.json(media.manifest(await media.live(req.params.id)))
+    let item: MediaItem
+    try {
+      item = await media.live(req.params.id)
+    } catch (err) {
+      if (!(err instanceof HttpError) || err.code !== 'media_deleted') throw err
+      // The 410 of a deleted item carries its signed notice and who has purged it so far.
+      const status = await options.deletions.status(req.params.id)
+      if (status === undefined) throw err
+      throw new HttpError('media_deleted', err.message, {}, {
+        notice: status.notice,
+        acks: status.acks.map((ack) => ({ domain: ack.domain, ackedAt: ack.ackedAt.toISOString() })),
+        pending: status.pending
+      })
+    }
+    res.json(media.manifest(item))
   })
 
   router.get('/api/media/:id/activitypub', async (req, res) => {

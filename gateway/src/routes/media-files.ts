@@ -12,6 +12,8 @@ export interface MediaFilesOptions {
   blobs: BlobStore
   urls: OriginUrls
   onBytesSent (n: number): void
+  /** The origin's upload cap, shared with its swarm uploads. */
+  uploadThrottle (): NodeJS.ReadWriteStream
   /** Called with each item requested as a whole or from its start: one fetch, whatever its ranges. */
   onRequested (item: MediaItem): void
 }
@@ -45,7 +47,8 @@ export function mediaFiles (options: MediaFilesOptions): Router {
           if (err instanceof BlobNotFoundError) throw new HttpError('storage_unavailable', 'the bytes of this item are missing from the blob store')
           throw err
         }
-      }
+      },
+      throttle: options.uploadThrottle
     }, options.onBytesSent)
   }
 

@@ -1,0 +1,38 @@
+import { CliError } from './cli-error.ts'
+
+/** `--origin URL` as a base URL ending in '/', or a usage error. */
+export function originBase (text: string | undefined): URL {
+  if (text === undefined) throw new CliError('--origin URL is required', 2)
+  try {
+    const url = new URL(text)
+    return url.href.endsWith('/') ? url : new URL(url.href + '/')
+  } catch {
+    throw new CliError(`--origin ${JSON.stringify(text)} is not a URL`, 2)
+  }
+}
+
+/** The admin token from --token or FEDSWARM_ADMIN_TOKEN, or a usage error. */
+export function adminToken (flag: string | undefined): string {
+  const token = flag ?? process.env.FEDSWARM_ADMIN_TOKEN
+  if (token === undefined || token === '') throw new CliError('--token (or FEDSWARM_ADMIN_TOKEN) is required: the origin\'s admin token', 2)
+  return token
+}
+
+/** fetch, with an unreachable origin as one clear line. */
+export async function originFetch (url: URL, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init)
+  } catch (err) {
+    throw new CliError(`cannot reach ${url.origin}: ${(err as { cause?: Error }).cause?.message ?? (err as Error).message}`)
+  }
+}
+
+/** The origin's JSON error as one line: `HTTP 410: <message> (<code>)`. */
+export function refusal (status: number, text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: string, message?: string }
+    return `HTTP ${status}: ${parsed.message ?? text} (${parsed.error ?? 'error'})`
+  } catch {
+    return `HTTP ${status}: ${text.slice(0, 200)}`
+  }
+}

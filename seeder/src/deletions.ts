@@ -1,0 +1,80 @@
+import type { KeyObject } from 'node:crypto'
+import type { Logger } from 'pino'
+import { deletionNoticeSchema, publicKeyFromPem, verifyDeletionNotice, type DeletionNotice } from '@fedswarm/protocol'
+import type { Db } from '@fedswarm/storage'
+import { itemStore } from './item-store.ts'
+import type { Library } from './library.ts'
+import type { OriginClient } from './origin-client.ts'
+
+export interface DeletionsOptions {
+  db: Db
+  library: Library
+  clients: Map<string, OriginClient>
+  log: Logger
+}
+
+/**
+ * Obeying an origin's deletions: every notice is checked against the key
+ * the origin publishes (a notice that fails is logged and changes nothing),
+ * then the item is purged and the purge acknowledged with a signed call.
+ */
+export interface Deletions {
+  /** Fetches and keeps the origin's key (the stored one when the origin is unreachable). */
+  loadKey (origin: string): Promise<void>
+  /** Applies one notice from `origin`; false when it was refused. */
+  apply (origin: string, notice: unknown): Promise<boolean>
+  /** Pages through `/api/deletions` from the stored cursor and applies each notice. */
+  catchUp (origin: string): Promise<void>
+}
+
+export function createDeletions (options: DeletionsOptions): Deletions {
+  const { db, library, log } = options
+  const keys = new Map<string, { id: string, key: KeyObject }>()
+
+  return {
+    async loadKey (origin) {
+      const client = options.clients.get(origin)!
+      try {
+        const document = await client.document()
+        keys.set(origin, { id: document.publicKey.id, key: publicKeyFromPem(document.publicKey.publicKeyPem) })
+        await itemStore.saveOriginKey(db, origin, { id: document.publicKey.id, pem: document.publicKey.publicKeyPem })
+      } catch (err) {
+        const stored = await itemStore.originKey(db, origin)
+        if (stored === undefined) throw err
+        keys.set(origin, { id: stored.id, key: publicKeyFromPem(stored.pem) })
+        log.warn({ err, origin }, 'origin unreachable: using its key as last seen')
+      }
+    },
+
+    async apply (origin, input) {
+      const parsed = deletionNoticeSchema.safeParse(input)
+      const key = keys.get(origin)
+      if (!parsed.success || key === undefined) {
+        log.warn({ origin, reason: parsed.success ? 'no key for this origin' : parsed.error.issues[0]?.message }, 'ignored a malformed deletion notice')
+        return false
+      }
+      const notice: DeletionNotice = parsed.data
+      if (notice.keyId !== key.id || !verifyDeletionNotice(notice, key.key)) {
+        log.warn({ origin, seq: notice.seq, infoHash: notice.infoHash }, 'ignored a deletion notice whose signature does not verify with the origin\'s key')
+        return false
+      }
+      await library.purge(origin, notice.infoHash, notice.seq)
+      await itemStore.saveDeletionCursor(db, origin, notice.seq)
+      await options.clients.get(origin)?.ack(notice.seq).catch((err: unknown) => {
+        log.warn({ err, origin, seq: notice.seq }, 'could not acknowledge a deletion; the origin will ask again')
+      })
+      return true
+    },
+
+    async catchUp (origin) {
+      const client = options.clients.get(origin)!
+      let after = await itemStore.deletionCursor(db, origin)
+      for (;;) {
+        const page = await client.deletions(after)
+        for (const notice of page.notices) await this.apply(origin, notice)
+        if (page.next === null || page.next <= after || page.notices.length === 0) return
+        after = page.next
+      }
+    }
+  }
+}
