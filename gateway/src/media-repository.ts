@@ -132,9 +132,16 @@ export const mediaRepository = {
     return rows[0].deleted_at === null ? 'live' : 'deleted'
   },
 
-  async liveInfoHashes (db: Queryable): Promise<string[]> {
-    const rows = await db.query<{ info_hash: string }>('SELECT info_hash FROM media WHERE deleted_at IS NULL')
-    return rows.map((row) => row.info_hash)
+  /**
+   * Live info hashes created since `since` (all when null), and the database's
+   * clock to pass next time. The window overlaps by a few seconds, so a
+   * transaction that committed late is not missed.
+   */
+  async liveInfoHashesSince (db: Queryable, since: Date | null): Promise<{ infoHashes: string[], asOf: Date }> {
+    const [clock] = await db.query<{ now: Date }>('SELECT now() AS now')
+    const rows = await db.query<{ info_hash: string }>(
+      "SELECT info_hash FROM media WHERE deleted_at IS NULL AND ($1::timestamptz IS NULL OR created_at >= $1::timestamptz - interval '30 seconds')", [since])
+    return { infoHashes: rows.map((row) => row.info_hash), asOf: clock!.now }
   },
 
   async hotItems (db: Queryable, limit: number): Promise<MediaItem[]> {

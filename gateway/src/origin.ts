@@ -8,6 +8,7 @@ import { createTracker, type Tracker } from '@fedswarm/tracker'
 import { loadAdminToken } from './admin-token.ts'
 import { bearerToken, requireAdmin } from './admin-auth.ts'
 import { startAckSweep } from './ack-sweep.ts'
+import { startAllowlistSync } from './allowlist-sync.ts'
 import { createApp } from './app.ts'
 import type { OriginConfig } from './config.ts'
 import { startDeletionEffects } from './deletion-effects.ts'
@@ -100,7 +101,8 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       authorizeStats: (req) => isAdmin(req.headers.authorization)
     })
     cleanups.push(() => tracker.close())
-    for (const infoHash of await mediaRepository.liveInfoHashes(db)) tracker.allow(infoHash)
+    const allowlist = await startAllowlistSync({ db, tracker, log })
+    cleanups.push(() => allowlist.stop())
 
     const seeder = createOriginSeeder({
       blobs,
@@ -127,7 +129,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       mediaTypes: config.mediaTypes,
       importRoot: config.importRoot,
       events,
-      onLive: (item) => tracker.allow(item.infoHash),
+      onLive: (item) => { void allowlist.allow(item.infoHash) },
       onHot: seed
     })
     // Subscribed to the event log before the catch-up reads the database: a deletion committed by another process in between is applied either way.

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { ConfigError, parseOriginConfig, startOrigin } from '@fedswarm/gateway'
 import { deletedEventSchema, deletionNoticeSchema, originDocumentSchema, publicKeyFromPem, verifyDeletionNotice, type DeletionNotice } from '@fedswarm/protocol'
 import { createFsBlobStore, createS3BlobStore, type BlobStore } from '@fedswarm/storage'
-import { ADMIN_TOKEN, announce, failureReason, originBackends, type OriginFixture, pngBytes, publish, startOriginFixture, tempDir } from '@fedswarm/testkit'
+import { ADMIN_TOKEN, announce, eventually, failureReason, originBackends, type OriginFixture, pngBytes, publish, startOriginFixture, tempDir } from '@fedswarm/testkit'
 import { openEvents, type EventClient } from './event-client.ts'
 import { signedPost, startSeederDouble, type SeederDouble } from './seeder-double.ts'
 
@@ -21,15 +21,6 @@ function blobStoreOf (fixture: OriginFixture): BlobStore {
 }
 
 /** Polls `check` until it returns a value, or fails after `ms`: for state another process or a timer changes. */
-async function eventually<T> (check: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 interface Poke { method: string, body: string }
 
@@ -236,10 +227,10 @@ for (const backend of originBackends()) {
           const otherGet = async (): Promise<number> => (await fetch(`${other.url}/media/${manifest.id}`, { method: 'HEAD' })).status
           // Cached in the other process first: its cache must be evicted, not merely missed.
           assert.equal(await otherGet(), 200)
-          other.tracker.allow(manifest.infoHash)
-          assert.equal(failureReason(await announce(other.url, manifest.infoHash)), undefined)
+          // The other process learns of the new item through NOTIFY, without a restart.
+          await eventually('the other process to allow the new item', 5000, async () => failureReason(await announce(other.url, manifest.infoHash)) === undefined ? true : undefined)
           assert.equal((await deleteMedia(fixture, manifest.id)).status, 200)
-          await eventually(async () => (await otherGet()) === 410 ? true : undefined, 5000, 'the other process answers 410')
+          await eventually('the other process answers 410', 5000, async () => (await otherGet()) === 410 ? true : undefined)
           assert.equal(failureReason(await announce(other.url, manifest.infoHash)), 'removed')
         } finally {
           await other.stop()
@@ -344,7 +335,7 @@ for (const backend of originBackends().filter((b) => b.blobs === 'fs')) {
       const first = await pokes.get(subject)!.waitFor(1)
       assert.equal(first.method, 'POST')
       assert.deepEqual(JSON.parse(first.body), { origin: fixture.url })
-      await eventually(async () => (await instance(subject.domain)).status === 'stale' ? true : undefined, 5000, 'the seeder is marked stale')
+      await eventually('the seeder is marked stale', 5000, async () => (await instance(subject.domain)).status === 'stale' ? true : undefined)
       assert.ok(Date.now() - deletedAt >= ACK_TIMEOUT_MS, 'not before the timeout')
       assert.equal((await instance(subject.domain)).pendingAcks, 1)
 

@@ -18,10 +18,12 @@ export function createAllowlist (): Allowlist {
   // Kept for the life of the process: 40 characters per deleted item.
   const removed = new Set<string>()
   return {
+    // A removed info hash never comes back: a deleted item's bytes can only be
+    // published again as a new item, under a new id and so a new info hash.
+    // Late or racing allow() calls (catch-up of another process) cannot resurrect it.
     allow (infoHash) {
       check(infoHash)
-      removed.delete(infoHash)
-      allowed.add(infoHash)
+      if (!removed.has(infoHash)) allowed.add(infoHash)
     },
     remove (infoHash) {
       check(infoHash)
