@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict'
 import { manifestSchema, type Manifest } from '@fedswarm/protocol'
-import { eventually, pngBytes, tempDir, type TempDir } from '@fedswarm/testkit'
+import { eventually, metric, pngBytes, tempDir, type TempDir } from '@fedswarm/testkit'
 import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from './process.ts'
 
 const TOKEN = 'e2e-admin-token-0123456789abcdef'
 const SIZE = 3 * 1024 * 1024
 
-/** Sums the samples of a Prometheus metric whose labels include every given one. */
-function metric (text: string, name: string, labels: Record<string, string> = {}): number {
-  let total = 0
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue
-    const match = /^([a-z_]+)(\{[^}]*\})? (\S+)$/.exec(line)
-    if (match === null || match[1] !== name) continue
-    if (Object.entries(labels).every(([key, value]) => (match[2] ?? '').includes(`${key}="${value}"`))) total += Number(match[3])
-  }
-  return total
-}
 
 describe('e2e: one origin and three seeders, as separate processes', function () {
   this.timeout(180_000)

@@ -1,5 +1,6 @@
 import { CliError } from './cli-error.ts'
 import { deleteCommand } from './delete-command.ts'
+import { getCommand } from './get-command.ts'
 import { originCommand } from './origin-command.ts'
 import { publishCommand } from './publish-command.ts'
 import { seederCommand } from './seeder-command.ts'
@@ -17,6 +18,10 @@ Commands:
   delete   ID --origin URL --reason TEXT [--token T] [--timeout 60s]
            Delete an item everywhere: print the signed notice, then wait until
            every registered seeder has acknowledged, and say who has not.
+  get      URL [-o FILE] [--no-swarm] [--timeout 5m]
+           Fetch a media item (its URL or /api/media/ID) through the swarm with
+           HTTP fallback, check its sha256, save it (FILE, or ID.ext; - for
+           stdout) and say where the bytes came from.
   help     Show this text.
 
 Every flag of "origin" and "seeder" is also an environment variable (see the README).`
@@ -26,6 +31,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   seeder: seederCommand,
   publish: publishCommand,
   delete: deleteCommand,
+  get: getCommand,
   async help () {
     console.log(USAGE)
     return 0

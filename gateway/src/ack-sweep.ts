@@ -12,6 +12,8 @@ export interface AckSweepOptions {
   fetch: SafeFetch
   /** The origin's public URL, named in each poke so a seeder of several origins knows which one to catch up on. */
   origin: string
+  /** Told when a sweep changed some seeder's status (stale seeders are never redirected to). */
+  onStatusChanged (): void
 }
 
 /**
@@ -50,10 +52,12 @@ export function startAckSweep (options: AckSweepOptions): AckSweep {
   }
 
   async function once (): Promise<void> {
-    for (const change of await instancesRepository.refreshStatus(db, timeoutMs)) {
+    const changes = await instancesRepository.refreshStatus(db, timeoutMs)
+    for (const change of changes) {
       if (change.status === 'stale') log.warn({ domain: change.domain, timeoutMs }, 'seeder marked stale: a deletion notice waits for its ack')
       else log.info({ domain: change.domain }, 'seeder active again: every deletion notice acked')
     }
+    if (changes.length > 0) options.onStatusChanged()
     if (stopped) return
     await Promise.all((await instancesRepository.claimPokes(db, intervalMs)).map(poke))
   }

@@ -5,19 +5,21 @@ import type { OriginDocument, OriginUrls } from '@fedswarm/protocol'
 import type { BlobStore, Db } from '@fedswarm/storage'
 import type { DeletionService } from './deletion-service.ts'
 import { errorHandler, notFound } from './error-handler.ts'
+import { frontRoute, type FrontRouteOptions } from './front/front-route.ts'
 import { HttpError } from './errors.ts'
 import type { EventStreams } from './event-streams.ts'
 import type { InstanceRegistry } from './instance-registry.ts'
 import type { MediaService } from './media-service.ts'
 import type { MediaItem } from './media-repository.ts'
 import type { OriginMetrics } from './metrics.ts'
+import type { Mirrors } from './mirrors.ts'
 import type { Popularity } from '@fedswarm/protocol'
 import { deletionsApi } from './routes/deletions.ts'
 import { discovery } from './routes/discovery.ts'
 import { eventsApi } from './routes/events.ts'
 import { instancesApi } from './routes/instances.ts'
 import { mediaApi } from './routes/media-api.ts'
-import { mediaFiles } from './routes/media-files.ts'
+import { mediaFiles, type MediaRedirects } from './routes/media-files.ts'
 import type { SignedRequestOptions } from './signed-request.ts'
 
 export interface AppOptions {
@@ -40,9 +42,15 @@ export interface AppOptions {
   uploadThrottle (): NodeJS.ReadWriteStream
   onRequested (item: MediaItem): void
   instances: InstanceRegistry
+  /** What `GET /api/instances` shows of each seeder as a mirror. */
+  mirrors: Pick<Mirrors, 'status'>
+  /** When `GET /media/:id` answers with a 302 to a verified mirror. */
+  redirects: MediaRedirects
   /** How seeders' signed requests are checked. */
   signed: SignedRequestOptions
   eventStreams: EventStreams
+  /** The drop-in front (FEDSWARM_FRONT): `GET|HEAD /<key>` of the server's store, after every other route. */
+  front?: Pick<FrontRouteOptions, 'front' | 'watch' | 'indexer' | 'blobs' | 'prefix'>
 }
 
 /** The origin's HTTP application: request → validation → domain → storage, errors as JSON. */
@@ -76,7 +84,7 @@ export function createApp (options: AppOptions): express.Express {
     next()
   })
   app.use(eventsApi({ streams: options.eventStreams }))
-  app.use(instancesApi({ registry: options.instances, signed: options.signed, requireAdmin: options.requireAdmin }))
+  app.use(instancesApi({ registry: options.instances, mirrors: options.mirrors, signed: options.signed, requireAdmin: options.requireAdmin }))
   app.use(deletionsApi({ deletions: options.deletions, requireAdmin: options.requireAdmin }))
   app.use(mediaApi({
     media: options.media, deletions: options.deletions, popularity: options.popularity, db: options.db, maxMediaSize: options.maxMediaSize, requireAdmin: options.requireAdmin, urls: options.urls
@@ -87,8 +95,19 @@ export function createApp (options: AppOptions): express.Express {
     urls: options.urls,
     onBytesSent: (n) => options.metrics.mediaBytesSent.inc(n),
     uploadThrottle: options.uploadThrottle,
-    onRequested: options.onRequested
+    onRequested: options.onRequested,
+    redirects: options.redirects
   }))
+  if (options.front !== undefined) {
+    app.use(frontRoute({
+      ...options.front,
+      urls: options.urls,
+      onBytesSent: (n) => options.metrics.mediaBytesSent.inc(n),
+      uploadThrottle: options.uploadThrottle,
+      onRequested: options.onRequested,
+      redirects: options.redirects
+    }))
+  }
   app.use(notFound)
   app.use(errorHandler(options.log))
   return app

@@ -1,6 +1,9 @@
 import { resolve } from 'node:path'
 import { z } from 'zod'
 import { configValues, definedOnly, parseEnv } from '@fedswarm/protocol'
+import { PEER_POLICIES, type PeerPolicy } from '@fedswarm/tracker'
+import { DEFAULT_REDIRECT_MIN_SIZE, REDIRECT_POLICIES, type RedirectPolicy } from './redirect-policy.ts'
+import { parseFrontConfig, type FrontConfig } from './front/front-config.ts'
 
 /**
  * Everything the origin can be told, parsed once at the edge (env and CLI
@@ -26,7 +29,8 @@ export interface OriginConfig {
   /** Folder under which `POST /api/media/import` may read files; absent = file import off. */
   importRoot?: string
   seeding: { uploadLimit?: number, maxActive: number, torrentPort: number }
-  tracker: { maxPeersPerAnswer: number, announceIntervalSeconds: number, announcesPerSecondPerIp: number }
+  /** peerPolicy: which peers the tracker hands out (FEDSWARM_PEERS; tracker/src/peer-policy.ts). */
+  tracker: { maxPeersPerAnswer: number, announceIntervalSeconds: number, announcesPerSecondPerIp: number, peerPolicy: PeerPolicy }
   trustProxy: boolean
   /** Requests per minute per address on /api. */
   apiRatePerMinute: number
@@ -38,6 +42,16 @@ export interface OriginConfig {
   hotThreshold: number
   /** A seeder with a deletion notice un-acked for longer (ms) is marked stale. */
   ackTimeoutMs: number
+  /** `GET /media/:id` answered with a 302 to a verified mirror (see redirect-policy.ts), and the checks of mirrors. */
+  redirects: {
+    policy: RedirectPolicy
+    /** Items smaller than this (bytes) are always served directly. */
+    minSize: number
+    /** At most one spot check per mirror per interval (ms); holdings are re-read as often (5 s at most). */
+    checkIntervalMs: number
+  }
+  /** The drop-in front for an existing server's store (FEDSWARM_FRONT_*); absent when off. */
+  front?: FrontConfig
   logLevel: string
 }
 
@@ -108,12 +122,16 @@ const envSchema = z.object({
   FEDSWARM_TRACKER_MAX_PEERS: positiveInt.max(200).default(50),
   FEDSWARM_ANNOUNCE_INTERVAL: positiveInt.default(120),
   FEDSWARM_ANNOUNCE_RATE: positiveInt.default(20),
+  FEDSWARM_PEERS: z.enum(PEER_POLICIES).default('all'),
   FEDSWARM_TRUST_PROXY: bool.default(false),
   FEDSWARM_API_RATE: positiveInt.default(600),
   FEDSWARM_ACCEPT_SEEDERS: acceptSeeders.default('anybody'),
   FEDSWARM_ALLOW_PRIVATE_ADDRESSES: bool.default(false),
   FEDSWARM_HOT_THRESHOLD: z.coerce.number().positive().max(1e9).default(10),
   FEDSWARM_ACK_TIMEOUT: duration.pipe(z.number().min(100, 'must be at least 100ms').max(7 * 86_400_000, 'must be at most 7d')).default(10 * 60_000),
+  FEDSWARM_REDIRECT: z.enum(REDIRECT_POLICIES).default('hot'),
+  FEDSWARM_REDIRECT_MIN_SIZE: size.default(DEFAULT_REDIRECT_MIN_SIZE),
+  FEDSWARM_MIRROR_CHECK_INTERVAL: duration.pipe(z.number().min(100, 'must be at least 100ms').max(86_400_000, 'must be at most 1d')).default(60_000),
   FEDSWARM_LOG_LEVEL: configValues.logLevel.default('info')
 })
 
@@ -126,6 +144,8 @@ export function parseOriginConfig (env: Record<string, string | undefined>, flag
   })
   const parsed = parseEnv(envSchema, merged)
   if (!parsed.ok) throw new ConfigError(parsed.message)
+  const front = parseFrontConfig(merged, parsed.value.S3_BUCKET !== undefined)
+  if (!front.ok) throw new ConfigError(front.message)
   const e = parsed.value
   if ((e.AWS_ACCESS_KEY_ID === undefined) !== (e.AWS_SECRET_ACCESS_KEY === undefined)) {
     throw new ConfigError('set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither')
@@ -164,7 +184,8 @@ export function parseOriginConfig (env: Record<string, string | undefined>, flag
     tracker: {
       maxPeersPerAnswer: e.FEDSWARM_TRACKER_MAX_PEERS,
       announceIntervalSeconds: e.FEDSWARM_ANNOUNCE_INTERVAL,
-      announcesPerSecondPerIp: e.FEDSWARM_ANNOUNCE_RATE
+      announcesPerSecondPerIp: e.FEDSWARM_ANNOUNCE_RATE,
+      peerPolicy: e.FEDSWARM_PEERS
     },
     trustProxy: e.FEDSWARM_TRUST_PROXY,
     apiRatePerMinute: e.FEDSWARM_API_RATE,
@@ -172,6 +193,8 @@ export function parseOriginConfig (env: Record<string, string | undefined>, flag
     allowPrivateAddresses: e.FEDSWARM_ALLOW_PRIVATE_ADDRESSES,
     hotThreshold: e.FEDSWARM_HOT_THRESHOLD,
     ackTimeoutMs: e.FEDSWARM_ACK_TIMEOUT,
+    redirects: { policy: e.FEDSWARM_REDIRECT, minSize: e.FEDSWARM_REDIRECT_MIN_SIZE, checkIntervalMs: e.FEDSWARM_MIRROR_CHECK_INTERVAL },
+    front: front.value,
     logLevel: e.FEDSWARM_LOG_LEVEL
   }
 }

@@ -5,6 +5,7 @@ import type { Tracker } from '@fedswarm/tracker'
 import type { EventLog } from './event-log.ts'
 import type { MediaService } from './media-service.ts'
 import { mediaRepository } from './media-repository.ts'
+import type { Mirrors } from './mirrors.ts'
 import type { OriginSeeder } from './origin-seeder.ts'
 
 export interface DeletionEffectsOptions {
@@ -16,12 +17,14 @@ export interface DeletionEffectsOptions {
   seeder: OriginSeeder
   media: MediaService
   popularity: Popularity
+  mirrors: Pick<Mirrors, 'forget'>
 }
 
 /**
  * What a committed deletion changes in a process: the tracker drops the
- * entry and the swarm, the origin stops seeding, the cached item and its
- * request count go, and the blob is removed from the store. Driven by the
+ * entry and the swarm, no mirror of the item is used any more, the origin
+ * stops seeding, the cached item and its request count go, and the blob is
+ * removed from the store. Driven by the
  * `deleted` events of the event log, which every process of an origin sees,
  * so the process that deleted and the others run the same code; the
  * deleting process also applies a deletion at once, before it answers.
@@ -56,6 +59,7 @@ export function startDeletionEffects (options: DeletionEffectsOptions): Deletion
 
   async function run (notice: DeletionNotice): Promise<void> {
     options.tracker.remove(notice.infoHash)
+    options.mirrors.forget(notice.infoHash)
     options.media.evict(notice.id)
     options.popularity.forget(notice.id)
     await options.seeder.unseed(notice.infoHash)

@@ -12,6 +12,8 @@ export const ERRORS = {
   notice_not_found: { status: 404, message: 'no deletion notice with this seq: see GET /api/deletions' },
   bad_request: { status: 400, message: 'the request is malformed' },
   invalid_id: { status: 400, message: 'media ids are 26-character ULIDs' },
+  invalid_key: { status: 400, message: 'not a key of the server\'s store: "/"-separated names, no "..", no empty segments' },
+  object_not_found: { status: 404, message: 'no object at this key in the server\'s store' },
   invalid_query: { status: 400, message: 'a query parameter is invalid' },
   invalid_body: { status: 400, message: 'the request body is invalid' },
   empty_body: { status: 400, message: 'the upload is empty' },

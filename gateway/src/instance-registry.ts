@@ -24,6 +24,8 @@ export interface InstanceRegistryOptions {
   fetch: SafeFetch
   /** FEDSWARM_ACK_TIMEOUT: an ack may bring a stale seeder back to `active`. */
   ackTimeoutMs: number
+  /** Told when a seeder's holdings, capacity or status changed here, so the mirrors are read again at once. */
+  onMirrorsChanged (): void
 }
 
 /**
@@ -38,7 +40,8 @@ export interface InstanceRegistry {
   fetchPublishedKey (seeder: SeederUrls): Promise<PublishedKey>
   register (seeder: SeederUrls, published: PublishedKey): Promise<Instance>
   byKeyId (keyId: string): Promise<Instance | undefined>
-  reportHolding (instance: Instance, infoHash: string, held: boolean): Promise<void>
+  /** Records that the seeder holds (or no longer holds) an item, and the capacity it reports (bytes per second; undefined: not said). */
+  reportHolding (instance: Instance, infoHash: string, held: boolean, capacity?: number): Promise<void>
   /**
    * Records that the seeder purged the item of deletion notice `seq`
    * (idempotent; `notice_not_found` for an unknown seq): its holding of the
@@ -106,7 +109,7 @@ export function createInstanceRegistry (options: InstanceRegistryOptions): Insta
 
     byKeyId: (keyId) => instancesRepository.byKeyId(db, keyId),
 
-    async reportHolding (instance, infoHash, held) {
+    async reportHolding (instance, infoHash, held, capacity) {
       if (held) {
         const state = await mediaRepository.isLiveInfoHash(db, infoHash)
         if (state === 'unknown') throw new HttpError('media_not_found', 'no media with this info hash')
@@ -115,7 +118,9 @@ export function createInstanceRegistry (options: InstanceRegistryOptions): Insta
       } else {
         await instancesRepository.release(db, instance.domain, infoHash)
       }
+      await instancesRepository.setCapacity(db, instance.domain, capacity ?? null)
       await instancesRepository.touch(db, instance.domain)
+      options.onMirrorsChanged()
     },
 
     async ack (instance, seq) {
@@ -128,6 +133,7 @@ export function createInstanceRegistry (options: InstanceRegistryOptions): Insta
         return await instancesRepository.refreshStatus(tx, options.ackTimeoutMs, instance.domain)
       })
       for (const change of changed) log.info({ domain: change.domain, status: change.status }, 'seeder status changed by an ack')
+      options.onMirrorsChanged()
     },
 
     list: () => instancesRepository.list(db)

@@ -74,6 +74,25 @@ export const instancesRepository = {
     await db.query('DELETE FROM holdings WHERE domain = $1 AND info_hash = $2', [domain, infoHash])
   },
 
+  /** What the seeder's latest holdings report says it can serve, bytes per second (null: not said). */
+  async setCapacity (db: Queryable, domain: string, capacity: number | null): Promise<void> {
+    await db.query('UPDATE instances SET capacity = $2 WHERE domain = $1', [domain, capacity])
+  },
+
+  /** Every seeder as a mirror: where it is, whether it is stale, its capacity. */
+  async mirrors (db: Queryable): Promise<MirrorRow[]> {
+    const rows = await db.query<{ domain: string, public_url: string, status: InstanceStatus, capacity: string | number | null }>(
+      'SELECT domain, public_url, status, capacity FROM instances')
+    return rows.map((row) => ({ domain: row.domain, publicUrl: row.public_url, status: row.status, capacity: row.capacity === null ? null : Number(row.capacity) }))
+  },
+
+  /** Every holding of a live item: who holds which info hash, and the item's id. */
+  async liveHoldings (db: Queryable): Promise<Array<{ domain: string, infoHash: string, id: string }>> {
+    const rows = await db.query<{ domain: string, info_hash: string, id: string }>(
+      'SELECT h.domain, h.info_hash, m.id FROM holdings h JOIN media m ON m.info_hash = h.info_hash AND m.deleted_at IS NULL')
+    return rows.map((row) => ({ domain: row.domain, infoHash: row.info_hash, id: row.id }))
+  },
+
   /** Every instance with the number of live items it holds, of deletion notices it has not acked, and its newest ack. */
   async list (db: Queryable): Promise<Array<Instance & InstanceCounts>> {
     const rows = await db.query<InstanceRow & { holdings: number, pending_acks: number, last_ack_seq: number | null }>(
@@ -120,6 +139,13 @@ export const instancesRepository = {
       [afterMs])
     return rows.map((row) => ({ domain: row.domain, publicUrl: row.public_url }))
   }
+}
+
+export interface MirrorRow {
+  domain: string
+  publicUrl: string
+  status: InstanceStatus
+  capacity: number | null
 }
 
 export interface InstanceCounts {

@@ -11,6 +11,13 @@ export interface MediaItem extends ManifestSource {
 
 export type NewMediaItem = Omit<MediaItem, 'hotAt' | 'deletedAt' | 'createdAt'> & { hot: boolean }
 
+/**
+ * Blob keys the origin wrote itself (`fedswarm/<id>`). Any other key is an
+ * object of the server the drop-in front serves (gateway/src/front/): the
+ * origin reads it, and never writes or deletes it.
+ */
+export const OWN_BLOB_PREFIX = 'fedswarm/'
+
 interface MediaRow {
   id: string
   sha256: string
@@ -98,16 +105,30 @@ export const mediaRepository = {
     return rows.map((row) => row.info_hash)
   },
 
-  /** Blob keys of deleted items whose blob is not yet known to be gone: `id` alone, or all of them. */
+  /**
+   * Blob keys of deleted items whose blob is not yet known to be gone: `id` alone, or all of them.
+   * Only the origin's own blobs: a front item's object is the server's to delete.
+   */
   async blobsToRemove (db: Queryable, id?: string): Promise<Array<{ id: string, blobKey: string }>> {
     const rows = await db.query<{ id: string, blob_key: string }>(
-      'SELECT id, blob_key FROM media WHERE deleted_at IS NOT NULL AND blob_removed_at IS NULL AND ($1::text IS NULL OR id = $1) ORDER BY id',
-      [id ?? null])
+      'SELECT id, blob_key FROM media WHERE deleted_at IS NOT NULL AND blob_removed_at IS NULL AND starts_with(blob_key, $2) AND ($1::text IS NULL OR id = $1) ORDER BY id',
+      [id ?? null, OWN_BLOB_PREFIX])
     return rows.map((row) => ({ id: row.id, blobKey: row.blob_key }))
   },
 
   async markBlobRemoved (db: Queryable, id: string): Promise<void> {
     await db.query('UPDATE media SET blob_removed_at = now() WHERE id = $1 AND blob_removed_at IS NULL', [id])
+  },
+
+  /** Where a live item's bytes are read from now (a front item whose first object left the server's store). */
+  async setBlobKey (db: Queryable, id: string, blobKey: string): Promise<void> {
+    await db.query('UPDATE media SET blob_key = $2 WHERE id = $1 AND deleted_at IS NULL', [id, blobKey])
+  },
+
+  /** The deleted item whose tombstone refuses these bytes, if any. */
+  async tombstonedMediaId (db: Queryable, sha256: string): Promise<string | undefined> {
+    const rows = await db.query<{ media_id: string }>('SELECT media_id FROM tombstones WHERE sha256 = $1', [sha256])
+    return rows[0]?.media_id
   },
 
   /** Inserts the item unless live bytes with the same sha256 exist; returns whether it was inserted. */

@@ -8,7 +8,7 @@ import { BlobNotFoundError, InvalidBlobKeyError, type BlobStore, type Db } from 
 import { HttpError } from './errors.ts'
 import type { EventLog } from './event-log.ts'
 import { ingestStream, type IngestedFile } from './ingest.ts'
-import { mediaRepository, type MediaItem } from './media-repository.ts'
+import { mediaRepository, OWN_BLOB_PREFIX, type MediaItem } from './media-repository.ts'
 import { buildTorrent } from './torrent-builder.ts'
 
 export interface MediaServiceOptions {
@@ -24,6 +24,8 @@ export interface MediaServiceOptions {
   /** Told of every item that becomes live or hot (tracker allowlist, origin seeding). */
   onLive (item: MediaItem): void
   onHot (item: MediaItem): void
+  /** The verified mirrors of an item, for its manifest. */
+  mirrors (infoHash: string): string[]
 }
 
 export interface PublishResult {
@@ -35,6 +37,12 @@ export interface MediaService {
   publish (body: Readable, declaredType: string, hot: boolean): Promise<PublishResult>
   importFile (path: string, hot: boolean): Promise<PublishResult>
   importObject (key: string, hot: boolean): Promise<PublishResult>
+  /**
+   * Makes an item of bytes that stay where they are: `blobKey`, an object of
+   * the server the drop-in front serves. `file` (a copy of them, read to
+   * hash them and make the torrent) is left in place for the caller.
+   */
+  adopt (file: IngestedFile, blobKey: string): Promise<PublishResult>
   /** A live item, or HttpError media_not_found / media_deleted. */
   live (id: string): Promise<MediaItem>
   manifest (item: MediaItem): Manifest
@@ -81,7 +89,8 @@ export function createMediaService (options: MediaServiceOptions): MediaService 
     return detected.mime
   }
 
-  async function store (file: IngestedFile, declaredType: string, hot: boolean): Promise<PublishResult> {
+  /** `storedAt`: the bytes already are in the store under that key (adopt): nothing is copied, nor ever deleted. */
+  async function store (file: IngestedFile, declaredType: string, hot: boolean, storedAt?: string): Promise<PublishResult> {
     try {
       const mediaType = await mediaTypeOf(file, declaredType)
       const sha256 = sha256Base64url(file.sha256)
@@ -94,8 +103,9 @@ export function createMediaService (options: MediaServiceOptions): MediaService 
       const { torrent, infoHash } = await buildTorrent(file.path, {
         name: id, pieceLength, announce: [urls.httpAnnounce, urls.wsAnnounce], webSeeds: [urls.media(id)]
       })
-      const blobKey = `fedswarm/${id}`
-      await blobs.putFile(blobKey, file.path, mediaType)
+      const blobKey = storedAt ?? `${OWN_BLOB_PREFIX}${id}`
+      const dropBlob = (): Promise<void> => storedAt === undefined ? blobs.delete(blobKey) : Promise.resolve()
+      if (storedAt === undefined) await blobs.putFile(blobKey, file.path, mediaType)
       const fields = { id, sha256, digestMultibase: digestMultibase(file.sha256), infoHash, mediaType, size: file.size, pieceLength, torrent, blobKey }
       const inserted = await db.transaction(async (tx) => {
         // Checked again under the lock a deletion of these bytes takes: one that committed meanwhile wins.
@@ -106,12 +116,12 @@ export function createMediaService (options: MediaServiceOptions): MediaService 
         if (hot) await options.events.append(tx, { type: 'hot', manifest: buildManifest(item, urls) })
         return item
       }).catch(async (err: unknown) => {
-        await blobs.delete(blobKey).catch(() => {})
+        await dropBlob().catch(() => {})
         throw err
       })
       if (inserted === undefined) {
         // The same bytes were published concurrently: keep theirs.
-        await blobs.delete(blobKey)
+        await dropBlob()
         const winner = await mediaRepository.liveBySha256(db, sha256)
         if (winner === undefined) throw new HttpError('media_deleted')
         return { created: false, item: await hotIf(winner, hot) }
@@ -152,6 +162,8 @@ export function createMediaService (options: MediaServiceOptions): MediaService 
       return store(file, '', hot)
     },
 
+    adopt: (file, blobKey) => store({ ...file, discard: () => Promise.resolve() }, '', false, blobKey),
+
     async importObject (key, hot) {
       if (blobs.kind !== 's3') throw new HttpError('import_disabled', 'S3 import is off: set S3_BUCKET')
       let body: Readable
@@ -174,7 +186,7 @@ export function createMediaService (options: MediaServiceOptions): MediaService 
       return cache.has(id) ? item : remember(item)
     },
 
-    manifest: (item) => buildManifest(item, urls),
+    manifest: (item) => buildManifest(item, urls, options.mirrors(item.infoHash)),
 
     markHot (item) {
       if (item.hotAt !== null) return Promise.resolve()

@@ -98,5 +98,25 @@ export const originMigrations: Migration[] = [
       CREATE INDEX acks_seq ON acks (seq);
       -- When the ack sweep last poked the seeder (one poke per sweep interval, whatever the number of processes).
       ALTER TABLE instances ADD COLUMN poked_at timestamptz;`
+  },
+  {
+    id: '005_mirror_capacity',
+    sql: `
+      -- Bytes per second the seeder said in its last holdings report it can serve as a mirror; null when it did not say.
+      ALTER TABLE instances ADD COLUMN capacity bigint;`
+  },
+  {
+    id: '006_front_keys',
+    sql: `
+      -- The drop-in front (gateway/src/front/): each key of the server's store it served, and the item made of its bytes.
+      -- Several keys may share one item (the same bytes stored twice). removed_at: the object left the store and the
+      -- item was deleted for it; the key answers 410 until the server stores an object under it again.
+      CREATE TABLE front_keys (
+        key text PRIMARY KEY,
+        media_id text NOT NULL REFERENCES media (id),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        removed_at timestamptz
+      );
+      CREATE INDEX front_keys_media_id ON front_keys (media_id);`
   }
 ]

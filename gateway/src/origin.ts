@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { buildOriginDocument, originUrls, type OriginUrls } from '@fedswarm/protocol'
 import { createFsBlobStore, createS3BlobStore, loadOrCreateKeyPair, migrate, openDb, type BlobStore, type Db } from '@fedswarm/storage'
-import { createTracker, type Tracker } from '@fedswarm/tracker'
+import { createTracker, startRegisteredAddresses, type Tracker } from '@fedswarm/tracker'
 import { loadAdminToken } from './admin-token.ts'
 import { bearerToken, requireAdmin } from './admin-auth.ts'
 import { startAckSweep } from './ack-sweep.ts'
@@ -14,16 +14,19 @@ import type { OriginConfig } from './config.ts'
 import { startDeletionEffects } from './deletion-effects.ts'
 import { createDeletionService } from './deletion-service.ts'
 import { startEventLog } from './event-log.ts'
+import { openFrontStore, startFront } from './front/front.ts'
 import { createEventStreams } from './event-streams.ts'
 import { createInstanceRegistry } from './instance-registry.ts'
+import { instancesRepository } from './instances-repository.ts'
 import { createMediaService, type MediaService } from './media-service.ts'
 import { mediaRepository, type MediaItem } from './media-repository.ts'
 import { createOriginMetrics } from './metrics.ts'
+import { startMirrors } from './mirrors.ts'
 import { ORIGIN_NAMESPACE, originMigrations } from './migrations.ts'
 import { createNonceStore } from './nonce-store.ts'
 import { createOriginSeeder, type OriginSeeder } from './origin-seeder.ts'
 import { createSafeFetch } from './safe-fetch.ts'
-import { createPopularity } from '@fedswarm/protocol'
+import { createPopularity, MAX_PIECE_LENGTH } from '@fedswarm/protocol'
 
 export const VERSION = '0.1.0'
 
@@ -50,7 +53,7 @@ export interface RunningOrigin {
 
 /**
  * Wires the origin from its config in dependency order — log, storage,
- * keys, event log, tracker, seeding, media, deletion, seeders' registry
+ * keys, event log, tracker, seeding, metrics, mirrors, media, deletion, seeders' registry
  * and ack sweep, event streams, HTTP — and tears it down in reverse.
  */
 export async function startOrigin (config: OriginConfig, overrides: OriginOverrides = {}): Promise<RunningOrigin> {
@@ -72,6 +75,10 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     await migrate(db, ORIGIN_NAMESPACE, originMigrations)
     const blobs = overrides.blobs ?? (config.s3 !== undefined ? createS3BlobStore(config.s3) : createFsBlobStore(join(config.dataDir, 'blobs')))
     if (overrides.blobs === undefined) cleanups.push(() => blobs.close())
+    // The drop-in front: items made of the server's objects are read through the same store as the origin's own.
+    const frontStore = config.front === undefined ? undefined : await openFrontStore(config.front, blobs, config.dataDir, log.child({ component: 'front' }))
+    if (frontStore !== undefined) cleanups.push(() => frontStore.blobs.close())
+    const itemBlobs = frontStore?.blobs ?? blobs
     const key = await loadOrCreateKeyPair(db, 'origin_keys')
     const events = await startEventLog({ db, log: log.child({ component: 'events' }) })
     cleanups.push(() => events.stop())
@@ -90,8 +97,15 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     const publicUrl = config.port === 0 && config.publicUrl === 'http://localhost:0' ? `http://127.0.0.1:${port}` : config.publicUrl
     const urls = originUrls(publicUrl)
 
+    // FEDSWARM_PEERS=instances-only: hand out only peers announcing from an address of an active seeder or of this origin.
+    const registered = config.tracker.peerPolicy === 'instances-only'
+      ? startRegisteredAddresses({ log: log.child({ component: 'tracker' }), hosts: async () => [urls.base, ...(await instancesRepository.list(db)).filter((i) => i.status === 'active').map((i) => i.publicUrl)] })
+      : undefined
+    if (registered !== undefined) cleanups.push(() => registered.stop())
     const tracker = createTracker({
       log: log.child({ component: 'tracker' }),
+      peerPolicy: config.tracker.peerPolicy,
+      isRegisteredPeer: registered === undefined ? undefined : (peer) => peer.ip !== undefined && registered.has(peer.ip),
       maxPeersPerAnswer: config.tracker.maxPeersPerAnswer,
       announceIntervalSeconds: config.tracker.announceIntervalSeconds,
       rateLimit: {
@@ -105,7 +119,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     cleanups.push(() => allowlist.stop())
 
     const seeder = createOriginSeeder({
-      blobs,
+      blobs: itemBlobs,
       log: log.child({ component: 'seeding' }),
       uploadLimit: config.seeding.uploadLimit,
       maxActive: config.seeding.maxActive,
@@ -119,6 +133,17 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       seeder.seed(item).catch((err: unknown) => log.warn({ err, id: item.id }, 'could not seed item'))
     }
 
+    const metrics = createOriginMetrics()
+    const mirrors = startMirrors({
+      db,
+      log: log.child({ component: 'mirrors' }),
+      // Checks have a fetch of their own: the same address guard, a body cap of one piece.
+      fetch: createSafeFetch({ allowPrivateAddresses: config.allowPrivateAddresses, maxBytes: MAX_PIECE_LENGTH, timeoutMs: 10_000 }),
+      checkIntervalMs: config.redirects.checkIntervalMs,
+      onCheck: (kind, passed) => metrics.mirrorChecks.inc({ kind, result: passed ? 'passed' : 'failed' })
+    })
+    cleanups.push(() => mirrors.stop())
+
     const popularity = createPopularity()
     const media = createMediaService({
       db,
@@ -130,17 +155,24 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       importRoot: config.importRoot,
       events,
       onLive: (item) => { void allowlist.allow(item.infoHash) },
-      onHot: seed
+      onHot: seed,
+      mirrors: (infoHash) => mirrors.urls(infoHash)
     })
     // Subscribed to the event log before the catch-up reads the database: a deletion committed by another process in between is applied either way.
     const deletionEffects = startDeletionEffects({
-      db, blobs, log: log.child({ component: 'deletion' }), events, tracker, seeder, media, popularity
+      db, blobs: itemBlobs, log: log.child({ component: 'deletion' }), events, tracker, seeder, media, popularity, mirrors
     })
     cleanups.push(() => deletionEffects.stop())
     await deletionEffects.recover()
     const deletions = createDeletionService({
       db, log: log.child({ component: 'deletion' }), events, effects: deletionEffects, key: { privateKey: key.privateKey, keyId: urls.keyId }
     })
+    const front = frontStore === undefined
+      ? undefined
+      : startFront({
+        config: config.front!, store: frontStore, db, media, deletions, events, tmpDir, maxMediaSize: config.maxMediaSize, mediaTypes: config.mediaTypes, log: log.child({ component: 'front' })
+      })
+    if (front !== undefined) cleanups.push(() => front.stop())
 
     const safeFetch = createSafeFetch({ allowPrivateAddresses: config.allowPrivateAddresses })
     const instances = createInstanceRegistry({
@@ -148,25 +180,28 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       log: log.child({ component: 'instances' }),
       accept: config.acceptSeeders,
       fetch: safeFetch,
-      ackTimeoutMs: config.ackTimeoutMs
+      ackTimeoutMs: config.ackTimeoutMs,
+      onMirrorsChanged: () => mirrors.refresh()
     })
-    const ackSweep = startAckSweep({ db, log: log.child({ component: 'acks' }), timeoutMs: config.ackTimeoutMs, fetch: safeFetch, origin: urls.base })
+    const ackSweep = startAckSweep({ db, log: log.child({ component: 'acks' }), timeoutMs: config.ackTimeoutMs, fetch: safeFetch, origin: urls.base, onStatusChanged: () => mirrors.refresh() })
     cleanups.push(() => ackSweep.stop())
     const eventStreams = createEventStreams({ events, log: log.child({ component: 'events' }), heartbeatMs: overrides.heartbeatMs })
     cleanups.push(() => eventStreams.stop())
 
-    const metrics = createOriginMetrics()
     metrics.gauge('fedswarm_tracker_swarms', 'Swarms the tracker holds', () => tracker.stats().swarms)
     metrics.gauge('fedswarm_tracker_peers', 'Peers in all swarms', () => tracker.stats().peers)
     metrics.gauge('fedswarm_tracker_allowed', 'Info hashes on the allowlist (live items)', () => tracker.stats().allowed)
     metrics.gauge('fedswarm_seeding_active', 'Torrents the origin seeds now', () => seeder.stats().active)
     metrics.gauge('fedswarm_seeding_uploaded_bytes', 'Bytes the origin uploaded to swarm peers', () => seeder.stats().uploaded)
     metrics.gauge('fedswarm_event_streams', 'Open /api/events streams', () => eventStreams.open)
+    if (frontStore !== undefined) metrics.gauge('fedswarm_front_cache_bytes', 'Bytes of the server\'s objects in the front cache', () => frontStore.cache.stats().bytes)
+    metrics.gauge('fedswarm_mirrors_verified', 'Copies of items on mirrors verified now (mirror x item)', () => mirrors.stats().verified)
+    metrics.gauge('fedswarm_mirrors_in_use', 'Active mirrors with at least one verified copy', () => mirrors.stats().inUse)
 
     const app = createApp({
       log,
       db,
-      blobs,
+      blobs: itemBlobs,
       urls,
       media,
       deletions,
@@ -187,8 +222,16 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
         }
       },
       instances,
+      mirrors,
+      redirects: {
+        policy: config.redirects.policy,
+        minSize: config.redirects.minSize,
+        choose: (infoHash) => mirrors.choose(infoHash),
+        onRedirect: () => metrics.redirects.inc()
+      },
       signed: { base: urls.base, nonces: createNonceStore(db) },
-      eventStreams
+      eventStreams,
+      front: front?.route
     })
     http.setHandler(app)
     http.server.on('upgrade', (req, socket, head) => tracker.handleUpgrade(req, socket, head))

@@ -1,12 +1,12 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
-import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { LookupFunction } from 'node:net'
 import ipaddr from 'ipaddr.js'
 
 /**
  * Fetches a URL that a stranger named (a seeder's well-known document, its
- * poke endpoint) without
+ * poke endpoint, pieces of its mirror) without
  * letting them point the origin at its own network (SSRF): every address the
  * host resolves to must be public unicast — not private, loopback,
  * link-local, unique-local, multicast, unspecified, carrier-grade NAT or
@@ -25,14 +25,12 @@ export interface SafeFetchOptions {
 export interface SafeResponse {
   status: number
   contentType: string
+  headers: IncomingHttpHeaders
   body: Buffer
 }
 
-/** A GET by default; a POST carries a small JSON body. */
-export interface SafeRequest {
-  method: 'POST'
-  json: unknown
-}
+/** A GET by default (`headers` such as `Range` may be added); a POST carries a small JSON body. */
+export type SafeRequest = { method: 'POST', json: unknown } | { method?: 'GET', headers: Record<string, string> }
 
 export type SafeFetch = (url: string, request?: SafeRequest) => Promise<SafeResponse>
 
@@ -90,13 +88,14 @@ export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
       reject(new SafeFetchError(`${describe(literal)} is not a public address`))
       return
     }
-    const body = init === undefined ? undefined : Buffer.from(JSON.stringify(init.json))
+    const body = init?.method === 'POST' ? Buffer.from(JSON.stringify(init.json)) : undefined
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
-      method: init?.method ?? 'GET',
+      method: body === undefined ? 'GET' : 'POST',
       headers: {
         accept: 'application/json',
         'user-agent': 'fedswarm-origin',
-        ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(body.length) })
+        ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(body.length) }),
+        ...(init !== undefined && 'headers' in init ? init.headers : {})
       },
       lookup: guardedLookup,
       agent: false,
@@ -121,7 +120,7 @@ export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
       })
       response.on('error', fail)
       response.on('end', () => {
-        resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks) })
+        resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), headers: response.headers, body: Buffer.concat(chunks) })
       })
     })
     request.end(body)

@@ -36,7 +36,12 @@ export interface OriginClient {
   torrent (manifest: Manifest): Promise<Buffer>
 }
 
-export function createOriginClient (origin: string, identity: SeederIdentity): OriginClient {
+/**
+ * `capacity`: bytes per second this seeder can serve as a mirror (its upload
+ * cap), sent with each holdings report; origins weigh redirects by it.
+ * Unset when uploads are not capped.
+ */
+export function createOriginClient (origin: string, identity: SeederIdentity, capacity?: number): OriginClient {
   async function call (path: string, init: RequestInit = {}): Promise<Response> {
     const response = await fetch(`${origin}${path}`, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' })
     if (!response.ok) {
@@ -63,7 +68,7 @@ export function createOriginClient (origin: string, identity: SeederIdentity): O
       await signedPost('/api/instances', { publicUrl: identity.publicUrl })
     },
     async reportHolding (infoHash, held) {
-      await signedPost('/api/instances/holdings', { infoHash, held })
+      await signedPost('/api/instances/holdings', capacity === undefined || capacity <= 0 ? { infoHash, held } : { infoHash, held, capacity })
     },
     async deletions (after) {
       const body = await (await call(`/api/deletions?after=${after}&limit=500`)).json() as { notices?: unknown, next?: unknown }

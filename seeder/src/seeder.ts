@@ -84,7 +84,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
       throw Object.assign(new Error(`cannot listen for BitTorrent peers on port ${config.torrentPort}: ${err.code ?? err.message} (set FEDSWARM_TORRENT_PORT)`), { code: err.code })
     })
 
-    const clients = new Map<string, OriginClient>(config.origins.map((origin) => [origin, createOriginClient(origin, identity)]))
+    const clients = new Map<string, OriginClient>(config.origins.map((origin) => [origin, createOriginClient(origin, identity, config.uploadLimit)]))
     const library = createLibrary({ db, swarm, itemsDir, log: log.child({ component: 'library' }), quota: config.quota, minLifetime: config.minLifetime, clients })
     cleanups.push(() => library.stop())
     const deletions = createDeletions({ db, library, clients, log: log.child({ component: 'deletions' }) })

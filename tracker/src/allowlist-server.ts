@@ -8,10 +8,13 @@
 //   binary string that bencode@4 writes as UTF-8, so hashes with bytes
 //   >= 0x80 come out with the wrong length;
 // - _onWebSocketRequest: messages are validated first (parse-ws-message.ts).
+// - createSwarm: each swarm hands out only the peers `canHandOut` accepts
+//   (peer-policy.ts), in HTTP peer lists and as receivers of WebRTC offers.
 // dropSwarm() frees a swarm: the stock server never drops one.
 
 import { Server, type AnnounceFilter, type ScrapeFile, type ScrapeParams, type ScrapeResponse, type ServerOptions, type Swarm, type SwarmCallback, type TrackerWebSocket } from 'bittorrent-tracker'
 import { MalformedMessageError } from './errors.ts'
+import type { HandOutFilter } from './peer-policy.ts'
 import { validateWebSocketMessage } from './parse-ws-message.ts'
 
 /** lib/common-node.js ACTIONS.SCRAPE */
@@ -22,6 +25,7 @@ export interface AllowlistServerHooks {
   /** Null when a swarm may exist for the hash, else the refusal to answer with. */
   refuseSwarm (infoHash: string): Error | null
   isAllowed (infoHash: string): boolean
+  canHandOut: HandOutFilter
   onMalformedMessage (err: MalformedMessageError, socket: TrackerWebSocket): void
 }
 
@@ -44,6 +48,24 @@ export function createAllowlistServer (options: Omit<ServerOptions, 'filter'>, h
   }
 }
 
+/**
+ * Swarm `_getPeers` (lib/server/swarm.js) picks up to `numwant` peers in
+ * random order, of the announcer's transport, never the announcer itself;
+ * both transports' answers and the WebRTC offer relay use it. Here it picks
+ * among all of them, then keeps the first `numwant` that may be handed out.
+ */
+function restrictHandOut (swarm: Swarm, canHandOut: HandOutFilter): void {
+  const pick = swarm._getPeers.bind(swarm)
+  swarm._getPeers = (numwant, ownPeerId, isWebRTC) => {
+    const out = []
+    for (const peer of pick(Number.POSITIVE_INFINITY, ownPeerId, isWebRTC)) {
+      if (out.length >= numwant) break
+      if (canHandOut(peer)) out.push(peer)
+    }
+    return out
+  }
+}
+
 function emptySwarm (swarm: Swarm): void {
   // No 'evict' bookkeeping: the swarm is gone, its counters with it.
   swarm.peers.removeAllListeners('evict')
@@ -62,8 +84,14 @@ class AllowlistTrackerServer extends Server {
 
   override createSwarm (infoHash: string, cb: SwarmCallback): void {
     const refusal = this.#hooks.refuseSwarm(infoHash)
-    if (refusal === null) super.createSwarm(infoHash, cb)
-    else process.nextTick(cb, refusal)
+    if (refusal !== null) {
+      process.nextTick(cb, refusal)
+      return
+    }
+    super.createSwarm(infoHash, (err, swarm) => {
+      if (swarm !== undefined) restrictHandOut(swarm, this.#hooks.canHandOut)
+      cb(err, swarm)
+    })
   }
 
   protected override _onScrape (params: ScrapeParams, cb: (err: Error | null, response?: ScrapeResponse) => void): void {

@@ -13,6 +13,18 @@ declare module 'bittorrent-tracker' {
     incomplete: number
     /** The `lru` package instance holding the swarm's peers. */
     peers: EventEmitter & { clear (): void }
+    /** Up to `numwant` peers, random order, of the announcer's transport, never the announcer (ws) itself. */
+    _getPeers (numwant: number, ownPeerId: string, isWebRTC: boolean): SwarmPeerEntry[]
+  }
+
+  /** A peer as lib/server/swarm.js stores it. */
+  export interface SwarmPeerEntry {
+    type: 'http' | 'udp' | 'ws'
+    complete: boolean
+    peerId: string // hex
+    ip?: string
+    port?: number
+    socket?: TrackerWebSocket
   }
 
   /** The params object both transports' parsers produce for an announce. */

@@ -3,6 +3,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Logger } from 'pino'
 import { DEFAULT_RATE_LIMIT, type AnnounceRateLimit } from './announce-limiter.ts'
+import { createHandOutFilter, type HandOutFilter, type PeerPolicy, type SwarmPeer } from './peer-policy.ts'
 
 export interface TrackerOptions {
   log: Logger
@@ -16,6 +17,10 @@ export interface TrackerOptions {
   authorizeStats: (req: IncomingMessage) => boolean
   /** Milliseconds, for the rate limits; default Date.now. */
   clock?: () => number
+  /** Which peers are handed out (peer-policy.ts); default `all`. */
+  peerPolicy?: PeerPolicy
+  /** Required with `instances-only`: whether a peer is a registered seeder or the origin (e.g. by the address it announced from). Called per peer per answer: keep it cheap and synchronous. */
+  isRegisteredPeer?: (peer: SwarmPeer) => boolean
 }
 
 export interface ResolvedOptions {
@@ -25,6 +30,7 @@ export interface ResolvedOptions {
   rateLimit: AnnounceRateLimit
   authorizeStats: (req: IncomingMessage) => boolean
   clock: () => number
+  canHandOut: HandOutFilter
 }
 
 const DEFAULT_MAX_PEERS_PER_ANSWER = 50
@@ -37,7 +43,8 @@ export function resolveOptions (options: TrackerOptions): ResolvedOptions {
     announceIntervalSeconds: options.announceIntervalSeconds ?? DEFAULT_ANNOUNCE_INTERVAL_SECONDS,
     rateLimit: options.rateLimit ?? DEFAULT_RATE_LIMIT,
     authorizeStats: options.authorizeStats,
-    clock: options.clock ?? Date.now
+    clock: options.clock ?? Date.now,
+    canHandOut: createHandOutFilter(options.peerPolicy ?? 'all', options.isRegisteredPeer)
   }
   if (!Number.isInteger(resolved.maxPeersPerAnswer) || resolved.maxPeersPerAnswer < 0) {
     throw new RangeError('maxPeersPerAnswer must be a non-negative integer')

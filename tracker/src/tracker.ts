@@ -30,7 +30,7 @@ export interface Tracker {
 }
 
 export function createTracker (options: TrackerOptions): Tracker {
-  const { log, clock, rateLimit, maxPeersPerAnswer, announceIntervalSeconds, authorizeStats } = resolveOptions(options)
+  const { log, clock, rateLimit, maxPeersPerAnswer, announceIntervalSeconds, authorizeStats, canHandOut } = resolveOptions(options)
   const allowlist = createAllowlist()
   const counters = createCounters()
   const limiter = createAnnounceLimiter(rateLimit, clock)
@@ -51,6 +51,7 @@ export function createTracker (options: TrackerOptions): Tracker {
       return new Error(FAILURE_REASONS[status])
     },
     isAllowed: infoHash => allowlist.status(infoHash) === 'allowed',
+    canHandOut,
     onMalformedMessage (err, socket) {
       counters.refused.malformed += 1
       log.warn({ err: err.message, ip: socket.ip }, 'tracker: malformed WebSocket message')

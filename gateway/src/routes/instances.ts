@@ -4,16 +4,23 @@ import { publicKeyFromPem, seederPublicUrlSchema, seederUrls } from '@fedswarm/p
 import { HttpError, type ErrorCode } from '../errors.ts'
 import type { Instance } from '../instances-repository.ts'
 import type { InstanceRegistry, PublishedKey } from '../instance-registry.ts'
+import type { MirrorStatus, Mirrors } from '../mirrors.ts'
 import { verifySignedRequest, type SignedRequestOptions } from '../signed-request.ts'
 
 export interface InstancesApiOptions {
   registry: InstanceRegistry
+  mirrors: Pick<Mirrors, 'status'>
   signed: SignedRequestOptions
   requireAdmin: RequestHandler
 }
 
 const registrationBody = z.object({ publicUrl: seederPublicUrlSchema }).strict()
-const holdingBody = z.object({ infoHash: z.string().regex(/^[0-9a-f]{40}$/, 'must be 40 lowercase hex characters'), held: z.boolean() }).strict()
+const holdingBody = z.object({
+  infoHash: z.string().regex(/^[0-9a-f]{40}$/, 'must be 40 lowercase hex characters'),
+  held: z.boolean(),
+  /** Bytes per second the seeder can serve as a mirror; weighs the choice of mirror for redirects. */
+  capacity: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional()
+}).strict()
 const ackBody = z.object({ seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict()
 
 /** Signed requests are verified over the exact bytes received (never inflated), so the body is read raw and parsed after. */
@@ -34,13 +41,19 @@ function parseBody<T> (schema: z.ZodType<T>, raw: unknown, hint: string): T {
   return parsed.data
 }
 
-function encode (instance: Instance): { domain: string, publicUrl: string, status: string, registeredAt: string, lastSeenAt: string } {
+interface MirrorView extends Omit<MirrorStatus, 'lastCheckAt' | 'retryAt'> {
+  lastCheckAt: string | null
+  retryAt: string | null
+}
+
+function encode (instance: Instance, mirror: MirrorStatus): { domain: string, publicUrl: string, status: string, registeredAt: string, lastSeenAt: string, mirror: MirrorView } {
   return {
     domain: instance.domain,
     publicUrl: instance.publicUrl,
     status: instance.status,
     registeredAt: instance.registeredAt.toISOString(),
-    lastSeenAt: instance.lastSeenAt.toISOString()
+    lastSeenAt: instance.lastSeenAt.toISOString(),
+    mirror: { ...mirror, lastCheckAt: mirror.lastCheckAt?.toISOString() ?? null, retryAt: mirror.retryAt?.toISOString() ?? null }
   }
 }
 
@@ -48,6 +61,7 @@ function encode (instance: Instance): { domain: string, publicUrl: string, statu
 export function instancesApi (options: InstancesApiOptions): Router {
   const { registry } = options
   const router = Router()
+  const view = (instance: Instance): ReturnType<typeof encode> => encode(instance, options.mirrors.status(instance.domain))
 
   router.post('/api/instances', rawBody, async (req, res) => {
     const { publicUrl } = parseBody(registrationBody, req.body, '{"publicUrl": "https://seeder.example"}')
@@ -67,7 +81,7 @@ export function instancesApi (options: InstancesApiOptions): Router {
       }
       throw err
     }
-    res.json(encode(await registry.register(seeder, published!)))
+    res.json(view(await registry.register(seeder, published!)))
   })
 
   /** A registered seeder's signed call: the instance whose key verified it. */
@@ -82,8 +96,8 @@ export function instancesApi (options: InstancesApiOptions): Router {
 
   router.post('/api/instances/holdings', rawBody, async (req, res) => {
     const instance = await registeredSigner(req)
-    const { infoHash, held } = parseBody(holdingBody, req.body, '{"infoHash": "<40 hex>", "held": true}')
-    await registry.reportHolding(instance, infoHash, held)
+    const { infoHash, held, capacity } = parseBody(holdingBody, req.body, '{"infoHash": "<40 hex>", "held": true, "capacity": <bytes per second, optional>}')
+    await registry.reportHolding(instance, infoHash, held, capacity)
     res.status(204).end()
   })
 
@@ -98,7 +112,7 @@ export function instancesApi (options: InstancesApiOptions): Router {
     const instances = await registry.list()
     res.json({
       instances: instances.map((instance) => ({
-        ...encode(instance), holdings: instance.holdings, pendingAcks: instance.pendingAcks, lastAckSeq: instance.lastAckSeq
+        ...view(instance), holdings: instance.holdings, pendingAcks: instance.pendingAcks, lastAckSeq: instance.lastAckSeq
       }))
     })
   })

@@ -3,6 +3,7 @@ import { SAFE_MEDIA_HEADERS, sendRepresentation } from '@fedswarm/web'
 import { HttpError } from '../errors.ts'
 import type { MediaService } from '../media-service.ts'
 import type { MediaItem } from '../media-repository.ts'
+import { decideRedirect, redirectRequestOf, type RedirectPolicy } from '../redirect-policy.ts'
 import type { OriginUrls } from '@fedswarm/protocol'
 import type { BlobStore } from '@fedswarm/storage'
 import { BlobNotFoundError } from '@fedswarm/storage'
@@ -16,11 +17,25 @@ export interface MediaFilesOptions {
   uploadThrottle (): NodeJS.ReadWriteStream
   /** Called with each item requested as a whole or from its start: one fetch, whatever its ranges. */
   onRequested (item: MediaItem): void
+  redirects: MediaRedirects
 }
 
-/** `GET|HEAD /media/:id` (the bytes; also the BEP 19 web seed) and `/media/:id.torrent`. */
+/** How `GET /media/:id` may send a fetcher to a verified mirror (FEDSWARM_REDIRECT). */
+export interface MediaRedirects {
+  policy: RedirectPolicy
+  /** Smaller items are served directly. */
+  minSize: number
+  /** A verified mirror's URL for the item, drawn by weight; undefined when none. */
+  choose (infoHash: string): string | undefined
+  onRedirect (): void
+}
+
+/**
+ * `GET|HEAD /media/:id` (the bytes; also the BEP 19 web seed, or a 302 to a
+ * verified mirror — see redirect-policy.ts) and `/media/:id.torrent`.
+ */
 export function mediaFiles (options: MediaFilesOptions): Router {
-  const { media, blobs } = options
+  const { media, blobs, redirects } = options
   const router = Router()
 
   const handler: RequestHandler = async (req, res) => {
@@ -34,12 +49,23 @@ export function mediaFiles (options: MediaFilesOptions): Router {
     const item = await media.live(name)
     const range = req.headers.range
     if (req.method === 'GET' && (range === undefined || /^bytes=0-/.test(range))) options.onRequested(item)
+    const link = `<${options.urls.manifest(item.id)}>; rel="describedby"; type="application/json"`
+    const decision = decideRedirect({
+      ...redirectRequestOf(req.method, req.headers, req.query), policy: redirects.policy, minSize: redirects.minSize, size: item.size, hot: item.hotAt !== null
+    })
+    const mirror = decision === 'redirect' ? redirects.choose(item.infoHash) : undefined
+    if (mirror !== undefined) {
+      redirects.onRedirect()
+      // Not cached: the next fetch may go to another mirror, or here once this one is dropped. The mirror's answer carries the item's ETag.
+      res.status(302).set({ ...SAFE_MEDIA_HEADERS, Location: mirror, 'Cache-Control': 'no-store', Link: link, 'Content-Length': '0' }).end()
+      return
+    }
     await sendRepresentation(req, res, {
       size: item.size,
       mediaType: item.mediaType,
       etag: `"${item.sha256}"`,
       lastModified: item.createdAt,
-      headers: { Link: `<${options.urls.manifest(item.id)}>; rel="describedby"; type="application/json"` },
+      headers: { Link: link },
       async read (byteRange) {
         try {
           return await blobs.read(item.blobKey, byteRange)

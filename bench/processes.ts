@@ -1,0 +1,231 @@
+// Shared by every scenario: real `fedswarm` processes (through e2e/process.ts),
+// one registry of things to undo (processes, temp dirs, PostgreSQL schemas) so
+// that a failure or SIGINT still leaves nothing behind, and small measuring
+// helpers (Prometheus text, /proc, bounded polling).
+
+import { createHash, randomBytes } from 'node:crypto'
+import { readdir, readFile, readlink } from 'node:fs/promises'
+import pg from 'pg'
+import { tempDir, type TempDir } from '@fedswarm/testkit'
+import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess, type StartOptions } from '../e2e/process.ts'
+
+export { REPO_ROOT } from '../e2e/process.ts'
+export type { DaemonProcess, OriginProcess } from '../e2e/process.ts'
+
+export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef'
+export const KiB = 1024
+export const MiB = 1024 * 1024
+
+// ---- cleanup registry -------------------------------------------------------
+
+const undo = new Map<number, () => Promise<unknown>>()
+let nextUndo = 0
+
+/** Registers `fn` to run at cleanup; returns a function that runs it now (once) and unregisters it. */
+export function defer (fn: () => Promise<unknown>): () => Promise<void> {
+  const id = nextUndo++
+  undo.set(id, fn)
+  return async () => {
+    if (!undo.delete(id)) return
+    await fn()
+  }
+}
+
+/** Runs every registered undo, newest first; errors are printed, never thrown. */
+export async function cleanupAll (): Promise<void> {
+  const entries = [...undo.entries()].reverse()
+  undo.clear()
+  for (const [, fn] of entries) {
+    try { await fn() } catch (err) { console.error(`bench: cleanup failed: ${(err as Error).message}`) }
+  }
+}
+
+export async function benchTempDir (prefix: string): Promise<TempDir> {
+  const dir = await tempDir(`fedswarm-bench-${prefix}-`)
+  const remove = defer(() => dir.remove())
+  return { path: dir.path, remove }
+}
+
+// ---- database choice --------------------------------------------------------
+
+/** The PostgreSQL server the bench may use for seeders' and origins' metadata (one schema each). */
+export const BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test'
+
+export async function postgresAvailable (): Promise<boolean> {
+  const client = new pg.Client({ connectionString: BENCH_DATABASE_URL, connectionTimeoutMillis: 2000 })
+  try {
+    await client.connect()
+    await client.query('SELECT 1')
+    return true
+  } catch {
+    return false
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+/** Env for one process using its own schema `b_<hex>` on BENCH_DATABASE_URL; the schema is dropped at cleanup. */
+export function pgSchema (): { env: Record<string, string>, drop: () => Promise<void> } {
+  const schema = `b_${randomBytes(6).toString('hex')}`
+  const drop = defer(async () => {
+    const client = new pg.Client({ connectionString: BENCH_DATABASE_URL, connectionTimeoutMillis: 5000 })
+    try {
+      await client.connect()
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+    } finally {
+      await client.end().catch(() => {})
+    }
+  })
+  return { env: { DATABASE_URL: BENCH_DATABASE_URL, FEDSWARM_DB_SCHEMA: schema }, drop }
+}
+
+export type DbChoice = 'pglite' | 'postgres'
+
+// ---- processes --------------------------------------------------------------
+
+/**
+ * Per-address budgets raised for the bench: every process here talks from
+ * 127.0.0.1, so limits meant for one remote server would otherwise count a
+ * whole benchmark as one client.
+ */
+export const ORIGIN_BENCH_ENV: Record<string, string> = {
+  FEDSWARM_ADMIN_TOKEN: ADMIN_TOKEN,
+  FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true',
+  FEDSWARM_API_RATE: '1000000',
+  FEDSWARM_ANNOUNCE_RATE: '100000',
+  FEDSWARM_LOG_LEVEL: 'error'
+}
+
+export async function startOrigin (db: DbChoice, env: Record<string, string>, timeoutMs = 60_000): Promise<OriginProcess> {
+  const data = await benchTempDir('origin')
+  const dbEnv = db === 'postgres' ? pgSchema().env : {}
+  const origin = await startOriginProcess({ env: { ...ORIGIN_BENCH_ENV, ...dbEnv, FEDSWARM_DATA: data.path, ...env }, timeoutMs })
+  defer(() => origin.stop())
+  return origin
+}
+
+export async function startSeeder (db: DbChoice, originUrl: string, env: Record<string, string>, timeoutMs = 90_000): Promise<DaemonProcess> {
+  const data = await benchTempDir('seeder')
+  const dbEnv = db === 'postgres' ? pgSchema().env : {}
+  const options: StartOptions = { env: { FEDSWARM_ORIGINS: originUrl, FEDSWARM_LOG_LEVEL: 'error', ...dbEnv, FEDSWARM_DATA: data.path, ...env }, timeoutMs }
+  const seeder = await startSeederProcess(options)
+  defer(() => seeder.stop())
+  return seeder
+}
+
+/** Runs `start(i)` for i < count, at most `parallel` at once, in index order of the results. */
+export async function startMany<T> (count: number, parallel: number, start: (i: number) => Promise<T>, onStarted?: (done: number) => void): Promise<T[]> {
+  const results: T[] = new Array<T>(count)
+  let next = 0
+  let done = 0
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++
+      results[i] = await start(i)
+      onStarted?.(++done)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker))
+  return results
+}
+
+// ---- measuring --------------------------------------------------------------
+
+export { metric } from '@fedswarm/testkit'
+
+export async function originMetrics (originUrl: string): Promise<string> {
+  const response = await fetch(`${originUrl}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: AbortSignal.timeout(10_000) })
+  if (response.status !== 200) throw new Error(`${originUrl}/metrics answered ${response.status}`)
+  return response.text()
+}
+
+export async function seederMetrics (seederUrl: string): Promise<string> {
+  const response = await fetch(`${seederUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })
+  return response.text()
+}
+
+/** Origin egress in bytes: HTTP media bytes plus its own BitTorrent uploads. */
+export function originEgress (text: string): { http: number, swarm: number, total: number } {
+  const http = metric(text, 'fedswarm_media_http_bytes_sent_total')
+  const swarm = metric(text, 'fedswarm_seeding_uploaded_bytes')
+  return { http, swarm, total: http + swarm }
+}
+
+/** Resident memory in bytes (VmRSS of /proc/<pid>/status). */
+export async function rssBytes (pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]
+  if (kb === undefined) throw new Error(`no VmRSS for pid ${pid}`)
+  return Number(kb) * 1024
+}
+
+/** CPU time used so far (utime + stime of /proc/<pid>/stat), in seconds; clock ticks are 100 Hz on Linux. */
+export async function cpuSeconds (pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** Whether a process still runs (signal 0 probes without signalling). */
+export function alive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The last `lines` lines of a daemon's output, for an error message. */
+export function outputTail (daemon: DaemonProcess, lines = 15): string {
+  return daemon.output().split('\n').filter(Boolean).slice(-lines).join('\n')
+}
+
+/** Open file descriptors of a process by kind (/proc/<pid>/fd): sockets, epoll instances (one per event loop), the rest. */
+export async function openFiles (pid: number): Promise<{ total: number, sockets: number, epoll: number }> {
+  const fds = await readdir(`/proc/${pid}/fd`)
+  let sockets = 0
+  let epoll = 0
+  for (const fd of fds) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')
+    if (target.startsWith('socket:')) sockets++
+    else if (target === 'anon_inode:[eventpoll]') epoll++
+  }
+  return { total: fds.length, sockets, epoll }
+}
+
+export function sha256Base64url (bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('base64url')
+}
+
+export function sleep (ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** Calls `check` every `everyMs` until it returns a value, for at most `timeoutMs`. */
+export async function poll<T> (what: string, timeoutMs: number, everyMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check().catch(() => undefined)
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(everyMs)
+  }
+}
+
+export function quantile (values: number[], q: number): number {
+  if (values.length === 0) return NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
+  return sorted[index]!
+}
+
+export function round (value: number, digits = 2): number {
+  const factor = 10 ** digits
+  return Math.round(value * factor) / factor
+}
+
+export function log (line: string): void {
+  console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`)
+}

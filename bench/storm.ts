@@ -1,0 +1,371 @@
+// Scenario 1, the celebrity post storm: one origin with upload cap U_s, N
+// seeders with cap U each, one item of F bytes published hot; a variant with
+// M plain HTTP fetchers added; and the baseline, the same K fetchers over
+// plain HTTP from an origin with the same cap, in the same run.
+
+import { manifestSchema, type Manifest } from '@fedswarm/protocol'
+import { pngBytes } from '@fedswarm/testkit'
+import {
+  ADMIN_TOKEN, KiB, MiB, alive, cleanupAll, log, outputTail, metric, originEgress, originMetrics, poll, postgresAvailable, quantile, round,
+  seederMetrics, sha256Base64url, sleep, startMany, startOrigin, startSeeder, type DaemonProcess, type DbChoice, type OriginProcess
+} from './processes.ts'
+
+export interface StormOptions {
+  /** N: seeders. */
+  seeders: number
+  /** M: plain HTTP fetchers in the variant (0: no variant). */
+  plainFetchers: number
+  /** F: bytes of the item. */
+  size: number
+  /** U_s: the origin's upload cap, bytes/s. */
+  originCap: number
+  /** U: each seeder's upload cap, bytes/s. */
+  seederCap: number
+  /** Metadata store of every process. */
+  db: DbChoice
+  /** Measure the plain-HTTP baselines too. */
+  baseline: boolean
+  /** The seeders' FEDSWARM_WEBSEED_AFTER. */
+  webSeedAfter: string
+}
+
+export interface Completion {
+  /** Seconds from the publish request to verified bytes, per fetcher that finished. */
+  times: number[]
+  p50: number
+  max: number
+  done: number
+  of: number
+}
+
+export interface RateCheck {
+  /** Mean bytes/s while the origin was sending (sampled every 0.5 s). */
+  mean: number
+  /** How long it was sending, seconds (sample resolution). */
+  activeSeconds: number
+  /** Highest bytes/s seen over one sampling window. */
+  peak: number
+  windowSeconds: number
+  cap: number
+}
+
+export interface PhaseResult {
+  name: string
+  fetchers: { seeders: number, plain: number }
+  egressBytes: { http: number, swarm: number, total: number }
+  egressOverF: number
+  /** Swarm phases: what the seeders received, by source. */
+  seedersIn?: { peers: number, webseed: number }
+  /** Variant: bytes of origin egress that went to the plain fetchers (HTTP minus the seeders' web-seed bytes). */
+  plainShareOfEgress?: number
+  /** Plain fetchers the origin redirected (to a mirror). */
+  plainRedirected?: number
+  seederCompletion?: Completion
+  plainCompletion?: Completion
+  all: Completion
+  /** Kumar & Ross fluid lower bound, seconds. */
+  tMin: number
+  /** Completion max / T_min. */
+  maxOverTMin: number
+  originRate: RateCheck
+  /** Highest mean upload rate of one seeder that uploaded for at least 2 s, and the highest one-window peak of any. */
+  seederRate?: { meanMax: number, peakMax: number, cap: number }
+  /** The origin tracker's counters over the phase (GET /stats): announces let through and refused for the rate limit, peers at the end. */
+  tracker: { announces: number, rateLimited: number, peers: number }
+  verified: boolean
+  errors: string[]
+}
+
+export interface StormResult {
+  config: StormOptions & { downloadCap: 'unlimited' }
+  swarm: PhaseResult
+  variant?: PhaseResult
+  baseline?: PhaseResult
+  baselineVariant?: PhaseResult
+  /** Baseline max completion / swarm max completion. */
+  speedup?: number
+  speedupVariant?: number
+  setupSeconds: { origin: number, seeders: number }
+}
+
+/** The origin's counters are read every ORIGIN_SAMPLE_MS, the seeders' every SEEDER_SAMPLE_MS (twenty of them: spare the CPU); peaks are over WINDOW_MS. */
+const ORIGIN_SAMPLE_MS = 500
+const SEEDER_SAMPLE_MS = 1000
+const WINDOW_MS = 2000
+const POLL_MS = 250
+
+function completion (times: number[], of: number): Completion {
+  return { times: times.map((t) => round(t, 2)), p50: round(quantile(times, 0.5), 2), max: round(times.length === of ? Math.max(...times) : Infinity, 2), done: times.length, of }
+}
+
+/** T_min = max(F/U_s, F/D, K·F/(U_s + ΣU)), D = ∞ here. */
+export function fluidLowerBound (k: number, size: number, originCap: number, uploaders: number, uploaderCap: number): number {
+  return Math.max(size / originCap, (k * size) / (originCap + uploaders * uploaderCap))
+}
+
+async function publish (originUrl: string, bytes: Buffer, hot: boolean): Promise<Manifest> {
+  const response = await fetch(`${originUrl}/api/media${hot ? '?hot=1' : ''}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'image/png' },
+    body: new Uint8Array(bytes),
+    signal: AbortSignal.timeout(60_000)
+  })
+  if (response.status !== 201) throw new Error(`publish answered ${response.status}: ${await response.text()}`)
+  return manifestSchema.parse(await response.json())
+}
+
+/** One plain fetcher: GET the media URL (following redirects, as an unmodified server would) and check the bytes. */
+async function plainFetch (manifest: Manifest, started: number, timeoutMs: number): Promise<{ seconds: number, redirected: boolean }> {
+  const response = await fetch(manifest.url, { redirect: 'follow', signal: AbortSignal.timeout(Math.round(timeoutMs)) })
+  if (response.status !== 200) throw new Error(`GET ${manifest.url} answered ${response.status}`)
+  const bytes = new Uint8Array(await response.arrayBuffer())
+  if (sha256Base64url(bytes) !== manifest.sha256) throw new Error(`GET ${manifest.url}: sha256 mismatch`)
+  return { seconds: (performance.now() - started) / 1000, redirected: response.redirected }
+}
+
+/**
+ * Samples a byte counter every `everyMs` until stopped. `active` is the mean
+ * rate while it moved (from the last sample before it first grew to the
+ * sample where it last grew); `peak` the highest rate over one sliding window.
+ */
+function rateSampler (read: () => Promise<number>, everyMs: number): { stop: () => Promise<{ active: number, activeSeconds: number, peak: number }> } {
+  let stopped = false
+  const samples: Array<{ at: number, value: number }> = []
+  const loop = (async () => {
+    while (!stopped) {
+      const value = await read().catch(() => NaN)
+      if (Number.isFinite(value)) samples.push({ at: performance.now(), value })
+      await sleep(everyMs)
+    }
+  })()
+  const windowSamples = Math.round(WINDOW_MS / everyMs)
+  return {
+    async stop () {
+      stopped = true
+      await loop
+      let peak = 0
+      for (let i = windowSamples; i < samples.length; i++) {
+        const first = samples[i - windowSamples]!
+        const last = samples[i]!
+        peak = Math.max(peak, (last.value - first.value) / ((last.at - first.at) / 1000))
+      }
+      const firstGrowth = samples.findIndex((s, i) => i > 0 && s.value > samples[i - 1]!.value)
+      let lastGrowth = -1
+      for (let i = samples.length - 1; i > 0; i--) if (samples[i]!.value > samples[i - 1]!.value) { lastGrowth = i; break }
+      const from = samples[firstGrowth - 1]
+      const to = samples[lastGrowth]
+      if (firstGrowth < 1 || from === undefined || to === undefined) return { active: 0, activeSeconds: 0, peak }
+      const activeSeconds = (to.at - from.at) / 1000
+      return { active: (to.value - from.value) / activeSeconds, activeSeconds, peak }
+    }
+  }
+}
+
+interface TrackerCounters { announces: number, rateLimited: number, peers: number }
+
+async function trackerCounters (origin: OriginProcess): Promise<TrackerCounters> {
+  const response = await fetch(`${origin.url}/stats`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: AbortSignal.timeout(10_000) })
+  const body = await response.json() as { announces: number, peers: number, refused: { rateLimited: number } }
+  return { announces: body.announces, rateLimited: body.refused.rateLimited, peers: body.peers }
+}
+
+interface SeederCounters { peersIn: number, webseedIn: number, out: number }
+
+async function seederCounters (seeder: DaemonProcess): Promise<SeederCounters> {
+  const text = await seederMetrics(seeder.url)
+  return {
+    peersIn: metric(text, 'fedswarm_seeder_bytes_total', { direction: 'in', source: 'peers' }),
+    webseedIn: metric(text, 'fedswarm_seeder_bytes_total', { direction: 'in', source: 'webseed' }),
+    out: metric(text, 'fedswarm_seeder_bytes_total', { direction: 'out' })
+  }
+}
+
+/** Waits until every seeder has registered with the origin and is following it (stream or polling). */
+async function seedersReady (origin: OriginProcess, seeders: DaemonProcess[]): Promise<void> {
+  const urls = new Set(seeders.map((s) => s.url))
+  await poll('every seeder registered', 120_000, 500, async () => {
+    const response = await fetch(`${origin.url}/api/instances`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    const body = await response.json() as { instances: Array<{ publicUrl: string, status: string }> }
+    return body.instances.filter((i) => urls.has(i.publicUrl) && i.status === 'active').length === urls.size ? true : undefined
+  })
+  // At most 10 event streams per address (all seeders here are 127.0.0.1): the others poll /api/popular.
+  const streams = Math.min(seeders.length, 10)
+  await poll('the seeders\' event streams', 60_000, 250, async () => metric(await originMetrics(origin.url), 'fedswarm_event_streams') >= streams ? true : undefined)
+}
+
+interface PhaseInput {
+  name: string
+  origin: OriginProcess
+  seeders: DaemonProcess[]
+  plain: number
+  options: StormOptions
+  hot: boolean
+  tMin: number
+  timeoutMs: number
+}
+
+async function runPhase (input: PhaseInput): Promise<PhaseResult> {
+  const { name, origin, seeders, plain, options } = input
+  const errors: string[] = []
+  const bytes = pngBytes(options.size)
+  const egress0 = originEgress(await originMetrics(origin.url))
+  const seeders0 = await Promise.all(seeders.map(seederCounters))
+  const tracker0 = await trackerCounters(origin)
+  const originSampler = rateSampler(async () => originEgress(await originMetrics(origin.url)).total, ORIGIN_SAMPLE_MS)
+  const seederSamplers = seeders.map((s) => rateSampler(async () => (await seederCounters(s)).out, SEEDER_SAMPLE_MS))
+
+  const started = performance.now()
+  const manifest = await publish(origin.url, bytes, input.hot)
+  const deadline = started + input.timeoutMs
+  const seederTimes: number[] = []
+  const plainTimes: number[] = []
+  let redirected = 0
+  const total = seeders.length + plain
+  const progress = (): void => {
+    log(`storm/${name}: ${seederTimes.length}/${seeders.length} seeders, ${plainTimes.length}/${plain} plain fetchers done (${round((performance.now() - started) / 1000, 1)} s)`)
+  }
+
+  const plainRuns = Array.from({ length: plain }, async () => {
+    try {
+      const fetched = await plainFetch(manifest, started, Math.max(1000, deadline - performance.now()))
+      plainTimes.push(fetched.seconds)
+      if (fetched.redirected) redirected++
+      progress()
+    } catch (err) {
+      errors.push(`plain fetcher: ${(err as Error).message}`)
+    }
+  })
+  const seederRun = (async () => {
+    const pending = new Set(seeders)
+    while (pending.size > 0 && performance.now() < deadline) {
+      await Promise.all([...pending].map(async (seeder) => {
+        if (!alive(seeder.pid)) {
+          pending.delete(seeder)
+          errors.push(`seeder ${seeder.url} exited during the storm; its last output:\n${outputTail(seeder)}`)
+          return
+        }
+        const response = await fetch(`${seeder.url}/media/${manifest.infoHash}`, { method: 'HEAD', signal: AbortSignal.timeout(5000) }).catch(() => undefined)
+        if (response?.status === 200 && pending.delete(seeder)) {
+          seederTimes.push((performance.now() - started) / 1000)
+          progress()
+        }
+      }))
+      if (pending.size > 0) await sleep(POLL_MS)
+    }
+    if (pending.size > 0) errors.push(`${pending.size} seeders did not finish within ${input.timeoutMs / 1000} s`)
+  })()
+  await Promise.all([...plainRuns, seederRun])
+  const originRate = await originSampler.stop()
+  const seederRates = await Promise.all(seederSamplers.map((s) => s.stop()))
+
+  const egress1 = originEgress(await originMetrics(origin.url))
+  const egressBytes = { http: egress1.http - egress0.http, swarm: egress1.swarm - egress0.swarm, total: egress1.total - egress0.total }
+  const seeders1 = await Promise.all(seeders.map(seederCounters))
+  const tracker1 = await trackerCounters(origin)
+  const seedersIn = { peers: 0, webseed: 0 }
+  seeders1.forEach((c, i) => {
+    seedersIn.peers += c.peersIn - seeders0[i]!.peersIn
+    seedersIn.webseed += c.webseedIn - seeders0[i]!.webseedIn
+  })
+
+  // Verified after the clock stopped: the mirror's HTTP bytes go through each seeder's upload cap.
+  let verified = plainTimes.length === plain
+  await Promise.all(seeders.map(async (seeder) => {
+    try {
+      const response = await fetch(`${seeder.url}/media/${manifest.infoHash}`, { signal: AbortSignal.timeout(Math.max(30_000, 4000 * options.size / options.seederCap)) })
+      const got = new Uint8Array(await response.arrayBuffer())
+      if (response.status !== 200 || sha256Base64url(got) !== manifest.sha256) throw new Error(`status ${response.status}, sha256 ${sha256Base64url(got) === manifest.sha256 ? 'ok' : 'mismatch'}`)
+    } catch (err) {
+      verified = false
+      errors.push(`seeder ${seeder.url}: ${(err as Error).message}`)
+    }
+  }))
+
+  const allTimes = [...seederTimes, ...plainTimes]
+  const all = completion(allTimes, total)
+  const result: PhaseResult = {
+    name,
+    fetchers: { seeders: seeders.length, plain },
+    egressBytes,
+    egressOverF: round(egressBytes.total / options.size, 3),
+    all,
+    tMin: round(input.tMin, 2),
+    maxOverTMin: round(all.max / input.tMin, 2),
+    originRate: { mean: Math.round(originRate.active), activeSeconds: round(originRate.activeSeconds, 1), peak: Math.round(originRate.peak), windowSeconds: WINDOW_MS / 1000, cap: options.originCap },
+    tracker: { announces: tracker1.announces - tracker0.announces, rateLimited: tracker1.rateLimited - tracker0.rateLimited, peers: tracker1.peers },
+    verified,
+    errors
+  }
+  if (seeders.length > 0) {
+    result.seedersIn = seedersIn
+    result.seederCompletion = completion(seederTimes, seeders.length)
+    result.seederRate = { meanMax: Math.round(Math.max(0, ...seederRates.filter((r) => r.activeSeconds >= 2).map((r) => r.active))), peakMax: Math.round(Math.max(...seederRates.map((r) => r.peak))), cap: options.seederCap }
+  }
+  if (plain > 0) {
+    result.plainCompletion = completion(plainTimes, plain)
+    result.plainRedirected = redirected
+  }
+  if (plain > 0 && seeders.length > 0) result.plainShareOfEgress = round(Math.max(0, egressBytes.http - seedersIn.webseed) / egressBytes.total, 3)
+  log(`storm/${name}: origin egress ${round(result.egressOverF, 2)} x F, all done p50 ${all.p50} s max ${all.max} s, T_min ${result.tMin} s${errors.length > 0 ? `, ${errors.length} errors` : ''}`)
+  return result
+}
+
+export async function runStorm (options: StormOptions): Promise<StormResult> {
+  const { seeders: n, plainFetchers: m, size, originCap, seederCap } = options
+  log(`storm: N=${n} seeders, M=${m} plain fetchers, F=${size / MiB} MiB, U_s=${originCap / MiB} MiB/s, U=${seederCap / MiB} MiB/s, db ${options.db}`)
+  try {
+    const originEnv = { FEDSWARM_UPLOAD_LIMIT: String(originCap) }
+    let t = performance.now()
+    const origin = await startOrigin(options.db, originEnv)
+    const originSeconds = (performance.now() - t) / 1000
+    t = performance.now()
+    const seeders = await startMany(n, 5, () => startSeeder(options.db, origin.url, {
+      FEDSWARM_UPLOAD_LIMIT: String(seederCap),
+      FEDSWARM_WEBSEED_AFTER: options.webSeedAfter,
+      // Seeders past the tenth event stream of one address poll instead (a loopback artefact): poll every second.
+      FEDSWARM_POLL_INTERVAL: '1s'
+    }), (done) => { if (done % 5 === 0 || done === n) log(`storm: ${done}/${n} seeders started`) })
+    await seedersReady(origin, seeders)
+    const seedersSeconds = (performance.now() - t) / 1000
+    log(`storm: origin up in ${round(originSeconds, 1)} s, ${n} seeders up and registered in ${round(seedersSeconds, 1)} s`)
+
+    // Phase timeouts: four times the plain-HTTP fluid time of the same fetchers, at least a minute.
+    const timeout = (k: number): number => Math.max(60_000, 4000 * k * size / originCap + 30_000)
+    const swarm = await runPhase({ name: 'swarm', origin, seeders, plain: 0, options, hot: true, tMin: fluidLowerBound(n, size, originCap, n, seederCap), timeoutMs: timeout(n) })
+    const result: StormResult = { config: { ...options, downloadCap: 'unlimited' }, swarm, setupSeconds: { origin: round(originSeconds, 1), seeders: round(seedersSeconds, 1) } }
+    if (m > 0) {
+      result.variant = await runPhase({ name: 'swarm+plain', origin, seeders, plain: m, options, hot: true, tMin: fluidLowerBound(n + m, size, originCap, n, seederCap), timeoutMs: timeout(n + m) })
+    }
+    await Promise.all(seeders.map((s) => s.stop()))
+    await origin.stop()
+
+    if (options.baseline) {
+      // What a fediverse server does today: every fetcher GETs the origin, which has the same cap.
+      const plainOrigin = await startOrigin(options.db, { ...originEnv, FEDSWARM_HOT_THRESHOLD: '1000000000' })
+      const tMin = (k: number): number => fluidLowerBound(k, size, originCap, 0, 0)
+      result.baseline = await runPhase({ name: 'baseline', origin: plainOrigin, seeders: [], plain: n, options, hot: false, tMin: tMin(n), timeoutMs: timeout(n) })
+      result.speedup = round(result.baseline.all.max / swarm.all.max, 2)
+      if (m > 0 && result.variant !== undefined) {
+        result.baselineVariant = await runPhase({ name: 'baseline+plain', origin: plainOrigin, seeders: [], plain: n + m, options, hot: false, tMin: tMin(n + m), timeoutMs: timeout(n + m) })
+        result.speedupVariant = round(result.baselineVariant.all.max / result.variant.all.max, 2)
+      }
+    }
+    return result
+  } finally {
+    await cleanupAll()
+  }
+}
+
+/** A tiny storm for `npm test`: checks that the harness runs end to end (no numbers asserted). */
+export async function runQuickStorm (options: { seeders?: number, size?: number } = {}): Promise<StormResult> {
+  return runStorm({
+    seeders: options.seeders ?? 2,
+    plainFetchers: 0,
+    size: options.size ?? 256 * KiB,
+    originCap: 256 * KiB,
+    seederCap: 256 * KiB,
+    db: await postgresAvailable() ? 'postgres' : 'pglite',
+    baseline: true,
+    webSeedAfter: '5s'
+  })
+}

@@ -1,0 +1,122 @@
+// Child process of the tracker scenario: one tracker on 127.0.0.1:0, driven
+// over IPC by bench/tracker.ts so that the load generator has its own core.
+//   node --expose-gc bench/tracker-server.ts ours|stock
+// `ours`: createTracker from @fedswarm/tracker with the allowlist, mounted on
+// node:http through an express app exactly as the gateway mounts it
+// (gateway/src/app.ts: a request-counting middleware, then
+// app.get(['/announce', '/scrape', '/stats'], tracker)). `stock`:
+// bittorrent-tracker's own Server with its own HTTP server.
+
+import { createServer, type Server as HttpServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import express from 'express'
+import { pino } from 'pino'
+import { Counter, Registry } from 'prom-client'
+import { Server as StockServer } from 'bittorrent-tracker'
+import { createTracker, type Tracker } from '@fedswarm/tracker'
+import { infoHashHex } from './tracker-requests.ts'
+
+export type TrackerKind = 'ours' | 'stock'
+
+export type ToChild = { type: 'allow', count: number } | { type: 'memory' } | { type: 'stop' }
+export type FromChild =
+  | { type: 'listening', port: number }
+  | { type: 'allowed' }
+  | { type: 'memory', heapUsed: number, rss: number, swarms: number, peers: number, announces?: number, rateLimited?: number }
+  | { type: 'stopped' }
+
+/** The stock server as bittorrent-tracker@11 builds it with `http` on (tracker/src/bittorrent-tracker.d.ts types only what our tracker uses). */
+interface StockWithHttp {
+  torrents: Record<string, { complete: number, incomplete: number }>
+  listen (port: number, host: string, cb: () => void): void
+  close (cb: () => void): void
+  on (event: 'error' | 'warning', listener: (err: Error) => void): void
+}
+
+/** A budget no benchmark reaches: the limiter still runs on every announce. */
+const UNTHROTTLED = { burst: 1e9, perSecond: 1e9 }
+
+function send (message: FromChild): void {
+  process.send?.(message)
+}
+
+function gc (): void {
+  const collect = (globalThis as { gc?: () => void }).gc
+  if (collect === undefined) throw new Error('run with --expose-gc')
+  collect()
+  collect()
+}
+
+async function main (kind: TrackerKind): Promise<void> {
+  let tracker: Tracker | undefined
+  let stock: StockWithHttp | undefined
+  let http: HttpServer | undefined
+  let port: number
+
+  if (kind === 'ours') {
+    tracker = createTracker({
+      log: pino({ level: 'silent' }),
+      rateLimit: { perIp: UNTHROTTLED, perIpAndInfoHash: UNTHROTTLED },
+      authorizeStats: () => false
+    })
+    const registry = new Registry()
+    const requests = new Counter({ name: 'fedswarm_http_requests_total', help: 'requests', labelNames: ['route', 'status'], registers: [registry] })
+    const app = express()
+    app.disable('x-powered-by')
+    app.set('etag', false)
+    app.set('query parser', 'simple')
+    app.use((req, res, next) => {
+      res.on('finish', () => { requests.inc({ route: req.route?.path ?? 'none', status: String(res.statusCode) }) })
+      res.setHeader('X-Content-Type-Options', 'nosniff')
+      next()
+    })
+    const ours = tracker
+    app.get(['/announce', '/scrape', '/stats'], (req, res) => ours.handleHttp(req, res))
+    http = createServer({ headersTimeout: 20_000, requestTimeout: 600_000 }, app)
+    await new Promise<void>((resolve) => http!.listen(0, '127.0.0.1', resolve))
+    port = (http.address() as AddressInfo).port
+  } else {
+    stock = new StockServer({ udp: false, ws: false, stats: false, interval: 120_000 }) as unknown as StockWithHttp
+    stock.on('warning', () => {})
+    stock.on('error', (err) => { console.error(`stock tracker: ${err.message}`) })
+    await new Promise<void>((resolve) => stock!.listen(0, '127.0.0.1', resolve))
+    port = ((stock as unknown as { http: HttpServer }).http.address() as AddressInfo).port
+  }
+  send({ type: 'listening', port })
+
+  process.on('message', (message: ToChild) => {
+    if (message.type === 'allow') {
+      // The stock server has no allowlist: every info hash is answered.
+      if (tracker !== undefined) for (let i = 0; i < message.count; i++) tracker.allow(infoHashHex(i))
+      send({ type: 'allowed' })
+    } else if (message.type === 'memory') {
+      gc()
+      const { heapUsed } = process.memoryUsage()
+      const rss = process.memoryUsage.rss()
+      if (tracker !== undefined) {
+        const stats = tracker.stats()
+        send({ type: 'memory', heapUsed, rss, swarms: stats.swarms, peers: stats.peers, announces: stats.announces, rateLimited: stats.refused.rateLimited })
+      } else {
+        let peers = 0
+        const torrents = Object.values(stock!.torrents)
+        for (const swarm of torrents) peers += swarm.complete + swarm.incomplete
+        send({ type: 'memory', heapUsed, rss, swarms: torrents.length, peers })
+      }
+    } else if (message.type === 'stop') {
+      const done = (): void => { send({ type: 'stopped' }); process.disconnect?.() }
+      if (tracker !== undefined) {
+        void tracker.close().then(() => { http!.closeAllConnections(); http!.close(done) })
+      } else {
+        stock!.close(done)
+      }
+    }
+  })
+  process.on('disconnect', () => process.exit(0))
+}
+
+const kind = process.argv[2]
+if (kind !== 'ours' && kind !== 'stock') {
+  console.error('usage: node --expose-gc bench/tracker-server.ts ours|stock')
+  process.exit(2)
+}
+await main(kind)

@@ -1,0 +1,206 @@
+// Scenario 2, the tracker: announces per second that our tracker (allowlist of
+// 10,000 live items, rate limits on with a budget the benchmark never
+// reaches) sustains against bittorrent-tracker's stock Server, same machine,
+// same autocannon settings, each tracker in its own process; plus heap per
+// swarm after every swarm got its peers.
+
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import autocannon, { type AutocannonResult } from 'autocannon'
+import { cleanupAll, cpuSeconds, defer, log, round } from './processes.ts'
+import { announcePaths } from './tracker-requests.ts'
+import type { FromChild, ToChild, TrackerKind } from './tracker-server.ts'
+
+export interface TrackerOptions {
+  /** Live items (allowlist entries and swarms). */
+  items: number
+  /** Peers announced into every swarm before measuring memory; the load then re-announces them. */
+  peersPerSwarm: number
+  /** Seconds of load per round. */
+  duration: number
+  connections: number
+  /** Rounds per tracker, alternated (ours, stock, ours, stock...). */
+  rounds: number
+}
+
+export interface TrackerRun {
+  kind: TrackerKind
+  round: number
+  announcesPerSecond: number
+  latencyMs: { p50: number, p99: number }
+  requests: number
+  non2xx: number
+  errors: number
+  /** Our tracker only: announces refused by the rate limit (must be 0). */
+  rateLimited?: number
+  /** CPU used during the load, in cores: the tracker's process and the load generator's (this process). */
+  cpu: { tracker: number, generator: number }
+  /** The tracker's CPU per announce, microseconds: its cost whatever the load generator manages. */
+  cpuMicrosPerAnnounce: number
+}
+
+export interface TrackerMemory {
+  kind: TrackerKind
+  swarms: number
+  peers: number
+  /** Heap after GC, bytes: empty, after the allowlist was filled, after every swarm got its peers. */
+  heap: { empty: number, allowlisted: number, filled: number }
+  /** (filled - allowlisted) / swarms. */
+  bytesPerSwarm: number
+  /** (filled - empty) / items: allowlist entry and swarm together. */
+  bytesPerLiveItem: number
+  bytesPerPeer: number
+  rss: number
+}
+
+export interface TrackerResult {
+  config: TrackerOptions
+  runs: TrackerRun[]
+  memory: TrackerMemory[]
+  announcesPerSecond: { ours: number, stock: number }
+  /** ours / stock. */
+  ratio: number
+  cpuMicrosPerAnnounce: { ours: number, stock: number }
+  /** stock / ours CPU per announce: the throughput ratio a CPU-bound tracker would reach. */
+  cpuRatio: number
+}
+
+const SERVER = fileURLToPath(new URL('./tracker-server.ts', import.meta.url))
+
+interface Child {
+  request (message: ToChild, expect: FromChild['type']): Promise<FromChild>
+  port: number
+  pid: number
+  stop (): Promise<void>
+}
+
+async function startChild (kind: TrackerKind): Promise<Child> {
+  const child: ChildProcess = fork(SERVER, [kind], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const kill = defer(async () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  const next = (type: FromChild['type'], timeoutMs = 60_000): Promise<FromChild> => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { cleanup(); reject(new Error(`tracker child (${kind}) sent no ${type} in ${timeoutMs} ms`)) }, timeoutMs)
+    const onMessage = (message: FromChild): void => { if (message.type === type) { cleanup(); resolve(message) } }
+    const onExit = (code: number | null): void => { cleanup(); reject(new Error(`tracker child (${kind}) exited with ${code}`)) }
+    const cleanup = (): void => { clearTimeout(timer); child.off('message', onMessage); child.off('exit', onExit) }
+    child.on('message', onMessage)
+    child.once('exit', onExit)
+  })
+  const listening = await next('listening')
+  if (listening.type !== 'listening') throw new Error('unreachable')
+  return {
+    port: listening.port,
+    pid: child.pid!,
+    request (message, expect) {
+      const answer = next(expect)
+      child.send(message)
+      return answer
+    },
+    async stop () {
+      if (child.exitCode === null) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+        child.send({ type: 'stop' } satisfies ToChild)
+        await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 5000))])
+      }
+      await kill()
+    }
+  }
+}
+
+async function memory (child: Child): Promise<Extract<FromChild, { type: 'memory' }>> {
+  const answer = await child.request({ type: 'memory' }, 'memory')
+  if (answer.type !== 'memory') throw new Error('unreachable')
+  return answer
+}
+
+async function load (port: number, options: { connections: number, duration?: number, amount?: number, next: () => string }): Promise<AutocannonResult> {
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: options.connections,
+    // autocannon refuses keys present but undefined.
+    ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.duration }),
+    timeout: 10,
+    requests: [{ setupRequest: (request) => ({ ...request, path: options.next() }) }]
+  })
+}
+
+async function runOne (kind: TrackerKind, pass: number, options: TrackerOptions): Promise<{ run: TrackerRun, memory: TrackerMemory }> {
+  const child = await startChild(kind)
+  try {
+    const paths = announcePaths(options.items)
+    const empty = await memory(child)
+    await child.request({ type: 'allow', count: options.items }, 'allowed')
+    const allowlisted = await memory(child)
+
+    // Every peer of every swarm announces once, in order: swarms and peers are then the same for both trackers.
+    let k = 0
+    const fill = await load(child.port, { connections: options.connections, amount: options.items * options.peersPerSwarm, next: () => { const i = k++; return paths.path(i % options.items, Math.floor(i / options.items) % options.peersPerSwarm) } })
+    const filled = await memory(child)
+    if (fill.non2xx > 0 || fill.errors > 0) throw new Error(`${kind}: filling the swarms got ${fill.non2xx} non-2xx answers and ${fill.errors} errors`)
+
+    const random = (n: number): number => Math.floor(Math.random() * n)
+    const cpu0 = { tracker: await cpuSeconds(child.pid), generator: await cpuSeconds(process.pid), at: performance.now() }
+    const result = await load(child.port, { connections: options.connections, duration: options.duration, next: () => paths.path(random(options.items), random(options.peersPerSwarm)) })
+    const seconds = (performance.now() - cpu0.at) / 1000
+    const trackerCpu = await cpuSeconds(child.pid) - cpu0.tracker
+    const cpu = { tracker: round(trackerCpu / seconds), generator: round((await cpuSeconds(process.pid) - cpu0.generator) / seconds) }
+    const after = await memory(child)
+    const run: TrackerRun = {
+      kind,
+      round: pass,
+      announcesPerSecond: Math.round(result.requests.average),
+      latencyMs: { p50: result.latency.p50, p99: result.latency.p99 },
+      requests: result.requests.total,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      rateLimited: after.rateLimited,
+      cpu,
+      cpuMicrosPerAnnounce: Math.round(trackerCpu / Math.max(1, result.requests.total) * 1e6)
+    }
+    const heap = { empty: empty.heapUsed, allowlisted: allowlisted.heapUsed, filled: filled.heapUsed }
+    return {
+      run,
+      memory: {
+        kind,
+        swarms: filled.swarms,
+        peers: filled.peers,
+        heap,
+        bytesPerSwarm: Math.round((heap.filled - heap.allowlisted) / filled.swarms),
+        bytesPerLiveItem: Math.round((heap.filled - heap.empty) / options.items),
+        bytesPerPeer: Math.round((heap.filled - heap.allowlisted) / filled.peers),
+        rss: filled.rss
+      }
+    }
+  } finally {
+    await child.stop()
+  }
+}
+
+export async function runTracker (options: TrackerOptions): Promise<TrackerResult> {
+  log(`tracker: ${options.items} live items, ${options.peersPerSwarm} peers per swarm, ${options.connections} connections, ${options.duration} s x ${options.rounds} rounds per tracker`)
+  try {
+    const runs: TrackerRun[] = []
+    const memories: TrackerMemory[] = []
+    for (let pass = 1; pass <= options.rounds; pass++) {
+      for (const kind of ['ours', 'stock'] as const) {
+        const { run, memory } = await runOne(kind, pass, options)
+        runs.push(run)
+        if (pass === 1) memories.push(memory)
+        log(`tracker: ${kind} round ${pass}: ${run.announcesPerSecond} announces/s (p99 ${run.latencyMs.p99} ms, CPU tracker ${run.cpu.tracker}, generator ${run.cpu.generator}, ${run.cpuMicrosPerAnnounce} µs per announce), ${memory.bytesPerSwarm} heap bytes per swarm of ${options.peersPerSwarm} peers`)
+      }
+    }
+    const mean = (kind: TrackerKind, pick: (r: TrackerRun) => number): number => Math.round(runs.filter((r) => r.kind === kind).reduce((sum, r) => sum + pick(r), 0) / options.rounds)
+    const announcesPerSecond = { ours: mean('ours', (r) => r.announcesPerSecond), stock: mean('stock', (r) => r.announcesPerSecond) }
+    const cpuMicrosPerAnnounce = { ours: mean('ours', (r) => r.cpuMicrosPerAnnounce), stock: mean('stock', (r) => r.cpuMicrosPerAnnounce) }
+    return {
+      config: options,
+      runs,
+      memory: memories,
+      announcesPerSecond,
+      ratio: round(announcesPerSecond.ours / announcesPerSecond.stock, 3),
+      cpuMicrosPerAnnounce,
+      cpuRatio: round(cpuMicrosPerAnnounce.stock / cpuMicrosPerAnnounce.ours, 3)
+    }
+  } finally {
+    await cleanupAll()
+  }
+}

@@ -1,0 +1,56 @@
+import type { IncomingHttpHeaders } from 'node:http'
+
+/**
+ * When `GET /media/:id` may answer `302` to a verified mirror instead of
+ * sending the bytes (FEDSWARM_REDIRECT): never (`off`), for hot items
+ * (`hot`, the default), or for every item (`always`).
+ */
+export const REDIRECT_POLICIES = ['off', 'hot', 'always'] as const
+export type RedirectPolicy = typeof REDIRECT_POLICIES[number]
+
+/** Items smaller than this are always served directly: a redirect would cost about as much as the bytes. */
+export const DEFAULT_REDIRECT_MIN_SIZE = 256 * 1024
+
+/** What of a media request the decision looks at, parsed from the request. */
+export interface RedirectRequest {
+  method: string
+  /** A `Range` header: a web seed (swarm peers, seeders' fallback), a player seeking, a resumption. */
+  range: boolean
+  /** A conditional request (`If-None-Match`, `If-Modified-Since`, `If-Match`, `If-Range`): cheap to answer here. */
+  conditional: boolean
+  /** `?direct=1`: the caller asks for the origin's own bytes. */
+  direct: boolean
+}
+
+export interface RedirectInput extends RedirectRequest {
+  policy: RedirectPolicy
+  minSize: number
+  size: number
+  hot: boolean
+}
+
+/** Why a request is served directly; `redirect` when it may go to a mirror (if a verified one holds the item). */
+export type RedirectDecision = 'redirect' | 'off' | 'method' | 'range' | 'conditional' | 'direct' | 'small' | 'not_hot'
+
+const CONDITIONALS = ['if-none-match', 'if-modified-since', 'if-match', 'if-range'] as const
+
+export function redirectRequestOf (method: string, headers: IncomingHttpHeaders, query: Record<string, unknown>): RedirectRequest {
+  return {
+    method,
+    range: headers.range !== undefined,
+    conditional: CONDITIONALS.some((name) => headers[name] !== undefined),
+    direct: query.direct === '1' || query.direct === 'true'
+  }
+}
+
+/** The redirect decision table, first match wins. */
+export function decideRedirect (input: RedirectInput): RedirectDecision {
+  if (input.policy === 'off') return 'off'
+  if (input.method !== 'GET') return 'method'
+  if (input.range) return 'range'
+  if (input.conditional) return 'conditional'
+  if (input.direct) return 'direct'
+  if (input.size < input.minSize) return 'small'
+  if (input.policy === 'hot' && !input.hot) return 'not_hot'
+  return 'redirect'
+}

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict'
+import { parseOriginConfig } from '@fedswarm/gateway'
+import {
+  CORRUPT_QUARANTINE_MS, decayedFailures, dropsMirror, FAILURE_HALF_LIFE_MS, MAX_RETRY_MS, mirrorWeights, pickWeighted, pieceRange, planVerification,
+  retryDelayMs, type MirrorCandidate
+} from '../src/mirror-policy.ts'
+import { decideRedirect, redirectRequestOf, type RedirectInput } from '../src/redirect-policy.ts'
+
+/** A deterministic source of "random" numbers. */
+function sequence (...values: number[]): () => number {
+  let i = 0
+  return () => values[i++ % values.length]!
+}
+
+describe('redirect decision table', function () {
+  const base: RedirectInput = { method: 'GET', range: false, conditional: false, direct: false, policy: 'hot', minSize: 256 * 1024, size: 1024 * 1024, hot: true }
+
+  it('redirects a plain GET of a large hot item, and serves everything else directly', function () {
+    const cases: Array<[Partial<RedirectInput>, string]> = [
+      [{}, 'redirect'],
+      [{ policy: 'off' }, 'off'],
+      [{ method: 'HEAD' }, 'method'],
+      [{ range: true }, 'range'],
+      [{ conditional: true }, 'conditional'],
+      [{ direct: true }, 'direct'],
+      [{ size: 256 * 1024 - 1 }, 'small'],
+      [{ size: 256 * 1024 }, 'redirect'],
+      [{ hot: false }, 'not_hot'],
+      [{ hot: false, policy: 'always' }, 'redirect'],
+      [{ policy: 'always', range: true }, 'range'],
+      [{ policy: 'always', size: 10 }, 'small'],
+      [{ policy: 'off', method: 'HEAD', range: true }, 'off']
+    ]
+    for (const [change, expected] of cases) assert.equal(decideRedirect({ ...base, ...change }), expected, JSON.stringify(change))
+  })
+
+  it('reads Range, conditionals and ?direct=1 from a request', function () {
+    assert.deepEqual(redirectRequestOf('GET', {}, {}), { method: 'GET', range: false, conditional: false, direct: false })
+    assert.equal(redirectRequestOf('GET', { range: 'bytes=0-' }, {}).range, true)
+    for (const name of ['if-none-match', 'if-modified-since', 'if-match', 'if-range']) {
+      assert.equal(redirectRequestOf('GET', { [name]: 'x' }, {}).conditional, true, name)
+    }
+    assert.equal(redirectRequestOf('GET', {}, { direct: '1' }).direct, true)
+    assert.equal(redirectRequestOf('GET', {}, { direct: 'true' }).direct, true)
+    assert.equal(redirectRequestOf('GET', {}, { direct: '0' }).direct, false)
+  })
+
+  it('is configured by FEDSWARM_REDIRECT, FEDSWARM_REDIRECT_MIN_SIZE and FEDSWARM_MIRROR_CHECK_INTERVAL', function () {
+    assert.deepEqual(parseOriginConfig({}).redirects, { policy: 'hot', minSize: 256 * 1024, checkIntervalMs: 60_000 })
+    assert.deepEqual(parseOriginConfig({ FEDSWARM_REDIRECT: 'off', FEDSWARM_REDIRECT_MIN_SIZE: '1MB', FEDSWARM_MIRROR_CHECK_INTERVAL: '200ms' }).redirects,
+      { policy: 'off', minSize: 1024 * 1024, checkIntervalMs: 200 })
+    assert.equal(parseOriginConfig({ FEDSWARM_REDIRECT: 'always' }).redirects.policy, 'always')
+    assert.throws(() => parseOriginConfig({ FEDSWARM_REDIRECT: 'sometimes' }), /FEDSWARM_REDIRECT/)
+    assert.throws(() => parseOriginConfig({ FEDSWARM_MIRROR_CHECK_INTERVAL: '10ms' }), /FEDSWARM_MIRROR_CHECK_INTERVAL/)
+  })
+})
+
+describe('mirror weights and choice', function () {
+  const mirror = (change: Partial<MirrorCandidate> = {}): MirrorCandidate => ({ status: 'active', verified: true, capacity: null, failures: 0, ...change })
+
+  it('never weighs a stale mirror or an unverified copy', function () {
+    assert.deepEqual(mirrorWeights([mirror({ status: 'stale' }), mirror({ verified: false }), mirror()]), [0, 0, 1])
+    assert.deepEqual(mirrorWeights([mirror({ status: 'stale', capacity: 1e9 })]), [0])
+    assert.equal(pickWeighted(mirrorWeights([mirror({ status: 'stale' }), mirror({ verified: false })]), Math.random), undefined)
+    for (let i = 0; i < 200; i++) assert.equal(pickWeighted(mirrorWeights([mirror({ status: 'stale' }), mirror(), mirror({ verified: false })]), Math.random), 1)
+  })
+
+  it('weighs by reported capacity; an unreported one counts as the median of those reported', function () {
+    assert.deepEqual(mirrorWeights([mirror({ capacity: 100 }), mirror({ capacity: 300 })]), [100, 300])
+    assert.deepEqual(mirrorWeights([mirror({ capacity: 100 }), mirror({ capacity: 300 }), mirror()]), [100, 300, 200])
+    assert.deepEqual(mirrorWeights([mirror(), mirror()]), [1, 1])
+    // A stale mirror's capacity does not move the median.
+    assert.deepEqual(mirrorWeights([mirror({ capacity: 100 }), mirror({ status: 'stale', capacity: 900 }), mirror()]), [100, 0, 100])
+  })
+
+  it('lowers the weight of a mirror with recent failures', function () {
+    const [clean, failed, twice] = mirrorWeights([mirror({ capacity: 100 }), mirror({ capacity: 100, failures: 1 }), mirror({ capacity: 100, failures: 2 })])
+    assert.ok(clean! > failed! && failed! > twice! && twice! > 0)
+    assert.equal(decayedFailures(2, 0, FAILURE_HALF_LIFE_MS), 1)
+    assert.equal(decayedFailures(2, 0, 0), 2)
+  })
+
+  it('draws in proportion to the weights', function () {
+    assert.equal(pickWeighted([1, 3], sequence(0)), 0)
+    assert.equal(pickWeighted([1, 3], sequence(0.24)), 0)
+    assert.equal(pickWeighted([1, 3], sequence(0.26)), 1)
+    assert.equal(pickWeighted([0, 3, 0], sequence(0.999999)), 1)
+    assert.equal(pickWeighted([], sequence(0.5)), undefined)
+    const counts = [0, 0, 0]
+    for (let i = 0; i < 10_000; i++) counts[pickWeighted([1, 2, 7], Math.random)!]!++
+    assert.ok(Math.abs(counts[2]! / 10_000 - 0.7) < 0.03, `drawn ${counts.join(', ')}`)
+  })
+})
+
+describe('mirror checks: failures and pieces', function () {
+  it('drops a mirror from every item for any failure but a missing copy', function () {
+    assert.equal(dropsMirror('missing'), false)
+    for (const failure of ['unreachable', 'bad_response', 'corrupt'] as const) assert.equal(dropsMirror(failure), true)
+  })
+
+  it('backs off from the check interval, doubling, capped; altered bytes are quarantined for long', function () {
+    assert.equal(retryDelayMs('unreachable', 1, 1000), 1000)
+    assert.equal(retryDelayMs('unreachable', 3, 1000), 4000)
+    assert.equal(retryDelayMs('unreachable', 50, 1000), MAX_RETRY_MS)
+    assert.equal(retryDelayMs('corrupt', 1, 1000), CORRUPT_QUARANTINE_MS)
+  })
+
+  it('verifies the last piece and random others, distinct and in order', function () {
+    assert.deepEqual(planVerification(1, Math.random), [0])
+    assert.deepEqual(planVerification(3, Math.random), [0, 1, 2])
+    assert.deepEqual(planVerification(100, sequence(0)), [0, 1, 99])
+    for (let i = 0; i < 100; i++) {
+      const plan = planVerification(10, Math.random)
+      assert.equal(plan.length, 3)
+      assert.equal(new Set(plan).size, 3)
+      assert.equal(plan.at(-1), 9)
+      assert.deepEqual(plan, [...plan].sort((a, b) => a - b))
+    }
+  })
+
+  it('maps a piece to its byte range, the last one short', function () {
+    assert.deepEqual(pieceRange(0, 16384, 40000), { start: 0, end: 16383 })
+    assert.deepEqual(pieceRange(2, 16384, 40000), { start: 32768, end: 39999 })
+  })
+})

@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict'
+import { manifestSchema, type Manifest } from '@fedswarm/protocol'
+import { eventually, metric, type OriginFixture, pngBytes, publish, startOriginFixture } from '@fedswarm/testkit'
+import { startMirrorDouble, type MirrorDouble } from './mirror-double.ts'
+
+interface MirrorView { capacity: number | null, verifiedItems: number, lastCheckAt: string | null, lastCheck: string | null, lastError: string | null, failures: number, retryAt: string | null }
+interface InstanceView { domain: string, status: string, mirror: MirrorView }
+
+
+describe('redirects to verified mirrors (an origin and seeder doubles)', function () {
+  this.timeout(60_000)
+  let fixture: OriginFixture
+  const doubles: MirrorDouble[] = []
+  const mirrorDouble = async (): Promise<MirrorDouble> => {
+    const double = await startMirrorDouble(fixture.url)
+    doubles.push(double)
+    return double
+  }
+  let bytes: Buffer<ArrayBuffer>
+  let manifest: Manifest
+
+  const mirrorsOf = async (id: string): Promise<string[]> => manifestSchema.parse(await (await fixture.api(`/api/media/${id}`)).json()).mirrors
+  const mirrorsBecome = (id: string, expected: string[]): Promise<true> =>
+    eventually(`the mirrors of ${id} to be ${expected.join(', ') || 'none'}`, 10_000, async () => {
+      const mirrors = await mirrorsOf(id)
+      return mirrors.length === expected.length && expected.every((url) => mirrors.includes(url)) ? true : undefined
+    })
+  const get = (id: string, headers: Record<string, string> = {}, query = ''): Promise<Response> =>
+    fetch(`${fixture.url}/media/${id}${query}`, { redirect: 'manual', headers })
+  const locations = async (id: string, n: number): Promise<string[]> => {
+    const seen: string[] = []
+    for (let i = 0; i < n; i++) {
+      const response = await get(id)
+      await response.arrayBuffer()
+      assert.equal(response.status, 302)
+      seen.push(response.headers.get('location')!)
+    }
+    return seen
+  }
+  const instance = async (double: MirrorDouble): Promise<InstanceView> => {
+    const body = await (await fixture.api('/api/instances', { admin: true })).json() as { instances: InstanceView[] }
+    return body.instances.find((i) => i.domain === double.domain)!
+  }
+  const metrics = async (): Promise<string> => (await fixture.api('/metrics', { admin: true })).text()
+
+  before(async function () {
+    fixture = await startOriginFixture(undefined, { FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_MIRROR_CHECK_INTERVAL: '200ms', FEDSWARM_ACK_TIMEOUT: '1s' })
+  })
+  after(async function () {
+    for (const double of doubles) await double.close()
+    await fixture?.stop()
+  })
+
+  it('redirects plain GETs of a hot item to verified mirrors, by capacity, with no-store', async function () {
+    bytes = pngBytes(600_000)
+    manifest = manifestSchema.parse((await publish(fixture, bytes, '?hot=1')).manifest)
+    const direct = await get(manifest.id)
+    assert.equal(direct.status, 200, 'no mirror yet: served here')
+    assert.deepEqual(Buffer.from(await direct.arrayBuffer()), bytes)
+
+    const [a, b] = [await mirrorDouble(), await mirrorDouble()]
+    await a.hold(manifest, bytes, 1_000_000)
+    await b.hold(manifest, bytes, 9_000_000)
+    await mirrorsBecome(manifest.id, [a.mirrorUrl(manifest.infoHash), b.mirrorUrl(manifest.infoHash)])
+    assert.deepEqual(await mirrorsOf(manifest.id), [b.mirrorUrl(manifest.infoHash), a.mirrorUrl(manifest.infoHash)], 'best first')
+
+    const redirect = await get(manifest.id)
+    assert.equal(redirect.status, 302)
+    assert.equal(redirect.headers.get('cache-control'), 'no-store')
+    assert.equal(redirect.headers.get('x-content-type-options'), 'nosniff')
+    assert.equal(redirect.headers.get('access-control-allow-origin'), '*')
+    assert.match(redirect.headers.get('link') ?? '', /rel="describedby"/)
+    assert.equal(redirect.headers.get('etag'), null)
+    assert.equal((await redirect.arrayBuffer()).byteLength, 0)
+
+    // A fetcher that follows redirects, like a fediverse server, gets the bytes and the item's ETag from the mirror.
+    const followed = await fetch(`${fixture.url}/media/${manifest.id}`)
+    assert.equal(followed.status, 200)
+    assert.ok([a, b].some((m) => followed.url === m.mirrorUrl(manifest.infoHash)))
+    assert.equal(followed.headers.get('etag'), `"${manifest.sha256}"`)
+    assert.deepEqual(Buffer.from(await followed.arrayBuffer()), bytes)
+
+    const seen = await locations(manifest.id, 100)
+    const toB = seen.filter((url) => url === b.mirrorUrl(manifest.infoHash)).length
+    assert.equal(seen.filter((url) => url === a.mirrorUrl(manifest.infoHash)).length + toB, 100)
+    assert.ok(toB >= 70, `the mirror with 9x the capacity got ${toB} of 100`)
+
+    const text = await metrics()
+    assert.ok(metric(text, 'fedswarm_media_redirects_total') >= 101)
+    assert.ok(metric(text, 'fedswarm_mirror_checks_total', { kind: 'verify', result: 'passed' }) >= 2)
+    const listed = await instance(b)
+    assert.equal(listed.mirror.verifiedItems, 1)
+    assert.equal(listed.mirror.capacity, 9_000_000)
+    assert.equal(listed.mirror.lastCheck, 'passed')
+    assert.ok(listed.mirror.lastCheckAt !== null && Date.now() - Date.parse(listed.mirror.lastCheckAt) < 10_000)
+  })
+
+  it('serves HEAD, ranges, conditional requests and ?direct=1 itself', async function () {
+    const head = await fetch(`${fixture.url}/media/${manifest.id}`, { method: 'HEAD', redirect: 'manual' })
+    assert.equal(head.status, 200)
+    const range = await get(manifest.id, { range: 'bytes=0-99' })
+    assert.equal(range.status, 206)
+    assert.deepEqual(Buffer.from(await range.arrayBuffer()), bytes.subarray(0, 100))
+    const whole = await get(manifest.id, { range: 'bytes=0-' })
+    assert.equal(whole.status, 206, 'a web seed or player asking from byte 0 is served here too')
+    await whole.arrayBuffer()
+    const revalidation = await get(manifest.id, { 'if-none-match': `"${manifest.sha256}"` })
+    assert.equal(revalidation.status, 304)
+    const asked = await get(manifest.id, {}, '?direct=1')
+    assert.equal(asked.status, 200)
+    assert.deepEqual(Buffer.from(await asked.arrayBuffer()), bytes)
+  })
+
+  it('serves small items and items that are not hot itself, even with verified mirrors', async function () {
+    const [mirror] = doubles
+    const smallBytes = pngBytes(100_000)
+    const small = manifestSchema.parse((await publish(fixture, smallBytes, '?hot=1')).manifest)
+    const coldBytes = pngBytes(600_000)
+    const cold = manifestSchema.parse((await publish(fixture, coldBytes)).manifest)
+    await mirror!.hold(small, smallBytes)
+    await mirror!.hold(cold, coldBytes)
+    await mirrorsBecome(small.id, [mirror!.mirrorUrl(small.infoHash)])
+    await mirrorsBecome(cold.id, [mirror!.mirrorUrl(cold.infoHash)])
+    for (const item of [small, cold]) {
+      const response = await get(item.id)
+      assert.equal(response.status, 200)
+      await response.arrayBuffer()
+    }
+  })
+
+  it('stops using a copy the mirror no longer has (404), and keeps its other items', async function () {
+    const [mirror] = doubles
+    const lostBytes = pngBytes(300_000)
+    const lost = manifestSchema.parse((await publish(fixture, lostBytes, '?hot=1')).manifest)
+    await mirror!.hold(lost, lostBytes)
+    await mirrorsBecome(lost.id, [mirror!.mirrorUrl(lost.infoHash)])
+    mirror!.lose(lost.infoHash)
+    await mirrorsBecome(lost.id, [])
+    const direct = await get(lost.id)
+    assert.equal(direct.status, 200)
+    assert.deepEqual(Buffer.from(await direct.arrayBuffer()), lostBytes)
+    assert.ok((await mirrorsOf(manifest.id)).includes(mirror!.mirrorUrl(manifest.infoHash)))
+    const listed = await instance(mirror!)
+    assert.match(listed.mirror.lastError ?? '', /HTTP 404/)
+    assert.equal(listed.mirror.retryAt, null, 'the mirror itself is not dropped')
+  })
+
+  it('stops redirecting to a mirror caught serving altered bytes by a spot check', async function () {
+    const [a, b] = doubles
+    const cheat = await mirrorDouble()
+    await cheat.hold(manifest, bytes)
+    await mirrorsBecome(manifest.id, [a!, b!, cheat].map((m) => m.mirrorUrl(manifest.infoHash)))
+    const spotFailuresBefore = metric(await metrics(), 'fedswarm_mirror_checks_total', { kind: 'spot', result: 'failed' })
+    cheat.tamper()
+    await mirrorsBecome(manifest.id, [a!, b!].map((m) => m.mirrorUrl(manifest.infoHash)))
+    assert.ok(!(await locations(manifest.id, 50)).includes(cheat.mirrorUrl(manifest.infoHash)))
+    const listed = await instance(cheat)
+    assert.equal(listed.mirror.lastCheck, 'failed')
+    assert.match(listed.mirror.lastError ?? '', /SHA-1/)
+    assert.ok(listed.mirror.failures >= 1)
+    assert.equal(listed.mirror.verifiedItems, 0)
+    assert.ok(listed.mirror.retryAt !== null && Date.parse(listed.mirror.retryAt) - Date.now() > 30 * 60_000, 'quarantined')
+    assert.ok(metric(await metrics(), 'fedswarm_mirror_checks_total', { kind: 'spot', result: 'failed' }) > spotFailuresBefore)
+  })
+
+  it('drops a mirror that stops answering', async function () {
+    const [a, b] = doubles
+    await a!.close()
+    await mirrorsBecome(manifest.id, [b!.mirrorUrl(manifest.infoHash)])
+    assert.ok((await locations(manifest.id, 20)).every((url) => url === b!.mirrorUrl(manifest.infoHash)))
+    const listed = await instance(a!)
+    assert.equal(listed.mirror.lastCheck, 'failed')
+    assert.equal(listed.mirror.verifiedItems, 0)
+  })
+
+  it('after a deletion redirects nowhere (410), and a seeder that does not ack turns stale and is dropped from every item', async function () {
+    const b = doubles[1]!
+    const c = await mirrorDouble()
+    const otherBytes = pngBytes(600_000)
+    const other = manifestSchema.parse((await publish(fixture, otherBytes, '?hot=1')).manifest)
+    await b.hold(other, otherBytes)
+    await c.hold(other, otherBytes)
+    await c.hold(manifest, bytes)
+    await mirrorsBecome(other.id, [b, c].map((m) => m.mirrorUrl(other.infoHash)))
+    await mirrorsBecome(manifest.id, [b, c].map((m) => m.mirrorUrl(manifest.infoHash)))
+    const verifiedBefore = (await instance(b)).mirror.verifiedItems
+
+    const deleted = await fixture.api(`/api/media/${manifest.id}`, { method: 'DELETE', admin: true, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'test' }) })
+    assert.equal(deleted.status, 200)
+    const notice = await deleted.json() as { seq: number }
+    // Deletion effects ran before the answer: no mirror of the item is tracked any more.
+    assert.equal((await instance(b)).mirror.verifiedItems, verifiedBefore - 1)
+    for (let i = 0; i < 5; i++) {
+      const response = await get(manifest.id)
+      assert.equal(response.status, 410)
+      assert.equal((await response.json() as { error: string }).error, 'media_deleted')
+    }
+    assert.equal((await fixture.api(`/api/media/${manifest.id}`)).status, 410)
+
+    // c purges and acks; b never does: once FEDSWARM_ACK_TIMEOUT passes it is stale, dropped from the other item too.
+    await c.ack(notice.seq)
+    await mirrorsBecome(other.id, [c.mirrorUrl(other.infoHash)])
+    assert.equal((await instance(b)).status, 'stale')
+    assert.equal((await instance(b)).mirror.verifiedItems, 0)
+    assert.ok((await locations(other.id, 20)).every((url) => url === c.mirrorUrl(other.infoHash)))
+  })
+})
