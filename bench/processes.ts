@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { readdir, readFile, readlink } from 'node:fs/promises'
 import pg from 'pg'
-import { tempDir, type TempDir } from '@fedswarm/testkit'
+import { metric, tempDir, type TempDir } from '@fedswarm/testkit'
 import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess, type StartOptions } from '../e2e/process.ts'
 
 export { REPO_ROOT } from '../e2e/process.ts'
@@ -131,7 +131,7 @@ export async function startMany<T> (count: number, parallel: number, start: (i: 
 
 // ---- measuring --------------------------------------------------------------
 
-export { metric } from '@fedswarm/testkit'
+export { metric }
 
 export async function originMetrics (originUrl: string): Promise<string> {
   const response = await fetch(`${originUrl}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: AbortSignal.timeout(10_000) })

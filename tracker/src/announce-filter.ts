@@ -25,7 +25,7 @@ export function createAnnounceFilter ({ allowlist, limiter, counters, maxPeersPe
       return
     }
     const isAnswer = params.answer !== undefined && params.answer !== null
-    if (!limiter.allow(params.ip ?? '', isAnswer ? null : infoHash)) {
+    if (!limiter.allow(params.ip ?? '', isAnswer ? null : infoHash, params.peer_id)) {
       counters.refused.rateLimited += 1
       cb(new Error(FAILURE_REASONS.rateLimited))
       return

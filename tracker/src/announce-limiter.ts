@@ -80,7 +80,7 @@ export interface AnnounceLimiter {
    * null only the per-IP budget applies (WebRTC answers relayed through the
    * tracker: their number follows other peers' offers, not this peer's pace).
    */
-  allow (ip: string, infoHash: string | null): boolean
+  allow (ip: string, infoHash: string | null, peerId?: string): boolean
   clear (): void
 }
 
@@ -88,9 +88,12 @@ export function createAnnounceLimiter (limits: AnnounceRateLimit, clock: () => n
   const perIp = createKeyedTokenBuckets(limits.perIp, clock)
   const perIpAndInfoHash = createKeyedTokenBuckets(limits.perIpAndInfoHash, clock)
   return {
-    allow (ip, infoHash) {
+    // The torrent budget is per peer: several peers behind one address (a NAT, or
+    // seeders sharing a host) each get their own, while the per-IP budget still
+    // bounds a client that invents peer ids.
+    allow (ip, infoHash, peerId = '') {
       if (!perIp.take(ip)) return false
-      return infoHash === null || perIpAndInfoHash.take(`${ip} ${infoHash}`)
+      return infoHash === null || perIpAndInfoHash.take(`${ip} ${infoHash} ${peerId}`)
     },
     clear () {
       perIp.clear()

@@ -55,4 +55,12 @@ describe('announce limiter', () => {
     assert.equal(limiter.allow('1.2.3.4', 'h2'), false, 'the per-IP budget is spent')
     assert.equal(limiter.allow('5.6.7.8', 'h1'), true)
   })
+
+  it('gives each peer behind one address its own torrent budget, within the address budget', () => {
+    const limiter = createAnnounceLimiter({ perIp: { burst: 3, perSecond: 1 }, perIpAndInfoHash: { burst: 1, perSecond: 1 } }, () => 0)
+    assert.equal(limiter.allow('1.2.3.4', 'h1', 'peer-a'), true)
+    assert.equal(limiter.allow('1.2.3.4', 'h1', 'peer-a'), false)
+    assert.equal(limiter.allow('1.2.3.4', 'h1', 'peer-b'), true)
+    assert.equal(limiter.allow('1.2.3.4', 'h1', 'peer-c'), false, 'the per-IP budget is spent')
+  })
 })
