@@ -78,7 +78,7 @@ describe('e2e: the client SDK bundle in headless Chromium, over WebRTC to a seed
     await bundleForBrowser(bundle)
     pages = await startPageServer(bundle)
     origin = await startOriginProcess({ env: { FEDSWARM_ADMIN_TOKEN: TOKEN, FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true' }, timeoutMs: 60_000 })
-    seeder = await startSeederProcess({ env: { FEDSWARM_ORIGINS: origin.url, FEDSWARM_DATA: `${dir.path}/seeder` }, timeoutMs: 60_000 })
+    seeder = await startSeederProcess({ env: { FEDSWARM_ORIGINS: origin.url, FEDSWARM_DATA: `${dir.path}/seeder`, FEDSWARM_WEBRTC: 'on' }, timeoutMs: 60_000 })
     browser = await chromium.launchPersistentContext(`${dir.path}/profile`, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS })
     page = await browser.newPage()
     await page.goto(pages.url)

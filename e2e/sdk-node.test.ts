@@ -60,7 +60,7 @@ describe('e2e: the client SDK in Node against an origin and a seeder', function 
     this.timeout(90_000)
     origin = await startOriginProcess({ env: { FEDSWARM_ADMIN_TOKEN: TOKEN, FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true' }, timeoutMs: 60_000 })
     seederDir = await tempDir('fedswarm-sdk-seeder-')
-    seeder = await startSeederProcess({ env: { FEDSWARM_ORIGINS: origin.url, FEDSWARM_DATA: seederDir.path }, timeoutMs: 60_000 })
+    seeder = await startSeederProcess({ env: { FEDSWARM_ORIGINS: origin.url, FEDSWARM_DATA: seederDir.path, FEDSWARM_WEBRTC: 'on' }, timeoutMs: 60_000 })
     small = await publish(pngBytes(200_000))
     cold = await publish(pngBytes(LARGE))
     hot = await publish(pngBytes(LARGE), true)

@@ -2,6 +2,7 @@
 // Fedswarm uses. Names follow the library's source (index.js, lib/torrent.js).
 
 declare module 'webtorrent' {
+  import type { ParsedTorrent } from 'parse-torrent'
   import type { EventEmitter } from 'node:events'
   import type { AddressInfo } from 'node:net'
 
@@ -105,6 +106,8 @@ declare module 'webtorrent' {
     utPex?: boolean
     natUpnp?: boolean | 'permanent'
     natPmp?: boolean
+    /** BEP 8 protocol encryption: 0 off, 1 with plaintext fallback (default), 2 required. */
+    secure?: 0 | 1 | 2
     /** BEP 19 web seeds (default true). */
     webSeeds?: boolean
     /** Tracker client options, or false for no trackers; announce URLs come from each torrent. */
@@ -122,7 +125,7 @@ declare module 'webtorrent' {
     readonly listening: boolean
     readonly torrentPort: number
     readonly torrents: Torrent[]
-    add<O> (torrentId: string | Uint8Array, opts?: TorrentOptions<O>, ontorrent?: (torrent: Torrent) => void): Torrent
+    add<O> (torrentId: string | Uint8Array | ParsedTorrent, opts?: TorrentOptions<O>, ontorrent?: (torrent: Torrent) => void): Torrent
     address (): AddressInfo | null
     /** speed-limiter groups behind uploadLimit / downloadLimit; `throttle()` makes a Transform drawing on the same bucket. */
     readonly throttleGroups: { up: { throttle (): NodeJS.ReadWriteStream }, down: { throttle (): NodeJS.ReadWriteStream } }

@@ -57,6 +57,8 @@ export function createTorrentClient (options: { share: boolean, maxShared: numbe
       utp: false,
       natUpnp: false,
       natPmp: false,
+      // Fedswarm peers speak plain BitTorrent: integrity comes from the piece hashes (see @fedswarm/peer).
+      secure: 0,
       // Web seeds are added by hand: mirrors at once, the origin after a stall.
       webSeeds: false,
       torrentPort: 0

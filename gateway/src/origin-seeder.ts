@@ -1,6 +1,6 @@
-import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
-import WebTorrent, { type Torrent } from 'webtorrent'
+import type { Torrent } from 'webtorrent'
+import { createPeerClient, peerTorrent } from '@fedswarm/peer'
 import type { BlobStore } from '@fedswarm/storage'
 import { BlobChunkStore, type BlobChunkStoreOptions } from './blob-chunk-store.ts'
 import { superSeed } from './super-seed.ts'
@@ -67,30 +67,7 @@ export function createOriginSeeder (options: OriginSeederOptions): OriginSeeder 
   if (!Number.isSafeInteger(maxActive) || maxActive < 1) throw new TypeError('maxActive must be a positive integer')
   if (!Number.isSafeInteger(uploadLimit) || uploadLimit < -1) throw new TypeError('uploadLimit must be -1 or a number of bytes per second')
 
-  // Every torrent adds listeners to the one WebSocket per tracker URL that bittorrent-tracker shares
-  // (lib/client/websocket-tracker.js socketPool): past ten active torrents Node would warn of a leak.
-  EventEmitter.defaultMaxListeners = Math.max(EventEmitter.defaultMaxListeners, 3 * maxActive + 10)
-  const client = new WebTorrent({
-    dht: false,
-    lsd: false,
-    utp: false,
-    utPex: false,
-    natUpnp: false,
-    natPmp: false,
-    // The origin is the web seed: it never fetches from itself.
-    webSeeds: false,
-    // Announce URLs come from each (private) torrent; nothing is added to them.
-    tracker: {},
-    torrentPort: options.torrentPort ?? 0,
-    uploadLimit
-  })
-  const listening = new Promise<number>((resolve, reject) => {
-    client.once('listening', () => resolve(client.torrentPort))
-    client.once('error', reject)
-  })
-  listening.catch(() => {})
-  client.on('error', (err: Error) => { log.warn({ err }, 'origin seeder: webtorrent client error') })
-  client.on('warning', (err: Error) => { log.warn({ err }, 'origin seeder: webtorrent client warning') })
+  const { client, listening } = createPeerClient({ torrentPort: options.torrentPort ?? 0, uploadLimit, maxActive, log })
 
   /** Insertion order is recency: the first entry is the least recently (re)seeded. */
   const entries = new Map<string, Entry>()
@@ -173,7 +150,10 @@ export function createOriginSeeder (options: OriginSeederOptions): OriginSeeder 
       blobKey: item.blobKey,
       onReadError: err => { log.warn({ err, infoHash, blobKey: item.blobKey }, 'origin seeder: blob read failed') }
     }
-    const torrent = client.add(item.torrent, {
+    // The origin never joins the WebRTC swarm: browsers get its bytes from the web seed, for the same egress and no WebRTC stack.
+    const parsed = await peerTorrent(item.torrent, { webrtc: false })
+    if (!isCurrent(infoHash, entry)) return
+    const torrent = client.add(parsed, {
       store: BlobChunkStore,
       storeOpts,
       storeCacheSlots: CACHE_SLOTS,

@@ -1,100 +1,108 @@
 import type { Torrent, Wire } from 'webtorrent'
 
-/** Pieces offered to one peer at a time: enough to keep its pipeline full. */
-const OFFERS_PER_PEER = 4
+/** Pieces offered to one peer at a time: two keep its pipeline full without promising the same piece to many peers. */
+const OFFERS_PER_PEER = 2
+/** A peer that announced nothing for this long while lacking pieces is offered pieces other peers hold too. */
+const STALLED_AFTER_MS = 3_000
+
+export interface SuperSeedOptions {
+  /** Tests shorten it (default STALLED_AFTER_MS). */
+  stalledAfterMs?: number
+}
 
 /**
- * Initial seeding after BEP 16 ("super-seeding"): the origin shows each peer
- * only a few pieces, the ones least handed out so far, and offers more as
- * the peer announces it has them. Peers then trade the rest among
- * themselves, so the origin sends each piece about once instead of once per
- * peer. When every piece has been announced by some peer, the origin shows
- * everything, as an ordinary seed, so no peer can be stranded.
+ * Seeding after BEP 16 ("super-seeding"): the origin shows each peer only
+ * a couple of pieces, ones that no connected peer holds or is being sent,
+ * and offers the next as the peer announces it has one. Peers trade the
+ * rest among themselves, so the origin sends each piece about once instead
+ * of once per peer, and stays quiet once the swarm holds a full copy.
+ *
+ * Unlike BEP 16 the origin never falls back to showing everything: its
+ * upload is what Fedswarm exists to save. No peer is stranded by this: a
+ * peer that lacks pieces and has announced nothing for STALLED_AFTER_MS
+ * (it cannot reach the peers that hold them) is offered the rarest pieces
+ * it lacks even if others hold them.
  *
  * webtorrent has no super-seeding of its own; this takes over the one
  * message it sends a new peer about our pieces (`haveAll` or `bitfield`,
  * lib/torrent.js `_onWireWithMetadata`), which it sends right after the
  * 'wire' event. Requests are still served by webtorrent for any piece.
  */
-export function superSeed (torrent: Torrent): void {
+export function superSeed (torrent: Torrent, options: SuperSeedOptions = {}): void {
+  const stalledAfterMs = options.stalledAfterMs ?? STALLED_AFTER_MS
   // Sized at the first peer: a torrent added from its file knows its pieces by then.
   let count = -1
+  /** Per piece: connected peers that announced it, plus peers it is offered to and not yet announced by. */
+  let present = new Uint32Array(0)
+  /** Per piece: offers made so far, to break ties between equally rare pieces. */
   let offered = new Uint32Array(0)
-  let seen = new Uint8Array(0)
-  let unseen = 0
-  const open = new Set<{ wire: Wire, revealAll (): void }>()
-
-  const markSeen = (index: number): void => {
-    if (index < 0 || index >= count || seen[index] === 1) return
-    seen[index] = 1
-    unseen--
-    if (unseen === 0) for (const peer of open) peer.revealAll()
-  }
 
   torrent.on('wire', (wire: Wire) => {
     if (wire.type === 'webSeed') return
     if (count === -1) {
-      count = unseen = torrent.pieces.length
+      count = torrent.pieces.length
+      present = new Uint32Array(count)
       offered = new Uint32Array(count)
-      seen = new Uint8Array(count)
     }
+    /** Offered to this peer, not yet announced by it. */
     const pending = new Set<number>()
+    /** Announced by this peer. */
+    const announced = new Uint8Array(count)
+    let missing = count
     let started = false
-    let revealed = false
+    let stallTimer: NodeJS.Timeout | undefined
 
-    const sendAll = (): void => {
-      for (let i = 0; i < count; i++) if (!wire.peerPieces.get(i) && !pending.has(i)) wire.have(i)
-    }
-    const offerMore = (): void => {
-      if (revealed || wire.destroyed) return
+    const offerMore = (evenIfPresent: boolean): void => {
+      clearTimeout(stallTimer)
+      if (!started || wire.destroyed) return
       while (pending.size < OFFERS_PER_PEER) {
         let best = -1
         for (let i = 0; i < count; i++) {
-          if (pending.has(i) || wire.peerPieces.get(i)) continue
-          if (best === -1 || seen[i]! < seen[best]! || (seen[i] === seen[best] && offered[i]! < offered[best]!)) best = i
+          if (pending.has(i) || announced[i] === 1 || (present[i]! > 0 && !evenIfPresent)) continue
+          if (best === -1 || present[i]! < present[best]! || (present[i] === present[best] && offered[i]! < offered[best]!)) best = i
         }
-        if (best === -1) return
+        if (best === -1) break
         pending.add(best)
+        present[best]!++
         offered[best]!++
         wire.have(best)
       }
-    }
-    const peer = {
-      wire,
-      revealAll () {
-        if (revealed || !started || wire.destroyed) return
-        revealed = true
-        sendAll()
+      if (pending.size === 0 && missing > 0) {
+        stallTimer = setTimeout(() => offerMore(true), stalledAfterMs)
+        stallTimer.unref()
       }
+    }
+    const hold = (index: number): void => {
+      if (index < 0 || index >= count || announced[index] === 1) return
+      announced[index] = 1
+      missing--
+      // An offered piece is already counted as present.
+      if (!pending.delete(index)) present[index]!++
     }
     const start = (): void => {
       if (started) return
       started = true
-      if (unseen === 0) {
-        revealed = true
-        if (wire.hasFast) wire.haveNone()
-        else wire.sendBitfield(new Uint8Array(Math.ceil(count / 8)))
-        sendAll()
-        return
-      }
       if (wire.hasFast) wire.haveNone()
-      else wire.sendBitfield(new Uint8Array(Math.ceil(count / 8)))
-      offerMore()
+      else sendBitfield(new Uint8Array(Math.ceil(count / 8)))
+      offerMore(false)
     }
     // Replace, for this peer only, the announcement webtorrent is about to make.
-    wire.sendBitfield = wire.bitfield.bind(wire)
+    const sendBitfield = wire.bitfield.bind(wire)
     wire.haveAll = start
     wire.bitfield = start
     wire.on('have', (index: number) => {
-      markSeen(index)
-      pending.delete(index)
-      offerMore()
+      hold(index)
+      offerMore(false)
     })
-    wire.on('bitfield', () => {
-      for (let i = 0; i < count; i++) if (wire.peerPieces.get(i)) markSeen(i)
-      offerMore()
+    const holdAnnounced = (): void => {
+      for (let i = 0; i < count; i++) if (wire.peerPieces.get(i)) hold(i)
+      offerMore(false)
+    }
+    wire.on('bitfield', holdAnnounced)
+    wire.on('have-all', holdAnnounced)
+    wire.once('close', () => {
+      clearTimeout(stallTimer)
+      for (let i = 0; i < count; i++) if (announced[i] === 1 || pending.has(i)) present[i]!--
     })
-    open.add(peer)
-    wire.once('close', () => open.delete(peer))
   })
 }

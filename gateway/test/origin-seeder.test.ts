@@ -102,7 +102,8 @@ describe('origin seeder', function () {
 
   /** A plain WebTorrent client downloads the item; resolves with its torrent once done. */
   async function leech (torrentFile: Buffer): Promise<{ torrent: Torrent, path: string }> {
-    const client = new WebTorrent({ dht: false, lsd: false, utp: false, natUpnp: false, natPmp: false })
+    // Fedswarm peers speak plain BitTorrent (no BEP 8 encryption): see peer/src/peer-client.ts.
+    const client = new WebTorrent({ dht: false, lsd: false, utp: false, natUpnp: false, natPmp: false, secure: 0 })
     client.on('error', () => {})
     cleanups.push(() => new Promise<void>(resolve => { client.destroy(() => resolve()) }))
     const path = join(dir.path, `leecher-${randomBytes(4).toString('hex')}`)
@@ -218,7 +219,8 @@ describe('origin seeder', function () {
     const item = await publish(blobs, 'fedswarm/vanishing', 200_000)
     await seeder.seed(item)
     await blobs.delete(item.blobKey)
-    const client = new WebTorrent({ dht: false, lsd: false, utp: false, natUpnp: false, natPmp: false })
+    // Fedswarm peers speak plain BitTorrent (no BEP 8 encryption): see peer/src/peer-client.ts.
+    const client = new WebTorrent({ dht: false, lsd: false, utp: false, natUpnp: false, natPmp: false, secure: 0 })
     client.on('error', () => {})
     cleanups.push(() => new Promise<void>(resolve => { client.destroy(() => resolve()) }))
     const torrent = client.add(item.torrent, { path: join(dir.path, 'leecher') })

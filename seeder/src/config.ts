@@ -20,6 +20,8 @@ export interface SeederConfig {
   /** Torrents in the swarm at once; the rest are served over HTTP only. */
   maxActive: number
   torrentPort: number
+  /** Also join the WebRTC swarm, for browsers using the SDK (FEDSWARM_WEBRTC=on); off by default. */
+  webrtc: boolean
   /** An item is never evicted before it has been held this long (ms). */
   minLifetime: number
   /** A fetch that has received nothing from peers for this long adds the origin's web seed (ms). */
@@ -56,6 +58,7 @@ const envSchema = z.object({
   FEDSWARM_DOWNLOAD_LIMIT: size.optional(),
   FEDSWARM_MAX_ACTIVE_TORRENTS: positiveInt.max(1000).default(50),
   FEDSWARM_TORRENT_PORT: port.optional(),
+  FEDSWARM_WEBRTC: z.enum(['on', 'off']).default('off'),
   FEDSWARM_MIN_LIFETIME: duration.default(60 * 60_000),
   FEDSWARM_WEBSEED_AFTER: duration.default(5000),
   FEDSWARM_POLL_INTERVAL: duration.default(30_000),
@@ -94,6 +97,7 @@ export function parseSeederConfig (env: Record<string, string | undefined>, flag
     downloadLimit: e.FEDSWARM_DOWNLOAD_LIMIT,
     maxActive: e.FEDSWARM_MAX_ACTIVE_TORRENTS,
     torrentPort: e.FEDSWARM_TORRENT_PORT ?? (e.PORT === 0 ? 0 : Math.min(e.PORT + 1, 65535)),
+    webrtc: e.FEDSWARM_WEBRTC === 'on',
     minLifetime: e.FEDSWARM_MIN_LIFETIME,
     webSeedAfter: e.FEDSWARM_WEBSEED_AFTER,
     pollInterval: e.FEDSWARM_POLL_INTERVAL,

@@ -76,6 +76,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
       downloadLimit: config.downloadLimit,
       maxActive: config.maxActive,
       torrentPort: config.torrentPort,
+      webrtc: config.webrtc,
       webSeedAfter: config.webSeedAfter,
       onBytes: (source, direction, bytes) => metrics.bytes.inc({ source, direction }, bytes)
     })

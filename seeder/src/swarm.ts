@@ -1,7 +1,8 @@
-import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import WebTorrent, { type Torrent, type Wire } from 'webtorrent'
+import type { ParsedTorrent } from 'parse-torrent'
+import type { Torrent, Wire } from 'webtorrent'
+import { createPeerClient, peerTorrent } from '@fedswarm/peer'
 
 export type ByteSource = 'peers' | 'webseed'
 
@@ -14,6 +15,8 @@ export interface SwarmOptions {
   /** Torrents in the swarm at once, fetching and seeding together. */
   maxActive: number
   torrentPort: number
+  /** Join the WebRTC swarm (the origin's WebSocket tracker) too, so browsers using the SDK can fetch from us. */
+  webrtc: boolean
   /** A fetch that has received nothing for this long adds its web seeds (ms). */
   webSeedAfter: number
   onBytes (source: ByteSource, direction: 'in' | 'out', bytes: number): void
@@ -62,30 +65,7 @@ interface Slot {
 
 export function createSwarm (options: SwarmOptions): Swarm {
   const { log, maxActive } = options
-  // Every torrent adds listeners to the one WebSocket per tracker URL that bittorrent-tracker shares
-  // (lib/client/websocket-tracker.js socketPool): past ten active torrents Node would warn of a leak.
-  EventEmitter.defaultMaxListeners = Math.max(EventEmitter.defaultMaxListeners, 3 * maxActive + 10)
-  const client = new WebTorrent({
-    dht: false,
-    lsd: false,
-    utp: false,
-    utPex: false,
-    natUpnp: false,
-    natPmp: false,
-    // Web seeds only when peers stall: added by hand, see fetch().
-    webSeeds: false,
-    tracker: {},
-    torrentPort: options.torrentPort,
-    uploadLimit: options.uploadLimit ?? -1,
-    downloadLimit: options.downloadLimit ?? -1
-  })
-  const listening = new Promise<number>((resolve, reject) => {
-    client.once('listening', () => resolve(client.torrentPort))
-    client.once('error', reject)
-  })
-  listening.catch(() => {})
-  client.on('error', (err: Error) => log.warn({ err }, 'swarm: webtorrent client error'))
-  client.on('warning', (err: Error) => log.debug({ err }, 'swarm: webtorrent warning'))
+  const { client, listening } = createPeerClient({ torrentPort: options.torrentPort, uploadLimit: options.uploadLimit ?? -1, downloadLimit: options.downloadLimit, maxActive, log })
 
   /** Map order is recency of demand: the first entry is the least recently demanded. */
   const slots = new Map<string, Slot>()
@@ -133,9 +113,12 @@ export function createSwarm (options: SwarmOptions): Swarm {
     torrent.on('warning', (err: Error) => log.debug({ err, infoHash: torrent.infoHash }, 'swarm: torrent warning'))
   }
 
-  function add (item: SwarmItem, fetching: boolean): Torrent {
-    // Rarest first: seeders fetching at once ask the origin for different pieces, then trade them.
-    const torrent = client.add(item.torrent, { path: itemDir(item.infoHash), skipVerify: !fetching, storeCacheSlots: fetching ? 0 : 4, strategy: 'rarest' })
+  const torrentOf = (item: SwarmItem): Promise<ParsedTorrent> => peerTorrent(item.torrent, { webrtc: options.webrtc })
+
+  // Pieces in order: the origin's super-seeding already gives each fetching seeder different pieces, and
+  // webtorrent's rarest-first costs O(pieces × peers) per request (it was a quarter of a seeder's CPU in a storm).
+  function add (item: SwarmItem, parsed: ParsedTorrent, fetching: boolean): Torrent {
+    const torrent = client.add(parsed, { path: itemDir(item.infoHash), skipVerify: !fetching, storeCacheSlots: fetching ? 0 : 4 })
     count(torrent)
     slots.set(item.infoHash, { torrent, fetching })
     return torrent
@@ -146,11 +129,12 @@ export function createSwarm (options: SwarmOptions): Swarm {
 
     async fetch (item, fetchOptions) {
       if (stopping !== null) throw new Error('swarm stopped')
+      const parsed = await torrentOf(item)
       const existing = slots.get(item.infoHash)
       if (existing !== undefined && !existing.fetching) await this.deactivate(item.infoHash)
       await room()
       if (stopping !== null) throw new Error('swarm stopped')
-      const torrent = add(item, true)
+      const torrent = add(item, parsed, true)
       try {
         return await new Promise<string>((resolve, reject) => {
           let lastReceived = -1
@@ -201,9 +185,10 @@ export function createSwarm (options: SwarmOptions): Swarm {
     async seed (item) {
       if (stopping !== null) return
       if (slots.has(item.infoHash)) { touch(item.infoHash); return }
+      const parsed = await torrentOf(item)
       await room()
       if (stopping !== null || slots.has(item.infoHash)) return
-      add(item, false)
+      add(item, parsed, false)
     },
 
     async deactivate (infoHash) {
