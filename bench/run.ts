@@ -39,7 +39,8 @@ function plan (quick: boolean, db: DbChoice): Plan {
       seederCap: MiB,
       db,
       baseline: true,
-      webSeedAfter: '5s'
+      webSeedAfter: '5s',
+      plainArrivalSeconds: quick ? 5 : 20
     },
     tracker: { items: 10_000, peersPerSwarm: quick ? 2 : 5, duration: quick ? 2 : 10, connections: 50, rounds: quick ? 1 : 3 },
     gateway: { size: 8 * MiB, rangeLengths: quick ? [16 * KiB] : [16 * KiB, MiB], duration: quick ? 2 : 5, connections: 20, rounds: quick ? 1 : 3, db },
@@ -120,8 +121,9 @@ async function main (): Promise<void> {
   const started = performance.now()
   const file = `${RESULTS_DIR}${quick ? 'quick.json' : 'latest.json'}`
   // --only adds to the scenarios of the last run of the same kind: each scenario holds its own baseline and date.
-  const previous = values.only === undefined ? undefined : await readReport(quick ? 'quick.json' : 'latest.json')
-  const report: BenchReport = { mode: quick ? 'quick' : 'full', machine: await machine(db), scenarios: previous?.scenarios ?? {} }
+  // A scenario that fails keeps its last good result, with the failure noted beside it.
+  const previous = await readReport(quick ? 'quick.json' : 'latest.json')
+  const report: BenchReport = { mode: quick ? 'quick' : 'full', machine: await machine(db), scenarios: values.only === undefined ? {} : { ...previous?.scenarios } }
   log(`bench: ${quick ? 'quick' : 'full'} run of ${only.join(', ')} on ${report.machine.nproc} cores, ${report.machine.node}, metadata in ${db}, load average ${report.machine.loadAverageAtStart.join(' ')}`)
 
   const runners: Record<Scenario, () => Promise<unknown>> = {
@@ -138,7 +140,11 @@ async function main (): Promise<void> {
       report.scenarios[name] = { measuredAt, seconds: round((performance.now() - t) / 1000, 1), loadAverageAfter: loadavg().map((l) => round(l, 2)), result } as never
     } catch (err) {
       console.error(`bench: ${name} failed: ${(err as Error).stack ?? String(err)}`)
-      report.scenarios[name] = { measuredAt, seconds: round((performance.now() - t) / 1000, 1), loadAverageAfter: loadavg().map((l) => round(l, 2)), error: (err as Error).message } as never
+      const failure = { measuredAt, error: (err as Error).message }
+      const lastGood = previous?.scenarios[name]
+      report.scenarios[name] = (lastGood === undefined
+        ? { measuredAt, seconds: round((performance.now() - t) / 1000, 1), loadAverageAfter: loadavg().map((l) => round(l, 2)), error: failure.error }
+        : { ...lastGood, lastFailure: failure }) as never
     }
     log(`bench: ${name} took ${round((performance.now() - t) / 1000, 0)} s`)
   }

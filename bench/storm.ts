@@ -27,6 +27,12 @@ export interface StormOptions {
   baseline: boolean
   /** The seeders' FEDSWARM_WEBSEED_AFTER. */
   webSeedAfter: string
+  /**
+   * Plain fetchers arrive evenly spread over this many seconds from the
+   * publish (0: all at once), as servers receiving the post over federation
+   * do; each one's time is counted from its own arrival.
+   */
+  plainArrivalSeconds: number
 }
 
 export interface Completion {
@@ -79,7 +85,10 @@ export interface PhaseResult {
 export interface StormResult {
   config: StormOptions & { downloadCap: 'unlimited' }
   swarm: PhaseResult
+  /** The variant on an origin with redirects on (FEDSWARM_REDIRECT=hot, the default). */
   variant?: PhaseResult
+  /** The same variant, same seeders, on an origin with FEDSWARM_REDIRECT=off. */
+  variantNoRedirect?: PhaseResult
   baseline?: PhaseResult
   baselineVariant?: PhaseResult
   /** Baseline max completion / swarm max completion. */
@@ -114,7 +123,7 @@ async function publish (originUrl: string, bytes: Buffer, hot: boolean): Promise
   return manifestSchema.parse(await response.json())
 }
 
-/** One plain fetcher: GET the media URL (following redirects, as an unmodified server would) and check the bytes. */
+/** One plain fetcher: GET the media URL (following redirects, as an unmodified server would) and check the bytes; `seconds` from `started`. */
 async function plainFetch (manifest: Manifest, started: number, timeoutMs: number): Promise<{ seconds: number, redirected: boolean }> {
   const response = await fetch(manifest.url, { redirect: 'follow', signal: AbortSignal.timeout(Math.round(timeoutMs)) })
   if (response.status !== 200) throw new Error(`GET ${manifest.url} answered ${response.status}`)
@@ -202,6 +211,8 @@ interface PhaseInput {
   hot: boolean
   tMin: number
   timeoutMs: number
+  /** Plain fetchers arriving with the publish (the baseline's stand-ins for seeders); the rest arrive spread. */
+  plainAtOnce: number
 }
 
 async function runPhase (input: PhaseInput): Promise<PhaseResult> {
@@ -225,9 +236,12 @@ async function runPhase (input: PhaseInput): Promise<PhaseResult> {
     log(`storm/${name}: ${seederTimes.length}/${seeders.length} seeders, ${plainTimes.length}/${plain} plain fetchers done (${round((performance.now() - started) / 1000, 1)} s)`)
   }
 
-  const plainRuns = Array.from({ length: plain }, async () => {
+  const plainRuns = Array.from({ length: plain }, async (_, i) => {
     try {
-      const fetched = await plainFetch(manifest, started, Math.max(1000, deadline - performance.now()))
+      // The workload's arrival schedule (not a synchronisation): fetcher i arrives at i/M of the spread.
+      const arrival = i < input.plainAtOnce ? 0 : (i - input.plainAtOnce) * options.plainArrivalSeconds * 1000 / Math.max(1, plain - input.plainAtOnce)
+      if (arrival > 0) await sleep(arrival)
+      const fetched = await plainFetch(manifest, performance.now(), Math.max(1000, deadline - performance.now()))
       plainTimes.push(fetched.seconds)
       if (fetched.redirected) redirected++
       progress()
@@ -317,36 +331,42 @@ export async function runStorm (options: StormOptions): Promise<StormResult> {
     const originEnv = { FEDSWARM_UPLOAD_LIMIT: String(originCap) }
     let t = performance.now()
     const origin = await startOrigin(options.db, originEnv)
+    // The redirect-off twin: the same seeders help both origins, so the variant runs both ways in one run.
+    const originNoRedirect = m > 0 ? await startOrigin(options.db, { ...originEnv, FEDSWARM_REDIRECT: 'off' }) : undefined
     const originSeconds = (performance.now() - t) / 1000
     t = performance.now()
-    const seeders = await startMany(n, 5, () => startSeeder(options.db, origin.url, {
+    const origins = [origin, ...originNoRedirect === undefined ? [] : [originNoRedirect]]
+    const seeders = await startMany(n, 5, () => startSeeder(options.db, origins.map((o) => o.url).join(','), {
       FEDSWARM_UPLOAD_LIMIT: String(seederCap),
       FEDSWARM_WEBSEED_AFTER: options.webSeedAfter,
       // Seeders past the tenth event stream of one address poll instead (a loopback artefact): poll every second.
       FEDSWARM_POLL_INTERVAL: '1s'
     }), (done) => { if (done % 5 === 0 || done === n) log(`storm: ${done}/${n} seeders started`) })
-    await seedersReady(origin, seeders)
+    for (const o of origins) await seedersReady(o, seeders)
     const seedersSeconds = (performance.now() - t) / 1000
     log(`storm: origin up in ${round(originSeconds, 1)} s, ${n} seeders up and registered in ${round(seedersSeconds, 1)} s`)
 
     // Phase timeouts: four times the plain-HTTP fluid time of the same fetchers, at least a minute.
     const timeout = (k: number): number => Math.max(60_000, 4000 * k * size / originCap + 30_000)
-    const swarm = await runPhase({ name: 'swarm', origin, seeders, plain: 0, options, hot: true, tMin: fluidLowerBound(n, size, originCap, n, seederCap), timeoutMs: timeout(n) })
+    const swarm = await runPhase({ name: 'swarm', origin, seeders, plain: 0, plainAtOnce: 0, options, hot: true, tMin: fluidLowerBound(n, size, originCap, n, seederCap), timeoutMs: timeout(n) })
     const result: StormResult = { config: { ...options, downloadCap: 'unlimited' }, swarm, setupSeconds: { origin: round(originSeconds, 1), seeders: round(seedersSeconds, 1) } }
     if (m > 0) {
-      result.variant = await runPhase({ name: 'swarm+plain', origin, seeders, plain: m, options, hot: true, tMin: fluidLowerBound(n + m, size, originCap, n, seederCap), timeoutMs: timeout(n + m) })
+      const variant = (name: string, o: OriginProcess): Promise<PhaseResult> =>
+        runPhase({ name, origin: o, seeders, plain: m, plainAtOnce: 0, options, hot: true, tMin: fluidLowerBound(n + m, size, originCap, n, seederCap), timeoutMs: timeout(n + m) + options.plainArrivalSeconds * 1000 })
+      result.variant = await variant('swarm+plain', origin)
+      if (originNoRedirect !== undefined) result.variantNoRedirect = await variant('swarm+plain, redirects off', originNoRedirect)
     }
     await Promise.all(seeders.map((s) => s.stop()))
-    await origin.stop()
+    for (const o of origins) await o.stop()
 
     if (options.baseline) {
       // What a fediverse server does today: every fetcher GETs the origin, which has the same cap.
       const plainOrigin = await startOrigin(options.db, { ...originEnv, FEDSWARM_HOT_THRESHOLD: '1000000000' })
       const tMin = (k: number): number => fluidLowerBound(k, size, originCap, 0, 0)
-      result.baseline = await runPhase({ name: 'baseline', origin: plainOrigin, seeders: [], plain: n, options, hot: false, tMin: tMin(n), timeoutMs: timeout(n) })
+      result.baseline = await runPhase({ name: 'baseline', origin: plainOrigin, seeders: [], plain: n, plainAtOnce: n, options, hot: false, tMin: tMin(n), timeoutMs: timeout(n) })
       result.speedup = round(result.baseline.all.max / swarm.all.max, 2)
       if (m > 0 && result.variant !== undefined) {
-        result.baselineVariant = await runPhase({ name: 'baseline+plain', origin: plainOrigin, seeders: [], plain: n + m, options, hot: false, tMin: tMin(n + m), timeoutMs: timeout(n + m) })
+        result.baselineVariant = await runPhase({ name: 'baseline+plain', origin: plainOrigin, seeders: [], plain: n + m, plainAtOnce: n, options, hot: false, tMin: tMin(n + m), timeoutMs: timeout(n + m) + options.plainArrivalSeconds * 1000 })
         result.speedupVariant = round(result.baselineVariant.all.max / result.variant.all.max, 2)
       }
     }
@@ -366,6 +386,7 @@ export async function runQuickStorm (options: { seeders?: number, size?: number 
     seederCap: 256 * KiB,
     db: await postgresAvailable() ? 'postgres' : 'pglite',
     baseline: true,
-    webSeedAfter: '5s'
+    webSeedAfter: '5s',
+    plainArrivalSeconds: 0
   })
 }

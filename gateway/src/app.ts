@@ -39,7 +39,8 @@ export interface AppOptions {
   apiRatePerMinute: number
   /** Tracker routes (/announce, /scrape, /stats) are handed over untouched. */
   tracker: RequestHandler
-  uploadThrottle (): NodeJS.ReadWriteStream
+  /** The origin's upload cap, shared with its swarm uploads; undefined when uncapped. */
+  uploadThrottle: (() => NodeJS.ReadWriteStream) | undefined
   onRequested (item: MediaItem): void
   instances: InstanceRegistry
   /** What `GET /api/instances` shows of each seeder as a mirror. */
@@ -69,6 +70,16 @@ export function createApp (options: AppOptions): express.Express {
     next()
   })
   app.get(['/announce', '/scrape', '/stats'], options.tracker)
+  // The hot paths first: a media GET passes no other router.
+  app.use(mediaFiles({
+    media: options.media,
+    blobs: options.blobs,
+    urls: options.urls,
+    onBytesSent: (n) => options.metrics.mediaBytesSent.inc(n),
+    uploadThrottle: options.uploadThrottle,
+    onRequested: options.onRequested,
+    redirects: options.redirects
+  }))
   app.use(discovery({ document: options.document, metrics: options.metrics, requireAdmin: options.requireAdmin }))
   app.use('/api', rateLimit({
     windowMs: 60_000,
@@ -88,15 +99,6 @@ export function createApp (options: AppOptions): express.Express {
   app.use(deletionsApi({ deletions: options.deletions, requireAdmin: options.requireAdmin }))
   app.use(mediaApi({
     media: options.media, deletions: options.deletions, popularity: options.popularity, db: options.db, maxMediaSize: options.maxMediaSize, requireAdmin: options.requireAdmin, urls: options.urls
-  }))
-  app.use(mediaFiles({
-    media: options.media,
-    blobs: options.blobs,
-    urls: options.urls,
-    onBytesSent: (n) => options.metrics.mediaBytesSent.inc(n),
-    uploadThrottle: options.uploadThrottle,
-    onRequested: options.onRequested,
-    redirects: options.redirects
   }))
   if (options.front !== undefined) {
     app.use(frontRoute({

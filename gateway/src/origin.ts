@@ -213,7 +213,8 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       trustProxy: config.trustProxy,
       apiRatePerMinute: config.apiRatePerMinute,
       tracker: (req, res) => tracker.handleHttp(req, res),
-      uploadThrottle: () => seeder.uploadThrottle(),
+      // Uncapped, the media bytes skip the throttle stream altogether.
+      uploadThrottle: config.seeding.uploadLimit === undefined || config.seeding.uploadLimit < 0 ? undefined : () => seeder.uploadThrottle(),
       onRequested: (item) => {
         const requests = popularity.record(item.id)
         // Compared as /api/popular shows counts (two decimals), so N quick requests reach a threshold of N.

@@ -12,7 +12,8 @@ export interface SeederAppOptions {
   metrics: SeederMetrics
   /** An origin asks the seeder to catch up on deletions (it is missing an ack). */
   onPoke (): void
-  uploadThrottle (): NodeJS.ReadWriteStream
+  /** The seeder's upload cap, shared with its swarm uploads; undefined when uncapped. */
+  uploadThrottle: (() => NodeJS.ReadWriteStream) | undefined
 }
 
 class SeederHttpError extends Error {

@@ -135,7 +135,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     metrics.gauge('fedswarm_seeder_items_fetching', 'Items being fetched', () => library.stats().fetching)
     metrics.gauge('fedswarm_seeder_torrents_active', 'Torrents in the swarm now', () => swarm.activeCount())
 
-    http.setHandler(createSeederApp({ log, document, library, metrics, onPoke: () => pokeCatchUp(), uploadThrottle: () => swarm.uploadThrottle() }))
+    http.setHandler(createSeederApp({ log, document, library, metrics, onPoke: () => pokeCatchUp(), uploadThrottle: config.uploadLimit === undefined ? undefined : () => swarm.uploadThrottle() }))
 
     for (const client of clients.values()) {
       const originLog = log.child({ origin: client.origin })

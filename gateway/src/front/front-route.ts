@@ -24,7 +24,8 @@ export interface FrontRouteOptions {
   prefix: string
   urls: OriginUrls
   onBytesSent (n: number): void
-  uploadThrottle (): NodeJS.ReadWriteStream
+  /** The origin's upload cap; undefined when uncapped. */
+  uploadThrottle: (() => NodeJS.ReadWriteStream) | undefined
   /** Called with each item requested as a whole or from its start (popularity, hot); for a key being made an item, once it is one. */
   onRequested (item: MediaItem): void
   redirects?: MediaRedirects

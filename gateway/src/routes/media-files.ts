@@ -13,8 +13,8 @@ export interface MediaFilesOptions {
   blobs: BlobStore
   urls: OriginUrls
   onBytesSent (n: number): void
-  /** The origin's upload cap, shared with its swarm uploads. */
-  uploadThrottle (): NodeJS.ReadWriteStream
+  /** The origin's upload cap, shared with its swarm uploads; undefined when uncapped. */
+  uploadThrottle: (() => NodeJS.ReadWriteStream) | undefined
   /** Called with each item requested as a whole or from its start: one fetch, whatever its ranges. */
   onRequested (item: MediaItem): void
   redirects: MediaRedirects
