@@ -220,7 +220,7 @@ function trackerSection (record: ScenarioRecord<TrackerResult>, verdicts: Verdic
   if (record.result === undefined) return [...lines, `Failed: ${record.error ?? 'unknown error'}`, '']
   const t = record.result
   const c = t.config
-  lines.push(`${n(c.items, 0)} live items (our tracker: all on the allowlist; the stock server has none), ${c.peersPerSwarm} peers announced into every swarm first (${n(c.items * c.peersPerSwarm, 0)} announces), then autocannon with ${c.connections} connections for ${c.duration} s per round, ${c.rounds} round(s) per tracker, alternated; each announce names a random swarm and one of its peers (compact, numwant 50). Each tracker runs in its own process (\`bench/tracker-server.ts\`); ours is mounted on \`node:http\` through express exactly as the gateway mounts it, with rate limits on and a budget of 10^9 per second per address and per address + torrent. Measured ${record.measuredAt}.`, '')
+  lines.push(`${n(c.items, 0)} live items (our tracker: all on the allowlist; the stock server has none), ${c.peersPerSwarm} peers announced into every swarm first (${n(c.items * c.peersPerSwarm, 0)} announces), then autocannon with ${c.connections} connections for ${c.duration} s per round, ${c.rounds} round(s) per tracker, alternated; each announce names a random swarm and one of its peers (compact, numwant 50). Each tracker runs in its own process (\`bench/tracker-server.ts\`); ours is mounted on \`node:http\` as the origin mounts it (ahead of express), with rate limits on and a budget of 10^9 per second per address and per address + torrent. Measured ${record.measuredAt}.`, '')
   lines.push('| tracker | round | announces/s | p50 / p99 latency | non-2xx | refused by rate limit | CPU: tracker / load generator (cores) | tracker CPU per announce |')
   lines.push('| --- | --- | --- | --- | --- | --- | --- | --- |')
   for (const r of t.runs) lines.push(`| ${r.kind} | ${r.round} | ${n(r.announcesPerSecond, 0)} | ${r.latencyMs.p50} / ${r.latencyMs.p99} ms | ${r.non2xx} | ${r.rateLimited ?? '—'} | ${r.cpu.tracker} / ${r.cpu.generator} | ${n(r.cpuMicrosPerAnnounce, 0)} µs |`)
@@ -235,7 +235,7 @@ function trackerSection (record: ScenarioRecord<TrackerResult>, verdicts: Verdic
   lines.push('Notes:', '')
   lines.push('- Heap is measured after two forced GCs (`--expose-gc`) in the tracker\'s process; "per swarm" divides the growth from the filled allowlist to the filled swarms by the swarms; "per live item" also counts the allowlist entry.')
   lines.push(`- The load generator shares the machine with the tracker; neither process reaches a full core in every round (see CPU), so part of each figure is the loopback and scheduler under the other sessions' load (load average ${record.loadAverageAfter.join(' ')} after the scenario). Rounds alternate to spread that noise; compare rounds, not single numbers.`)
-  if (t.ratio < 0.9) lines.push('- Our announce path does more per request than the stock one: express routing and a metrics middleware (as in the gateway), a strict parse of the query before bittorrent-tracker parses it again, the allowlist lookup, two token buckets and the peer cap. Closing the gap: mount `/announce` ahead of express on the raw `node:http` handler, and hand bittorrent-tracker the already-parsed params instead of parsing the query twice.')
+  if (t.ratio < 0.9) lines.push('- Our announce path does more per request than the stock one: a strict parse of the query before bittorrent-tracker parses it again, the allowlist lookup, two token buckets and the peer cap.')
   lines.push('')
   return lines
 }
@@ -327,7 +327,7 @@ function closingSection (report: BenchReport, quick: BenchReport | undefined): s
   }
   const t = report.scenarios.tracker?.result
   if (t !== undefined && t.ratio < 0.9) {
-    out.push('- **Tracker**: serve `/announce` from the raw `node:http` handler before express (no router, no per-request middleware), parse the query once and give bittorrent-tracker the parsed params, and keep the metrics to counters the handler increments. Re-measure with more rounds on a quiet machine: single rounds here vary by ±30 %.')
+    out.push('- **Tracker**: parse the query once and give bittorrent-tracker the parsed params (its `_onRequest`, encoding the answer ourselves) instead of letting it parse the query again. Re-measure with more rounds on a quiet machine: single rounds here vary by ±30 %.')
   }
   const g = report.scenarios.gateway?.result
   if (g !== undefined && g.ratio < 0.7) {

@@ -46,7 +46,7 @@ function plan (quick: boolean, db: DbChoice): Plan {
     gateway: { size: 8 * MiB, rangeLengths: quick ? [16 * KiB] : [16 * KiB, MiB], duration: quick ? 2 : 5, connections: 20, rounds: quick ? 1 : 3, db },
     seederScale: {
       // More than the active set, so that the first item is out of the swarm (cold) when it is asked for.
-      items: quick ? 60 : 2000,
+      items: quick ? 60 : 5000,
       itemSize: 16 * KiB,
       publishConcurrency: 4,
       maxActive: 50,
@@ -57,7 +57,7 @@ function plan (quick: boolean, db: DbChoice): Plan {
       emptyDbs: quick ? [db] : [...new Set<DbChoice>(['pglite', db])],
       originMaxActive: 5,
       webSeedAfter: '1s',
-      fillTimeoutSeconds: quick ? 40 : 600
+      fillTimeoutSeconds: quick ? 40 : 900
     }
   }
 }

@@ -2,16 +2,13 @@
 // over IPC by bench/tracker.ts so that the load generator has its own core.
 //   node --expose-gc bench/tracker-server.ts ours|stock
 // `ours`: createTracker from @fedswarm/tracker with the allowlist, mounted on
-// node:http through an express app exactly as the gateway mounts it
-// (gateway/src/app.ts: a request-counting middleware, then
-// app.get(['/announce', '/scrape', '/stats'], tracker)). `stock`:
+// node:http as the origin mounts it (gateway/src/origin.ts: tracker paths
+// straight to the tracker, ahead of express). `stock`:
 // bittorrent-tracker's own Server with its own HTTP server.
 
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import express from 'express'
 import { pino } from 'pino'
-import { Counter, Registry } from 'prom-client'
 import { Server as StockServer } from 'bittorrent-tracker'
 import { createTracker, type Tracker } from '@fedswarm/tracker'
 import { infoHashHex } from './tracker-requests.ts'
@@ -59,20 +56,12 @@ async function main (kind: TrackerKind): Promise<void> {
       rateLimit: { perIp: UNTHROTTLED, perIpAndInfoHash: UNTHROTTLED },
       authorizeStats: () => false
     })
-    const registry = new Registry()
-    const requests = new Counter({ name: 'fedswarm_http_requests_total', help: 'requests', labelNames: ['route', 'status'], registers: [registry] })
-    const app = express()
-    app.disable('x-powered-by')
-    app.set('etag', false)
-    app.set('query parser', 'simple')
-    app.use((req, res, next) => {
-      res.on('finish', () => { requests.inc({ route: req.route?.path ?? 'none', status: String(res.statusCode) }) })
-      res.setHeader('X-Content-Type-Options', 'nosniff')
-      next()
-    })
     const ours = tracker
-    app.get(['/announce', '/scrape', '/stats'], (req, res) => ours.handleHttp(req, res))
-    http = createServer({ headersTimeout: 20_000, requestTimeout: 600_000 }, app)
+    // As gateway/src/origin.ts mounts it: tracker paths go straight to the tracker, past express.
+    http = createServer({ headersTimeout: 20_000, requestTimeout: 600_000 }, (req, res) => {
+      res.setHeader('X-Content-Type-Options', 'nosniff')
+      ours.handleHttp(req, res)
+    })
     await new Promise<void>((resolve) => http!.listen(0, '127.0.0.1', resolve))
     port = (http.address() as AddressInfo).port
   } else {

@@ -37,8 +37,6 @@ export interface AppOptions {
   trustProxy: boolean
   /** Requests per minute per address on /api, admins included. */
   apiRatePerMinute: number
-  /** Tracker routes (/announce, /scrape, /stats) are handed over untouched. */
-  tracker: RequestHandler
   /** The origin's upload cap, shared with its swarm uploads; undefined when uncapped. */
   uploadThrottle: (() => NodeJS.ReadWriteStream) | undefined
   onRequested (item: MediaItem): void
@@ -69,7 +67,6 @@ export function createApp (options: AppOptions): express.Express {
     res.setHeader('X-Content-Type-Options', 'nosniff')
     next()
   })
-  app.get(['/announce', '/scrape', '/stats'], options.tracker)
   // The hot paths first: a media GET passes no other router.
   app.use(mediaFiles({
     media: options.media,

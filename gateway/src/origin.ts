@@ -212,7 +212,6 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       maxMediaSize: config.maxMediaSize,
       trustProxy: config.trustProxy,
       apiRatePerMinute: config.apiRatePerMinute,
-      tracker: (req, res) => tracker.handleHttp(req, res),
       // Uncapped, the media bytes skip the throttle stream altogether.
       uploadThrottle: config.seeding.uploadLimit === undefined || config.seeding.uploadLimit < 0 ? undefined : () => seeder.uploadThrottle(),
       onRequested: (item) => {
@@ -234,7 +233,15 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       eventStreams,
       front: front?.route
     })
-    http.setHandler(app)
+    // Announces are most of an origin's requests: they go straight to the tracker, past express.
+    http.setHandler((req, res) => {
+      if (isTrackerPath(req.url)) {
+        res.setHeader('X-Content-Type-Options', 'nosniff')
+        tracker.handleHttp(req, res)
+      } else {
+        app(req, res)
+      }
+    })
     http.server.on('upgrade', (req, socket, head) => tracker.handleUpgrade(req, socket, head))
 
     for (const item of await mediaRepository.hotItems(db, config.seeding.maxActive)) seed(item)
@@ -245,4 +252,10 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     await stopAll()
     throw err
   }
+}
+
+/** `/announce`, `/scrape` and `/stats`, with or without a query. */
+function isTrackerPath (url: string | undefined): boolean {
+  const path = url === undefined ? '' : url.split('?', 1)[0]
+  return path === '/announce' || path === '/scrape' || path === '/stats'
 }
