@@ -197,8 +197,8 @@ async function seedersReady (origin: OriginProcess, seeders: DaemonProcess[]): P
     const body = await response.json() as { instances: Array<{ publicUrl: string, status: string }> }
     return body.instances.filter((i) => urls.has(i.publicUrl) && i.status === 'active').length === urls.size ? true : undefined
   })
-  // At most 10 event streams per address (all seeders here are 127.0.0.1): the others poll /api/popular.
-  const streams = Math.min(seeders.length, 10)
+  // Every seeder follows the event stream (the bench raises FEDSWARM_EVENT_STREAMS_PER_ADDRESS: all are 127.0.0.1).
+  const streams = seeders.length
   await poll('the seeders\' event streams', 60_000, 250, async () => metric(await originMetrics(origin.url), 'fedswarm_event_streams') >= streams ? true : undefined)
 }
 
@@ -339,7 +339,7 @@ export async function runStorm (options: StormOptions): Promise<StormResult> {
     const seeders = await startMany(n, 5, () => startSeeder(options.db, origins.map((o) => o.url).join(','), {
       FEDSWARM_UPLOAD_LIMIT: String(seederCap),
       FEDSWARM_WEBSEED_AFTER: options.webSeedAfter,
-      // Seeders past the tenth event stream of one address poll instead (a loopback artefact): poll every second.
+      // Should a seeder's event stream drop, it polls every second meanwhile.
       FEDSWARM_POLL_INTERVAL: '1s'
     }), (done) => { if (done % 5 === 0 || done === n) log(`storm: ${done}/${n} seeders started`) })
     for (const o of origins) await seedersReady(o, seeders)

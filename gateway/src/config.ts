@@ -34,6 +34,8 @@ export interface OriginConfig {
   trustProxy: boolean
   /** Requests per minute per address on /api. */
   apiRatePerMinute: number
+  /** Open `/api/events` streams allowed per client address. */
+  eventStreamsPerAddress: number
   /** Who may register as a seeder (`POST /api/instances`). */
   acceptSeeders: SeederAcceptance
   /** Outgoing fetches (seeders' well-known documents) may reach private, loopback and link-local addresses. */
@@ -124,6 +126,7 @@ const envSchema = z.object({
   FEDSWARM_ANNOUNCE_RATE: positiveInt.default(20),
   FEDSWARM_PEERS: z.enum(PEER_POLICIES).default('all'),
   FEDSWARM_TRUST_PROXY: bool.default(false),
+  FEDSWARM_EVENT_STREAMS_PER_ADDRESS: positiveInt.max(10_000).default(10),
   FEDSWARM_API_RATE: positiveInt.default(600),
   FEDSWARM_ACCEPT_SEEDERS: acceptSeeders.default('anybody'),
   FEDSWARM_ALLOW_PRIVATE_ADDRESSES: bool.default(false),
@@ -189,6 +192,7 @@ export function parseOriginConfig (env: Record<string, string | undefined>, flag
     },
     trustProxy: e.FEDSWARM_TRUST_PROXY,
     apiRatePerMinute: e.FEDSWARM_API_RATE,
+    eventStreamsPerAddress: e.FEDSWARM_EVENT_STREAMS_PER_ADDRESS,
     acceptSeeders: e.FEDSWARM_ACCEPT_SEEDERS,
     allowPrivateAddresses: e.FEDSWARM_ALLOW_PRIVATE_ADDRESSES,
     hotThreshold: e.FEDSWARM_HOT_THRESHOLD,

@@ -185,7 +185,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     })
     const ackSweep = startAckSweep({ db, log: log.child({ component: 'acks' }), timeoutMs: config.ackTimeoutMs, fetch: safeFetch, origin: urls.base, onStatusChanged: () => mirrors.refresh() })
     cleanups.push(() => ackSweep.stop())
-    const eventStreams = createEventStreams({ events, log: log.child({ component: 'events' }), heartbeatMs: overrides.heartbeatMs })
+    const eventStreams = createEventStreams({ events, log: log.child({ component: 'events' }), heartbeatMs: overrides.heartbeatMs, maxPerAddress: config.eventStreamsPerAddress })
     cleanups.push(() => eventStreams.stop())
 
     metrics.gauge('fedswarm_tracker_swarms', 'Swarms the tracker holds', () => tracker.stats().swarms)
