@@ -71,8 +71,12 @@ export async function terminate (child: ChildProcess, graceMs = 10_000, signal: 
   return killed
 }
 
-function spawnFedswarm (args: string[], env: Record<string, string>): { child: ChildProcess, stdout: () => string, stderr: () => string } {
-  const child = spawn(process.execPath, [FEDSWARM_BIN, ...args], { env, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+function spawnFedswarm (args: string[], env: Record<string, string>, fileSizeLimit?: number): { child: ChildProcess, stdout: () => string, stderr: () => string } {
+  const argv = [process.execPath, FEDSWARM_BIN, ...args]
+  // `ulimit -f` counts 512-byte blocks (POSIX sh); exec keeps the pid, so signals reach Node itself.
+  const child = fileSizeLimit === undefined
+    ? spawn(argv[0]!, argv.slice(1), { env, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn('/bin/sh', ['-c', `ulimit -f ${Math.floor(fileSizeLimit / 512)} && exec "$@"`, 'sh', ...argv], { env, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   running.add(child)
   child.once('exit', () => running.delete(child))
   let stdout = ''
@@ -132,6 +136,8 @@ export interface StartOptions {
   args?: string[]
   /** How long to wait for the listening line. */
   timeoutMs?: number
+  /** RLIMIT_FSIZE of the process, in bytes: a write past it fails with EFBIG (Node ignores SIGXFSZ). */
+  fileSizeLimit?: number
 }
 export type StartOriginOptions = StartOptions
 
@@ -159,7 +165,7 @@ async function startDaemon (verb: 'origin' | 'seeder', listeningLine: RegExp, op
     ownDir = await tempDir(`fedswarm-e2e-${verb}-`)
     env.FEDSWARM_DATA = ownDir.path
   }
-  const { child, stdout, stderr } = spawnFedswarm([verb, ...args], childEnv(env))
+  const { child, stdout, stderr } = spawnFedswarm([verb, ...args], childEnv(env), options.fileSizeLimit)
   const output = (): string => `--- stdout ---\n${stdout()}--- stderr ---\n${stderr()}`
   let stopped: Promise<ExitStatus> | undefined
   const stop = (signal?: NodeJS.Signals): Promise<ExitStatus> => {

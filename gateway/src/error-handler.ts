@@ -6,6 +6,12 @@ import { ERRORS, HttpError } from './errors.ts'
 /** Connection-level failures of PostgreSQL or PGlite, which are worth a retry by the client. */
 const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001'])
 
+/**
+ * The disk under the temp folder or the blob store is full: no space left, over a quota, or past the
+ * process's file size limit (RLIMIT_FSIZE; Node ignores SIGXFSZ, so the write fails with EFBIG).
+ */
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'EFBIG'])
+
 /** Any thrown value as the HttpError the client should see. */
 export function toHttpError (err: unknown): HttpError {
   if (err instanceof HttpError) return err
@@ -14,6 +20,7 @@ export function toHttpError (err: unknown): HttpError {
   if (e?.type === 'entity.parse.failed') return new HttpError('invalid_body', 'the body is not valid JSON')
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new HttpError('bad_request', e.message)
   if (e?.code !== undefined && UNAVAILABLE.has(e.code)) return new HttpError('storage_unavailable')
+  if (e?.code !== undefined && NO_SPACE.has(e.code)) return new HttpError('insufficient_storage')
   if (e?.message === 'Connection terminated unexpectedly' || e?.message?.includes('PGlite is closed') === true) return new HttpError('storage_unavailable')
   return new HttpError('internal')
 }

@@ -38,7 +38,7 @@ export const ERRORS = {
   well_known_unavailable: { status: 400, message: 'the seeder\'s /.well-known/fedswarm could not be fetched or is invalid' },
   method_not_allowed: { status: 405, message: 'this method is not allowed here' },
   storage_unavailable: { status: 503, message: 'the database or blob store is unavailable, try again' },
-  insufficient_storage: { status: 507, message: 'the origin has no space left to store this upload' },
+  insufficient_storage: { status: 507, message: 'the origin\'s disk is full: nothing of this upload was kept; try again later, or tell the origin\'s admin' },
   internal: { status: 500, message: 'internal error, see the origin log' }
 } as const
 

@@ -46,7 +46,6 @@ export async function ingestStream (source: Readable, tmpDir: string, maxSize: n
     await pipeline(source, meter, createWriteStream(path, { flags: 'wx', mode: 0o600 }))
   } catch (err) {
     await discard()
-    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new HttpError('insufficient_storage')
     throw err
   }
   if (size === 0) {

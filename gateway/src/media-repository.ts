@@ -120,6 +120,25 @@ export const mediaRepository = {
     await db.query('UPDATE media SET blob_removed_at = now() WHERE id = $1 AND blob_removed_at IS NULL', [id])
   },
 
+  /** Records, before a blob is put in the store, that no item owns it yet. */
+  async addPendingBlob (db: Queryable, blobKey: string): Promise<void> {
+    await db.query('INSERT INTO pending_blobs (blob_key) VALUES ($1) ON CONFLICT DO NOTHING', [blobKey])
+  },
+
+  /**
+   * Forgets a pending blob: in the transaction that inserts its item (the blob is owned from now on), or once
+   * the blob is removed. False when it was not pending (a start's sweep removed it meanwhile).
+   */
+  async removePendingBlob (db: Queryable, blobKey: string): Promise<boolean> {
+    return (await db.query('DELETE FROM pending_blobs WHERE blob_key = $1 RETURNING blob_key', [blobKey])).length === 1
+  },
+
+  /** Blobs of uploads that never committed (a crash cut them short). */
+  async pendingBlobs (db: Queryable): Promise<string[]> {
+    const rows = await db.query<{ blob_key: string }>('SELECT blob_key FROM pending_blobs ORDER BY blob_key')
+    return rows.map((row) => row.blob_key)
+  },
+
   /** Where a live item's bytes are read from now (a front item whose first object left the server's store). */
   async setBlobKey (db: Queryable, id: string, blobKey: string): Promise<void> {
     await db.query('UPDATE media SET blob_key = $2 WHERE id = $1 AND deleted_at IS NULL', [id, blobKey])

@@ -50,6 +50,8 @@ export interface MediaService {
   markHot (item: MediaItem): Promise<void>
   /** Drops the cached copy of an item (it was deleted, maybe by another process). */
   evict (id: string): void
+  /** At start: removes the blobs of uploads a crash cut short between the store and the commit; resolves with their keys. */
+  sweepInterrupted (): Promise<string[]>
 }
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/
@@ -103,25 +105,36 @@ export function createMediaService (options: MediaServiceOptions): MediaService 
       const { torrent, infoHash } = await buildTorrent(file.path, {
         name: id, pieceLength, announce: [urls.httpAnnounce, urls.wsAnnounce], webSeeds: [urls.media(id)]
       })
+      const own = storedAt === undefined
       const blobKey = storedAt ?? `${OWN_BLOB_PREFIX}${id}`
-      const dropBlob = (): Promise<void> => storedAt === undefined ? blobs.delete(blobKey) : Promise.resolve()
-      if (storedAt === undefined) await blobs.putFile(blobKey, file.path, mediaType)
+      const dropBlobIfOwn = (): Promise<void> => own ? dropBlob(blobKey) : Promise.resolve()
+      if (own) {
+        // Pending until the item's row commits: a crash in between leaves a blob no item owns, which the next start removes.
+        await mediaRepository.addPendingBlob(db, blobKey)
+        await blobs.putFile(blobKey, file.path, mediaType).catch(async (err: unknown) => {
+          await dropBlob(blobKey).catch(() => {})
+          throw err
+        })
+      }
       const fields = { id, sha256, digestMultibase: digestMultibase(file.sha256), infoHash, mediaType, size: file.size, pieceLength, torrent, blobKey }
       const inserted = await db.transaction(async (tx) => {
         // Checked again under the lock a deletion of these bytes takes: one that committed meanwhile wins.
         await mediaRepository.lockSha256(tx, sha256)
         if (await mediaRepository.isTombstoned(tx, sha256)) throw tombstoned()
         if (!await mediaRepository.insert(tx, { ...fields, hot })) return undefined
+        if (own && !await mediaRepository.removePendingBlob(tx, blobKey)) {
+          throw new HttpError('storage_unavailable', 'the upload was cut short by another origin process starting: send it again')
+        }
         const item = (await mediaRepository.byId(tx, id))!
         if (hot) await options.events.append(tx, { type: 'hot', manifest: buildManifest(item, urls) })
         return item
       }).catch(async (err: unknown) => {
-        await dropBlob().catch(() => {})
+        await dropBlobIfOwn().catch(() => {})
         throw err
       })
       if (inserted === undefined) {
         // The same bytes were published concurrently: keep theirs.
-        await dropBlob()
+        await dropBlobIfOwn()
         const winner = await mediaRepository.liveBySha256(db, sha256)
         if (winner === undefined) throw new HttpError('media_deleted')
         return { created: false, item: await hotIf(winner, hot) }
@@ -200,7 +213,19 @@ export function createMediaService (options: MediaServiceOptions): MediaService 
 
     evict (id) {
       cache.delete(id)
+    },
+
+    async sweepInterrupted () {
+      const keys = await mediaRepository.pendingBlobs(db)
+      for (const blobKey of keys) await dropBlob(blobKey)
+      return keys
     }
+  }
+
+  /** Removes a blob no item owns (a failed or interrupted upload), then its pending row: a crash in between only repeats it. */
+  async function dropBlob (blobKey: string): Promise<void> {
+    await blobs.delete(blobKey)
+    await mediaRepository.removePendingBlob(db, blobKey)
   }
 
   async function makeHot (item: MediaItem): Promise<void> {

@@ -118,5 +118,16 @@ export const originMigrations: Migration[] = [
         removed_at timestamptz
       );
       CREATE INDEX front_keys_media_id ON front_keys (media_id);`
+  },
+  {
+    id: '007_pending_blobs',
+    sql: `
+      -- A blob being moved into the store for an upload whose item is not committed yet. The row goes in the
+      -- transaction that inserts the item; one left behind (the process died in between) names a blob that no item
+      -- owns, and the next start removes it.
+      CREATE TABLE pending_blobs (
+        blob_key text PRIMARY KEY,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );`
   }
 ]

@@ -158,6 +158,9 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       onHot: seed,
       mirrors: (infoHash) => mirrors.urls(infoHash)
     })
+    await media.sweepInterrupted().then(
+      (blobKeys) => { if (blobKeys.length > 0) log.warn({ blobKeys }, 'removed the blobs of uploads cut short by a crash') },
+      (err: unknown) => log.warn({ err }, 'could not remove the blobs of uploads cut short by a crash; retried at next start'))
     // Subscribed to the event log before the catch-up reads the database: a deletion committed by another process in between is applied either way.
     const deletionEffects = startDeletionEffects({
       db, blobs: itemBlobs, log: log.child({ component: 'deletion' }), events, tracker, seeder, media, popularity, mirrors

@@ -17,13 +17,32 @@ export interface SeederAppOptions {
 }
 
 class SeederHttpError extends Error {
+  override readonly name = 'SeederHttpError'
   readonly status: number
   readonly code: string
-  constructor (status: number, code: string, message: string) {
+  readonly headers: Record<string, string>
+  constructor (status: number, code: string, message: string, headers: Record<string, string> = {}) {
     super(message)
     this.status = status
     this.code = code
+    this.headers = headers
   }
+}
+
+/** The error to answer with; undefined for a failure of the seeder itself. */
+function knownError (err: unknown): SeederHttpError | undefined {
+  if (err instanceof SeederHttpError) return err
+  // Express's own refusals of bad input (a path that is not valid percent-encoding) carry a 4xx status.
+  const status = (err as { status?: unknown } | null)?.status
+  if (typeof status === 'number' && status >= 400 && status < 500) return new SeederHttpError(400, 'bad_request', 'the request is malformed: check the percent-encoding of the path')
+  return undefined
+}
+
+/** Errors of a response stream whose client closed the connection. */
+const CLIENT_GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE'])
+
+const notAllowed = (allow: string): express.RequestHandler => (_req, _res, next) => {
+  next(new SeederHttpError(405, 'method_not_allowed', `this resource answers ${allow} only`, { Allow: allow }))
 }
 
 /**
@@ -68,16 +87,24 @@ export function createSeederApp (options: SeederAppOptions): express.Express {
     options.onPoke()
     res.status(202).json({ ok: true })
   })
+  app.all('/api/poke', notAllowed('POST'))
   app.get('/media/:infoHash', mirror)
   app.head('/media/:infoHash', mirror)
+  app.all('/media/:infoHash', notAllowed('GET, HEAD'))
 
   app.use((_req, _res, next) => next(new SeederHttpError(404, 'not_found', 'no such resource on this seeder')))
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
-    const known = err instanceof SeederHttpError
-    if (!known) options.log.error({ err, url: req.originalUrl }, 'request failed')
-    if (res.headersSent) { res.destroy(); return }
-    const body: ErrorBody = known ? { error: err.code, message: err.message } : { error: 'internal', message: 'internal error, see the seeder log' }
-    res.status(known ? err.status : 500).set('Cache-Control', 'no-store').json(body)
+    const known = knownError(err)
+    if (res.headersSent) {
+      // A client that hangs up mid-body (a player seeking, a cancelled download) is no failure of the seeder.
+      if (CLIENT_GONE.has((err as NodeJS.ErrnoException).code ?? '')) options.log.debug({ url: req.originalUrl }, 'client left before the end of the response')
+      else options.log.error({ err, url: req.originalUrl }, 'response failed')
+      res.destroy()
+      return
+    }
+    if (known === undefined) options.log.error({ err, url: req.originalUrl }, 'request failed')
+    const body: ErrorBody = known !== undefined ? { error: known.code, message: known.message } : { error: 'internal', message: 'internal error, see the seeder log' }
+    res.status(known?.status ?? 500).set(known?.headers ?? {}).set('Cache-Control', 'no-store').json(body)
   }
   app.use(onError)
   return app

@@ -31,6 +31,20 @@ export function createDeletions (options: DeletionsOptions): Deletions {
   const { db, library, log } = options
   const keys = new Map<string, { id: string, key: KeyObject }>()
 
+  /** Acknowledges a purge; true once the origin took it, false (logged) when it must be sent again. */
+  async function ack (origin: string, seq: number): Promise<boolean> {
+    const client = options.clients.get(origin)
+    if (client === undefined) return false
+    try {
+      await client.ack(seq)
+    } catch (err) {
+      log.warn({ err, origin, seq }, 'could not acknowledge a deletion; sent again when the origin asks (poke) or at the next start')
+      return false
+    }
+    await itemStore.markAcked(db, origin, seq)
+    return true
+  }
+
   return {
     async loadKey (origin) {
       const client = options.clients.get(origin)!
@@ -60,14 +74,16 @@ export function createDeletions (options: DeletionsOptions): Deletions {
       }
       await library.purge(origin, notice.infoHash, notice.seq)
       await itemStore.saveDeletionCursor(db, origin, notice.seq)
-      await options.clients.get(origin)?.ack(notice.seq).catch((err: unknown) => {
-        log.warn({ err, origin, seq: notice.seq }, 'could not acknowledge a deletion; the origin will ask again')
-      })
+      await ack(origin, notice.seq)
       return true
     },
 
     async catchUp (origin) {
       const client = options.clients.get(origin)!
+      // Acks lost on the way (the origin was down or restarting) first: the origin's poke asks for them.
+      for (const seq of await itemStore.unacked(db, origin)) {
+        if (!await ack(origin, seq)) break
+      }
       let after = await itemStore.deletionCursor(db, origin)
       for (;;) {
         const page = await client.deletions(after)

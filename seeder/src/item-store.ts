@@ -111,6 +111,16 @@ export const itemStore = {
     })
   },
 
+  /** Seqs of an origin's deletions applied here whose ack the origin has not taken yet, oldest first. */
+  async unacked (db: Queryable, origin: string): Promise<number[]> {
+    const rows = await db.query<{ seq: number }>('SELECT seq FROM seeder_tombstones WHERE origin = $1 AND acked_at IS NULL ORDER BY seq', [origin])
+    return rows.map((row) => Number(row.seq))
+  },
+
+  async markAcked (db: Queryable, origin: string, seq: number): Promise<void> {
+    await db.query('UPDATE seeder_tombstones SET acked_at = now() WHERE origin = $1 AND seq = $2 AND acked_at IS NULL', [origin, seq])
+  },
+
   async deletionCursor (db: Queryable, origin: string): Promise<number> {
     const [row] = await db.query<{ deletion_cursor: number | null }>('SELECT deletion_cursor FROM seeder_origins WHERE origin = $1', [origin])
     return row?.deletion_cursor ?? 0

@@ -44,5 +44,12 @@ export const seederMigrations: Migration[] = [
         deleted_at timestamptz NOT NULL DEFAULT now()
       );
       ALTER TABLE seeder_origins ADD COLUMN deletion_cursor bigint;`
+  },
+  {
+    id: '003_tombstone_acks',
+    sql: `
+      -- When the origin took the ack of this deletion; null: sent again at the next catch-up (the origin's poke, a start).
+      ALTER TABLE seeder_tombstones ADD COLUMN acked_at timestamptz;
+      UPDATE seeder_tombstones SET acked_at = deleted_at;`
   }
 ]

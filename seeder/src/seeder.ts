@@ -19,6 +19,8 @@ export const SEEDER_VERSION = '0.1.0'
 
 export interface SeederOverrides {
   log?: Logger
+  /** How long request headers may take to arrive (20 s); tests of slow clients shorten it. */
+  headersTimeoutMs?: number
 }
 
 export interface RunningSeeder {
@@ -61,7 +63,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     await migrate(db, SEEDER_NAMESPACE, seederMigrations)
     const key = await loadOrCreateKeyPair(db, 'seeder_keys')
 
-    const http = await listenHttp({ host: config.host, port: config.port, log, requestTimeoutMs: 120_000 })
+    const http = await listenHttp({ host: config.host, port: config.port, log, requestTimeoutMs: 120_000, headersTimeoutMs: overrides.headersTimeoutMs })
     cleanups.push(() => http.close())
     const port = http.port
     const publicUrl = config.port === 0 && config.publicUrl === 'http://localhost:0' ? `http://127.0.0.1:${port}` : config.publicUrl

@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { ParsedTorrent } from 'parse-torrent'
 import type { Torrent, Wire } from 'webtorrent'
 import { createPeerClient, peerTorrent } from '@fedswarm/peer'
+import { guardPieces } from './piece-guard.ts'
 
 export type ByteSource = 'peers' | 'webseed'
 
@@ -17,7 +18,7 @@ export interface SwarmOptions {
   torrentPort: number
   /** Join the WebRTC swarm (the origin's WebSocket tracker) too, so browsers using the SDK can fetch from us. */
   webrtc: boolean
-  /** A fetch that has received nothing for this long adds its web seeds (ms). */
+  /** A fetch that has verified no new piece for this long adds its web seeds (ms). */
   webSeedAfter: number
   onBytes (source: ByteSource, direction: 'in' | 'out', bytes: number): void
 }
@@ -120,6 +121,7 @@ export function createSwarm (options: SwarmOptions): Swarm {
   function add (item: SwarmItem, parsed: ParsedTorrent, fetching: boolean): Torrent {
     const torrent = client.add(parsed, { path: itemDir(item.infoHash), skipVerify: !fetching, storeCacheSlots: fetching ? 0 : 4 })
     count(torrent)
+    if (fetching) guardPieces(torrent, { log })
     slots.set(item.infoHash, { torrent, fetching })
     return torrent
   }
@@ -137,13 +139,14 @@ export function createSwarm (options: SwarmOptions): Swarm {
       const torrent = add(item, parsed, true)
       try {
         return await new Promise<string>((resolve, reject) => {
-          let lastReceived = -1
+          // Verified bytes, not bytes received: a peer sending garbage must not hold back the web seed.
+          let lastVerified = -1
           let quietSince = Date.now()
           let webSeedsAdded = false
           const timer = setInterval(() => {
-            fetchOptions.onProgress?.(torrent.received, torrent.length)
-            if (torrent.received !== lastReceived) {
-              lastReceived = torrent.received
+            fetchOptions.onProgress?.(torrent.downloaded, torrent.length)
+            if (torrent.downloaded !== lastVerified) {
+              lastVerified = torrent.downloaded
               quietSince = Date.now()
             } else if (!webSeedsAdded && Date.now() - quietSince >= options.webSeedAfter && torrent.ready) {
               webSeedsAdded = true

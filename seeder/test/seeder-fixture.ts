@@ -1,4 +1,4 @@
-import { parseSeederConfig, startSeeder, type RunningSeeder } from '@fedswarm/seeder'
+import { parseSeederConfig, startSeeder, type RunningSeeder, type SeederOverrides } from '@fedswarm/seeder'
 import { tempDir, type TempDir } from '@fedswarm/testkit'
 
 export interface SeederFixture {
@@ -13,7 +13,7 @@ export interface SeederFixture {
 }
 
 /** A real seeder in this process, through the same config parsing as `fedswarm seeder`. */
-export async function startSeederFixture (origins: string[], extraEnv: Record<string, string> = {}): Promise<SeederFixture> {
+export async function startSeederFixture (origins: string[], extraEnv: Record<string, string> = {}, overrides: SeederOverrides = {}): Promise<SeederFixture> {
   const dir = await tempDir('fedswarm-seeder-')
   const env: Record<string, string> = {
     PORT: '0',
@@ -24,7 +24,7 @@ export async function startSeederFixture (origins: string[], extraEnv: Record<st
     FEDSWARM_ORIGINS: origins.join(','),
     ...extraEnv
   }
-  let seeder = await startSeeder(parseSeederConfig(env))
+  let seeder = await startSeeder(parseSeederConfig(env), overrides)
   let running = true
   const fixture: SeederFixture = {
     seeder,
@@ -33,7 +33,7 @@ export async function startSeederFixture (origins: string[], extraEnv: Record<st
     env,
     async restart () {
       if (running) await seeder.stop()
-      seeder = await startSeeder(parseSeederConfig({ ...env, PORT: String(seeder.port), FEDSWARM_PUBLIC_URL: seeder.url }))
+      seeder = await startSeeder(parseSeederConfig({ ...env, PORT: String(seeder.port), FEDSWARM_PUBLIC_URL: seeder.url }), overrides)
       running = true
       fixture.seeder = seeder
     },

@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { assertBlobKey, BlobNotFoundError, type BlobStore, type ByteRange } from './blob-store.ts'
 
+const partialOf = (target: string): string => `${target}.partial`
+
 export function createFsBlobStore (root: string): BlobStore {
   const pathOf = (key: string): string => {
     assertBlobKey(key)
@@ -19,9 +21,15 @@ export function createFsBlobStore (root: string): BlobStore {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err
         // Another file system: copy beside the target, then rename, so a reader never sees half a file.
-        const partial = `${target}.partial`
-        await copyFile(path, partial)
-        await rename(partial, target)
+        const partial = partialOf(target)
+        try {
+          await copyFile(path, partial)
+          await rename(partial, target)
+        } catch (copyErr) {
+          // A full disk (ENOSPC) must not leave half a copy taking its space.
+          await rm(partial, { force: true })
+          throw copyErr
+        }
         await unlink(path)
       }
     },
@@ -43,7 +51,10 @@ export function createFsBlobStore (root: string): BlobStore {
       }
     },
     async delete (key) {
-      await rm(pathOf(key), { force: true })
+      const path = pathOf(key)
+      await rm(path, { force: true })
+      // Half a copy, when a crash cut a putFile across file systems short.
+      await rm(partialOf(path), { force: true })
     },
     close () {}
   }

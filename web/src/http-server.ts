@@ -9,7 +9,11 @@ export interface HttpServerOptions {
   log: Logger
   /** Longest time a whole request may take (uploads need long ones). */
   requestTimeoutMs: number
+  /** Longest time the request line and headers may take to arrive (slow clients); default 20 s. */
+  headersTimeoutMs?: number
 }
+
+const DEFAULT_HEADERS_TIMEOUT_MS = 20_000
 
 /**
  * A role's HTTP server, listening before its application is built: it
@@ -26,7 +30,11 @@ export interface HttpServer {
 
 export async function listenHttp (options: HttpServerOptions): Promise<HttpServer> {
   let handle: RequestListener = (_req, res) => { res.writeHead(503, { 'Retry-After': '1' }).end() }
-  const server = createServer({ headersTimeout: 20_000, requestTimeout: options.requestTimeoutMs }, (req, res) => handle(req, res))
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS
+  // Node checks the timeouts only every connectionsCheckingInterval (30 s by default), which would let a
+  // header that never ends hold its socket for up to 50 s: check at a quarter of the headers timeout instead.
+  const connectionsCheckingInterval = Math.max(100, Math.min(5_000, Math.floor(headersTimeout / 4)))
+  const server = createServer({ headersTimeout, requestTimeout: options.requestTimeoutMs, connectionsCheckingInterval }, (req, res) => handle(req, res))
   server.on('clientError', answerClientError)
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {

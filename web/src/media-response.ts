@@ -86,7 +86,7 @@ export async function sendRepresentation (req: IncomingMessage, res: ServerRespo
   if (decision.kind === 'full') {
     res.writeHead(200, { ...headers, 'Content-Type': rep.mediaType, 'Content-Length': String(rep.size) })
     if (head) { res.end(); return }
-    await pipeline([await rep.read(), exactly(rep.size), ...capped(rep), counter(onBytes), res])
+    await sendBody(await rep.read(), rep.size, rep, onBytes, res)
     return
   }
   const [only] = decision.ranges
@@ -98,7 +98,7 @@ export async function sendRepresentation (req: IncomingMessage, res: ServerRespo
       'Content-Range': `bytes ${only.start}-${only.end}/${rep.size}`
     })
     if (head) { res.end(); return }
-    await pipeline([await rep.read(only), exactly(only.end - only.start + 1), ...capped(rep), counter(onBytes), res])
+    await sendBody(await rep.read(only), only.end - only.start + 1, rep, onBytes, res)
     return
   }
   await sendMultipart(res, rep, decision.ranges, headers, head, onBytes)
@@ -119,7 +119,7 @@ async function sendMultipart (res: ServerResponse, rep: Representation, ranges: 
     }
     yield Buffer.from(tail)
   }
-  await pipeline([Readable.from(parts()), ...capped(rep), counter(onBytes), res])
+  await sendBody(Readable.from(parts()), length, rep, onBytes, res)
 }
 
 function sendError (res: ServerResponse, status: number, headers: Record<string, string>, body: ErrorBody): void {
@@ -148,8 +148,17 @@ function exactly (length: number): Transform {
   })
 }
 
-function capped (rep: Representation): NodeJS.ReadWriteStream[] {
-  return rep.throttle === undefined ? [] : [rep.throttle()]
+/** `length` bytes of `source` through the role's upload cap to `res`. */
+async function sendBody (source: Readable, length: number, rep: Representation, onBytes: (n: number) => void, res: ServerResponse): Promise<void> {
+  const throttle = rep.throttle?.()
+  try {
+    await pipeline([source, exactly(length), ...(throttle === undefined ? [] : [throttle]), counter(onBytes), res])
+  } finally {
+    // A throttle of a token-bucket group (speed-limiter's ThrottleGroup, webtorrent's
+    // throttleGroups) stays in its group, with its buffers, until destroy() is called:
+    // ending is not enough, so every response would otherwise be kept for good.
+    (throttle as { destroy? (): void } | undefined)?.destroy?.()
+  }
 }
 
 function counter (onBytes: (n: number) => void): Transform {
