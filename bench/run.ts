@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
 import { runGateway, type GatewayOptions } from './gateway.ts'
 import { KiB, MiB, cleanupAll, log, postgresAvailable, round, type DbChoice } from './processes.ts'
-import { renderResults, renderStormSvg, type BenchReport, type Machine } from './report.ts'
+import { readReport, renderResultFiles, RESULTS_DIR, RESULTS_MD } from './render.ts'
+import type { BenchReport, Machine } from './report.ts'
 import { runSeederScale, type SeederScaleOptions } from './seeder-scale.ts'
 import { runStorm, type StormOptions } from './storm.ts'
 import { runTracker, type TrackerOptions } from './tracker.ts'
@@ -19,8 +20,6 @@ import { runTracker, type TrackerOptions } from './tracker.ts'
 const SCENARIOS = ['storm', 'tracker', 'gateway', 'seeder-scale'] as const
 type Scenario = typeof SCENARIOS[number]
 
-const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url))
-const RESULTS_MD = fileURLToPath(new URL('./RESULTS.md', import.meta.url))
 
 interface Plan {
   storm: StormOptions
@@ -91,23 +90,10 @@ async function machine (db: DbChoice): Promise<Machine> {
   }
 }
 
-const readReport = (name: string): Promise<BenchReport | undefined> =>
-  readFile(`${RESULTS_DIR}${name}`, 'utf8').then((t) => JSON.parse(t) as BenchReport).catch(() => undefined)
-
-async function render (): Promise<void> {
-  const full = await readReport('latest.json')
-  const quick = await readReport('quick.json')
-  for (const [report, name] of [[full, 'storm.svg'], [quick, 'storm-quick.svg']] as const) {
-    const svg = report === undefined ? undefined : renderStormSvg(report)
-    if (svg !== undefined) await writeFile(`${RESULTS_DIR}${name}`, svg)
-  }
-  await writeFile(RESULTS_MD, renderResults(full, quick))
-}
-
 async function main (): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, render: { type: 'boolean', default: false } } })
   if (values.render === true) {
-    await render()
+    await renderResultFiles()
     log(`bench: rendered ${RESULTS_MD}`)
     return
   }
@@ -152,7 +138,7 @@ async function main (): Promise<void> {
 
   await mkdir(RESULTS_DIR, { recursive: true })
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`)
-  await render()
+  await renderResultFiles()
   log(`bench: done in ${round(report.totalSeconds, 0)} s; wrote ${file} and ${RESULTS_MD}`)
 }
 
