@@ -1,4 +1,5 @@
 import express, { type RequestHandler } from 'express'
+import { TRUSTED_PROXIES } from './client-address.ts'
 import { rateLimit } from 'express-rate-limit'
 import type { Logger } from 'pino'
 import type { OriginDocument, OriginUrls } from '@fedswarm/protocol'
@@ -58,7 +59,7 @@ export function createApp (options: AppOptions): express.Express {
   app.disable('x-powered-by')
   app.set('etag', false)
   app.set('query parser', 'simple')
-  app.set('trust proxy', options.trustProxy ? 'loopback, linklocal, uniquelocal' : false)
+  app.set('trust proxy', options.trustProxy ? TRUSTED_PROXIES : false)
 
   app.use((req, res, next) => {
     res.on('finish', () => {

@@ -25,6 +25,7 @@ import { startMirrors } from './mirrors.ts'
 import { ORIGIN_NAMESPACE, originMigrations } from './migrations.ts'
 import { createNonceStore } from './nonce-store.ts'
 import { createOriginSeeder, type OriginSeeder } from './origin-seeder.ts'
+import { clientAddressOf } from './client-address.ts'
 import { createSafeFetch } from './safe-fetch.ts'
 import { createPopularity, MAX_PIECE_LENGTH } from '@fedswarm/protocol'
 
@@ -112,7 +113,8 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
         perIp: { burst: config.tracker.announcesPerSecondPerIp * 3, perSecond: config.tracker.announcesPerSecondPerIp },
         perIpAndInfoHash: { burst: 10, perSecond: 0.5 }
       },
-      authorizeStats: (req) => isAdmin(req.headers.authorization)
+      authorizeStats: (req) => isAdmin(req.headers.authorization),
+      clientAddress: clientAddressOf(config.trustProxy)
     })
     cleanups.push(() => tracker.close())
     const allowlist = await startAllowlistSync({ db, tracker, log })

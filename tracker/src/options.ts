@@ -19,6 +19,13 @@ export interface TrackerOptions {
   clock?: () => number
   /** Which peers are handed out (peer-policy.ts); default `all`. */
   peerPolicy?: PeerPolicy
+  /**
+   * The address a request comes from, for the rate limits and the peer list;
+   * default the connection's own. An origin behind a trusted reverse proxy
+   * passes one that reads `X-Forwarded-For` the way its HTTP framework does
+   * (the nearest untrusted hop), never the leftmost entry a client writes.
+   */
+  clientAddress?: (req: IncomingMessage) => string
   /** Required with `instances-only`: whether a peer is a registered seeder or the origin (e.g. by the address it announced from). Called per peer per answer: keep it cheap and synchronous. */
   isRegisteredPeer?: (peer: SwarmPeer) => boolean
 }
@@ -31,6 +38,7 @@ export interface ResolvedOptions {
   authorizeStats: (req: IncomingMessage) => boolean
   clock: () => number
   canHandOut: HandOutFilter
+  clientAddress: ((req: IncomingMessage) => string) | undefined
 }
 
 const DEFAULT_MAX_PEERS_PER_ANSWER = 50
@@ -44,7 +52,8 @@ export function resolveOptions (options: TrackerOptions): ResolvedOptions {
     rateLimit: options.rateLimit ?? DEFAULT_RATE_LIMIT,
     authorizeStats: options.authorizeStats,
     clock: options.clock ?? Date.now,
-    canHandOut: createHandOutFilter(options.peerPolicy ?? 'all', options.isRegisteredPeer)
+    canHandOut: createHandOutFilter(options.peerPolicy ?? 'all', options.isRegisteredPeer),
+    clientAddress: options.clientAddress
   }
   if (!Number.isInteger(resolved.maxPeersPerAnswer) || resolved.maxPeersPerAnswer < 0) {
     throw new RangeError('maxPeersPerAnswer must be a non-negative integer')

@@ -30,7 +30,7 @@ export interface Tracker {
 }
 
 export function createTracker (options: TrackerOptions): Tracker {
-  const { log, clock, rateLimit, maxPeersPerAnswer, announceIntervalSeconds, authorizeStats, canHandOut } = resolveOptions(options)
+  const { log, clock, rateLimit, maxPeersPerAnswer, announceIntervalSeconds, authorizeStats, canHandOut, clientAddress } = resolveOptions(options)
   const allowlist = createAllowlist()
   const counters = createCounters()
   const limiter = createAnnounceLimiter(rateLimit, clock)
@@ -41,7 +41,9 @@ export function createTracker (options: TrackerOptions): Tracker {
     ws: { noServer: true, maxPayload: MAX_MESSAGE_BYTES, clientTracking: true },
     interval: announceIntervalSeconds * 1000,
     // A peer missing three announces in a row is gone.
-    peersCacheTtl: announceIntervalSeconds * 3 * 1000
+    peersCacheTtl: announceIntervalSeconds * 3 * 1000,
+    // bittorrent-tracker's only way to take an address other than the socket's: see withClientAddress.
+    trustProxy: clientAddress !== undefined
   }, {
     filter: createAnnounceFilter({ allowlist, limiter, counters, maxPeersPerAnswer }),
     refuseSwarm (infoHash) {
@@ -65,6 +67,16 @@ export function createTracker (options: TrackerOptions): Tracker {
 
   let closing: Promise<void> | null = null
   const stats = (): TrackerStats => collectStats(server.torrents, allowlist.size, counters)
+  const httpHandler = createHttpHandler({ server, log, counters, authorizeStats, stats, isClosed: () => closing !== null })
+  /**
+   * With `clientAddress`, the server trusts `X-Forwarded-For` and takes its
+   * first entry (lib/server/parse-http.js, parse-websocket.js): the header
+   * is replaced by the one address worked out here, so whatever a client
+   * wrote there is never read.
+   */
+  const withClientAddress = (req: IncomingMessage): void => {
+    if (clientAddress !== undefined) req.headers['x-forwarded-for'] = clientAddress(req)
+  }
 
   return {
     allow (infoHash) { allowlist.allow(infoHash) },
@@ -73,12 +85,16 @@ export function createTracker (options: TrackerOptions): Tracker {
       if (dropSwarm(infoHash)) log.info({ infoHash }, 'tracker: swarm removed')
     },
     isAllowed: infoHash => allowlist.status(infoHash) === 'allowed',
-    handleHttp: createHttpHandler({ server, log, counters, authorizeStats, stats, isClosed: () => closing !== null }),
+    handleHttp (req, res) {
+      withClientAddress(req)
+      httpHandler(req, res)
+    },
     handleUpgrade (req, socket, head) {
       if (closing !== null || pathnameOf(req.url ?? '/') !== '/announce') {
         socket.destroy()
         return
       }
+      withClientAddress(req)
       wss.handleUpgrade(req, socket, head, ws => { wss.emit('connection', ws, req) })
     },
     stats,
