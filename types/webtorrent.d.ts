@@ -46,6 +46,8 @@ declare module 'webtorrent' {
     readonly name: string
     readonly path: string
     readonly length: number
+    /** The file's bytes from `start` to `end` (inclusive), each piece once verified; pieces not yet here are asked for first (lib/file-iterator.js). */
+    [Symbol.asyncIterator] (opts?: { start?: number, end?: number }): AsyncIterator<Uint8Array>
   }
 
   export interface Torrent extends EventEmitter {

@@ -41,7 +41,8 @@ export interface InstanceRegistry {
   register (seeder: SeederUrls, published: PublishedKey): Promise<Instance>
   byKeyId (keyId: string): Promise<Instance | undefined>
   /** Records that the seeder holds (or no longer holds) an item, and the capacity it reports (bytes per second; undefined: not said). */
-  reportHolding (instance: Instance, infoHash: string, held: boolean, capacity?: number): Promise<void>
+  /** `held`: the whole item, verified; `filling`: not yet, the seeder is fetching it now; neither: it has none. */
+  reportHolding (instance: Instance, infoHash: string, holding: 'held' | 'filling' | 'none', capacity?: number): Promise<void>
   /**
    * Records that the seeder purged the item of deletion notice `seq`
    * (idempotent; `notice_not_found` for an unknown seq): its holding of the
@@ -109,12 +110,13 @@ export function createInstanceRegistry (options: InstanceRegistryOptions): Insta
 
     byKeyId: (keyId) => instancesRepository.byKeyId(db, keyId),
 
-    async reportHolding (instance, infoHash, held, capacity) {
-      if (held) {
+    async reportHolding (instance, infoHash, holding, capacity) {
+      if (holding !== 'none') {
         const state = await mediaRepository.isLiveInfoHash(db, infoHash)
         if (state === 'unknown') throw new HttpError('media_not_found', 'no media with this info hash')
         if (state === 'deleted') throw new HttpError('media_deleted', 'this media was deleted by the origin: delete your copy')
-        await instancesRepository.hold(db, instance.domain, infoHash)
+        if (holding === 'held') await instancesRepository.hold(db, instance.domain, infoHash)
+        else await instancesRepository.filling(db, instance.domain, infoHash)
       } else {
         await instancesRepository.release(db, instance.domain, infoHash)
       }

@@ -67,7 +67,12 @@ export const instancesRepository = {
   },
 
   async hold (db: Queryable, domain: string, infoHash: string): Promise<void> {
-    await db.query('INSERT INTO holdings (domain, info_hash) VALUES ($1, $2) ON CONFLICT DO NOTHING', [domain, infoHash])
+    await db.query('INSERT INTO holdings (domain, info_hash, complete) VALUES ($1, $2, true) ON CONFLICT (domain, info_hash) DO UPDATE SET complete = true', [domain, infoHash])
+  },
+
+  /** The seeder is fetching the item; a holding already complete stays so. */
+  async filling (db: Queryable, domain: string, infoHash: string): Promise<void> {
+    await db.query('INSERT INTO holdings (domain, info_hash, complete) VALUES ($1, $2, false) ON CONFLICT DO NOTHING', [domain, infoHash])
   },
 
   async release (db: Queryable, domain: string, infoHash: string): Promise<void> {
@@ -86,18 +91,18 @@ export const instancesRepository = {
     return rows.map((row) => ({ domain: row.domain, publicUrl: row.public_url, status: row.status, capacity: row.capacity === null ? null : Number(row.capacity) }))
   },
 
-  /** Every holding of a live item: who holds which info hash, and the item's id. */
-  async liveHoldings (db: Queryable): Promise<Array<{ domain: string, infoHash: string, id: string }>> {
-    const rows = await db.query<{ domain: string, info_hash: string, id: string }>(
-      'SELECT h.domain, h.info_hash, m.id FROM holdings h JOIN media m ON m.info_hash = h.info_hash AND m.deleted_at IS NULL')
-    return rows.map((row) => ({ domain: row.domain, infoHash: row.info_hash, id: row.id }))
+  /** Every holding of a live item: who holds (or is fetching: `complete` false) which info hash, and the item's id. */
+  async liveHoldings (db: Queryable): Promise<Array<{ domain: string, infoHash: string, id: string, complete: boolean }>> {
+    const rows = await db.query<{ domain: string, info_hash: string, id: string, complete: boolean }>(
+      'SELECT h.domain, h.info_hash, m.id, h.complete FROM holdings h JOIN media m ON m.info_hash = h.info_hash AND m.deleted_at IS NULL')
+    return rows.map((row) => ({ domain: row.domain, infoHash: row.info_hash, id: row.id, complete: row.complete }))
   },
 
   /** Every instance with the number of live items it holds, of deletion notices it has not acked, and its newest ack. */
   async list (db: Queryable): Promise<Array<Instance & InstanceCounts>> {
     const rows = await db.query<InstanceRow & { holdings: number, pending_acks: number, last_ack_seq: number | null }>(
       `SELECT ${COLUMNS.split(', ').map((c) => `i.${c}`).join(', ')},
-         (SELECT count(*) FROM holdings h JOIN media m ON m.info_hash = h.info_hash AND m.deleted_at IS NULL WHERE h.domain = i.domain) AS holdings,
+         (SELECT count(*) FROM holdings h JOIN media m ON m.info_hash = h.info_hash AND m.deleted_at IS NULL WHERE h.domain = i.domain AND h.complete) AS holdings,
          (SELECT count(*) FROM deletions d WHERE ${UNACKED}) AS pending_acks,
          (SELECT max(a.seq) FROM acks a WHERE a.domain = i.domain) AS last_ack_seq
        FROM instances i ORDER BY i.domain`)

@@ -129,5 +129,12 @@ export const originMigrations: Migration[] = [
         blob_key text PRIMARY KEY,
         created_at timestamptz NOT NULL DEFAULT now()
       );`
+  },
+  {
+    id: '008_filling_holdings',
+    sql: `
+      -- false: the seeder is fetching the item now (it may stream it to fetchers the origin redirects, piece by
+      -- verified piece); true: it holds the whole item, checked against the manifest's sha256.
+      ALTER TABLE holdings ADD COLUMN complete boolean NOT NULL DEFAULT true;`
   }
 ]

@@ -51,7 +51,12 @@ export interface MirrorStatus {
 export interface Mirrors {
   /** The URLs of the verified mirrors of an item, best first. */
   urls (infoHash: string): string[]
-  /** One verified mirror's URL for the item, drawn by weight; undefined when none. */
+  /**
+   * One verified mirror's URL for the item, drawn by weight; while no mirror
+   * holds it whole, one that is fetching it now and has passed the checks of
+   * other items (the URL asks it to stream the item as its pieces verify);
+   * undefined when neither.
+   */
   choose (infoHash: string): string | undefined
   status (domain: string): MirrorStatus
   stats (): { verified: number, inUse: number }
@@ -64,6 +69,8 @@ export interface Mirrors {
 
 interface Holding {
   id: string
+  /** False while the seeder is fetching the item: never checked, never in the manifest, only streamed from. */
+  complete: boolean
   verified: boolean
   /** Not verified before this time (a copy found missing). */
   retryAt: number
@@ -108,8 +115,8 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
   let ticking: Promise<void> | undefined
   let stopped = false
 
-  function addHolding (mirror: Mirror, infoHash: string, id: string): void {
-    mirror.holdings.set(infoHash, { id, verified: false, retryAt: 0, misses: 0 })
+  function addHolding (mirror: Mirror, infoHash: string, id: string, complete: boolean): void {
+    mirror.holdings.set(infoHash, { id, complete, verified: false, retryAt: 0, misses: 0 })
     let set = byItem.get(infoHash)
     if (set === undefined) byItem.set(infoHash, set = new Set())
     set.add(mirror)
@@ -130,12 +137,12 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
   async function sync (): Promise<void> {
     const [rows, holdings] = await Promise.all([instancesRepository.mirrors(db), instancesRepository.liveHoldings(db)])
     if (stopped) return
-    const reported = new Map<string, Map<string, string>>()
-    for (const { domain, infoHash, id } of holdings) {
+    const reported = new Map<string, Map<string, { id: string, complete: boolean }>>()
+    for (const { domain, infoHash, id, complete } of holdings) {
       if (forgotten.has(infoHash)) continue
       let items = reported.get(domain)
       if (items === undefined) reported.set(domain, items = new Map())
-      items.set(infoHash, id)
+      items.set(infoHash, { id, complete })
     }
     const seen = new Set<string>()
     for (const row of rows) {
@@ -153,9 +160,14 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
         dropAll(mirror)
       }
       Object.assign(mirror, row)
-      const items = reported.get(row.domain) ?? new Map<string, string>()
+      const items = reported.get(row.domain) ?? new Map<string, { id: string, complete: boolean }>()
       for (const infoHash of [...mirror.holdings.keys()]) if (!items.has(infoHash)) removeHolding(mirror, infoHash)
-      for (const [infoHash, id] of items) if (!mirror.holdings.has(infoHash)) addHolding(mirror, infoHash, id)
+      for (const [infoHash, { id, complete }] of items) {
+        const holding = mirror.holdings.get(infoHash)
+        if (holding === undefined) addHolding(mirror, infoHash, id, complete)
+        // A fetch that completed: verified like any new copy before fetchers are sent to it whole.
+        else if (complete && !holding.complete) holding.complete = true
+      }
     }
     for (const [domain, mirror] of mirrors) {
       if (seen.has(domain)) continue
@@ -241,6 +253,7 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
     if (mirror.busy || mirror.status !== 'active' || t < mirror.retryAt) return undefined
     const verified: string[] = []
     for (const [infoHash, holding] of mirror.holdings) {
+      if (!holding.complete) continue
       if (!holding.verified && t >= holding.retryAt) return { infoHash, kind: 'verify' }
       if (holding.verified) verified.push(infoHash)
     }
@@ -305,6 +318,22 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
     return candidates.map((mirror, i) => ({ mirror, weight: weights[i]! }))
   }
 
+  /**
+   * Mirrors fetching an item now that have earned trust: active, not dropped,
+   * and holding some other item whose copy passed its checks. Weighed like
+   * verified copies.
+   */
+  function fillingCandidates (infoHash: string): Array<{ mirror: Mirror, weight: number }> {
+    const t = now()
+    const candidates = [...byItem.get(infoHash) ?? []].filter((mirror) =>
+      mirror.holdings.get(infoHash)?.complete === false && t >= mirror.retryAt &&
+      [...mirror.holdings.values()].some((holding) => holding.verified))
+    const weights = mirrorWeights(candidates.map((mirror) => ({
+      status: mirror.status, verified: true, capacity: mirror.capacity, failures: decayedFailures(mirror.failureScore, mirror.failureAt, t)
+    })))
+    return candidates.map((mirror, i) => ({ mirror, weight: weights[i]! }))
+  }
+
   return {
     urls (infoHash) {
       return weighted(infoHash).filter((c) => c.weight > 0).sort((a, b) => b.weight - a.weight).map((c) => seederUrls(c.mirror.publicUrl).mirror(infoHash))
@@ -313,7 +342,10 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
     choose (infoHash) {
       const candidates = weighted(infoHash)
       const chosen = pickWeighted(candidates.map((c) => c.weight), random)
-      return chosen === undefined ? undefined : seederUrls(candidates[chosen]!.mirror.publicUrl).mirror(infoHash)
+      if (chosen !== undefined) return seederUrls(candidates[chosen]!.mirror.publicUrl).mirror(infoHash)
+      const filling = fillingCandidates(infoHash)
+      const stream = pickWeighted(filling.map((c) => c.weight), random)
+      return stream === undefined ? undefined : `${seederUrls(filling[stream]!.mirror.publicUrl).mirror(infoHash)}?progressive=1`
     },
 
     status (domain) {

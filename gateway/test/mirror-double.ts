@@ -12,6 +12,8 @@ export interface MirrorDouble {
   mirrorUrl (infoHash: string): string
   /** Serves the item from now on and reports the holding (with a capacity, if given). */
   hold (item: { infoHash: string, sha256: string }, bytes: Buffer, capacity?: number): Promise<void>
+  /** Reports a fetch of the item under way (serves nothing of it yet). */
+  fill (item: { infoHash: string }): Promise<void>
   /** Stops serving an item (404) without telling the origin, as a seeder that lost it. */
   lose (infoHash: string): void
   /** Acks a deletion notice. */
@@ -67,6 +69,7 @@ export async function startMirrorDouble (origin: string): Promise<MirrorDouble> 
       items.set(item.infoHash, { sha256: item.sha256, bytes })
       await signed('/api/instances/holdings', { infoHash: item.infoHash, held: true, ...(capacity === undefined ? {} : { capacity }) })
     },
+    fill: (item) => signed('/api/instances/holdings', { infoHash: item.infoHash, held: false, filling: true }),
     lose (infoHash) { items.delete(infoHash) },
     ack: (seq) => signed('/api/instances/acks', { seq }),
     tamper () { tampering = true },

@@ -204,4 +204,34 @@ describe('redirects to verified mirrors (an origin and seeder doubles)', functio
     assert.equal((await instance(b)).mirror.verifiedItems, 0)
     assert.ok((await locations(other.id, 20)).every((url) => url === c.mirrorUrl(other.infoHash)))
   })
+
+  it('while no mirror holds an item whole, sends fetchers to a trusted mirror fetching it, asking for a progressive answer', async function () {
+    const fresh = pngBytes(500_000)
+    const item = manifestSchema.parse((await publish(fixture, fresh, '?hot=1')).manifest)
+    const untrusted = await mirrorDouble()
+    await untrusted.fill(item)
+    const fromOrigin = await get(item.id)
+    assert.equal(fromOrigin.status, 200, 'a mirror that passed no check is never sent fetchers of a copy it cannot have checked')
+    await fromOrigin.arrayBuffer()
+
+    // A mirror whose copy of another item passed its checks has earned trust.
+    const trusted = await mirrorDouble()
+    const other = pngBytes(400_000)
+    const otherItem = manifestSchema.parse((await publish(fixture, other, '?hot=1')).manifest)
+    await trusted.hold(otherItem, other)
+    await mirrorsBecome(otherItem.id, [trusted.mirrorUrl(otherItem.infoHash)])
+    await trusted.fill(item)
+    const progressive = await eventually('a redirect to the fetch under way', 10_000, async () => {
+      const response = await get(item.id)
+      await response.arrayBuffer()
+      return response.status === 302 ? response.headers.get('location') : undefined
+    })
+    assert.equal(progressive, `${trusted.mirrorUrl(item.infoHash)}?progressive=1`)
+    assert.deepEqual(await mirrorsOf(item.id), [], 'a copy being fetched is never listed in the manifest')
+
+    // Once it holds the whole item and the copy is verified, fetchers get the plain mirror URL.
+    await trusted.hold(item, fresh)
+    await mirrorsBecome(item.id, [trusted.mirrorUrl(item.infoHash)])
+    assert.deepEqual(new Set(await locations(item.id, 5)), new Set([trusted.mirrorUrl(item.infoHash)]))
+  })
 })

@@ -68,8 +68,10 @@ export function createSeederApp (options: SeederAppOptions): express.Express {
   const mirror: express.RequestHandler = async (req, res) => {
     const infoHash = String(req.params.infoHash)
     if (!isInfoHash(infoHash)) throw new SeederHttpError(400, 'invalid_info_hash', 'mirror URLs end with the item\'s info hash, 40 lowercase hex characters')
-    const servable = await library.servable(infoHash)
-    if (servable === 'deleted') throw new SeederHttpError(410, 'media_deleted', 'this item was deleted by its origin')
+    const held = await library.servable(infoHash)
+    if (held === 'deleted') throw new SeederHttpError(410, 'media_deleted', 'this item was deleted by its origin')
+    // ?progressive=1 (an origin redirecting to a fetch under way): the bytes as their pieces verify.
+    const servable = held ?? (req.query.progressive === '1' ? library.streamable(infoHash) : undefined)
     if (servable === undefined) throw new SeederHttpError(404, 'media_not_held', 'this seeder does not hold a complete, verified copy of that item')
     const { item } = servable
     await sendRepresentation(req, res, {

@@ -45,6 +45,8 @@ export interface Library {
   onHot (origin: string, manifest: Manifest): Promise<void>
   /** A complete, verified item for the mirror; 'deleted' for a tombstoned one; undefined otherwise. Counts as demand. */
   servable (infoHash: string): Promise<Servable | 'deleted' | undefined>
+  /** An item being fetched now, read as its pieces verify (a progressive mirror answer); undefined when none is under way. */
+  streamable (infoHash: string): Servable | undefined
   /** Deletion: leaves the swarm, removes the file and the row, and refuses the item from now on. */
   purge (origin: string, infoHash: string, seq: number): Promise<void>
   /** Items of an origin are neither served nor seeded until its deletions have been caught up. */
@@ -81,7 +83,7 @@ export function createLibrary (options: LibraryOptions): Library {
     await swarm.deactivate(item.infoHash)
     await rm(dirOf(item.infoHash), { recursive: true, force: true })
     await itemStore.remove(db, item.infoHash)
-    await options.clients.get(item.origin)?.reportHolding(item.infoHash, false).catch(() => {})
+    await options.clients.get(item.origin)?.reportHolding(item.infoHash, 'none').catch(() => {})
   }
 
   function usedBytes (): number {
@@ -111,7 +113,10 @@ export function createLibrary (options: LibraryOptions): Library {
     const client = options.clients.get(item.origin)
     // The torrent's own web seed is the origin's media URL; it is used only when peers stall.
     const webSeeds = (await parseTorrent(item.torrent)).urlList ?? []
-    const path = await swarm.fetch({ infoHash: item.infoHash, torrent: item.torrent }, { webSeeds, signal: controller.signal })
+    const reportFilling = (): void => {
+      client?.reportHolding(item.infoHash, 'filling').catch((err: unknown) => log.debug({ err, infoHash: item.infoHash }, 'could not report a fetch under way'))
+    }
+    const path = await swarm.fetch({ infoHash: item.infoHash, torrent: item.torrent }, { webSeeds, signal: controller.signal, onReady: reportFilling })
     if (stopped || tombstones.has(item.infoHash)) return
     const sha256 = await sha256OfFile(path)
     if (sha256 !== item.sha256) {
@@ -124,14 +129,17 @@ export function createLibrary (options: LibraryOptions): Library {
     const complete: SeederItem = { ...item, state: 'complete', fileMtimeMs: mtimeMs, completedAt: new Date(now()) }
     items.set(item.infoHash, complete)
     log.info({ infoHash: item.infoHash, size: item.size }, 'item complete and verified')
-    await client?.reportHolding(item.infoHash, true).catch((err: unknown) => log.warn({ err, infoHash: item.infoHash }, 'could not report holding'))
+    await client?.reportHolding(item.infoHash, 'held').catch((err: unknown) => log.warn({ err, infoHash: item.infoHash }, 'could not report holding'))
   }
 
   function startFetch (item: SeederItem): Promise<void> {
     const running = inFlight.get(item.infoHash)
     if (running !== undefined) return running
     const job = fetchItem(item).catch((err: unknown) => {
-      if (!stopped) log.warn({ err, infoHash: item.infoHash }, 'fetch failed; will retry on the next hot event or restart')
+      if (stopped) return
+      log.warn({ err, infoHash: item.infoHash }, 'fetch failed; will retry on the next hot event or restart')
+      // The origin may have been told the fetch was under way: no more fetchers are sent here for it.
+      options.clients.get(item.origin)?.reportHolding(item.infoHash, 'none').catch(() => {})
     }).finally(() => inFlight.delete(item.infoHash))
     inFlight.set(item.infoHash, job)
     return job
@@ -202,6 +210,20 @@ export function createLibrary (options: LibraryOptions): Library {
         swarm.seed({ infoHash, torrent: item.torrent }).catch((err: unknown) => log.warn({ err, infoHash }, 'could not seed again'))
       }
       return { item, read: (range) => files.read(`${item.infoHash}/${item.mediaId}`, range) }
+    },
+
+    streamable (infoHash) {
+      const item = items.get(infoHash)
+      if (item === undefined || item.state === 'complete' || tombstones.has(infoHash) || blocked.has(item.origin) || !inFlight.has(infoHash)) return undefined
+      if (!swarm.canStream(infoHash)) return undefined
+      return {
+        item,
+        async read (range) {
+          const stream = swarm.stream(infoHash, range)
+          if (stream === undefined) throw new Error('the fetch ended before the item could be streamed')
+          return stream
+        }
+      }
     },
 
     stats () {

@@ -27,7 +27,8 @@ export interface OriginClient {
   readonly origin: string
   document (): Promise<OriginDocument>
   register (): Promise<void>
-  reportHolding (infoHash: string, held: boolean): Promise<void>
+  /** `held`: complete and verified; `filling`: being fetched now (the mirror streams it as pieces verify); `none`: not here. */
+  reportHolding (infoHash: string, holding: 'held' | 'filling' | 'none'): Promise<void>
   popular (): Promise<Manifest[]>
   /** One page of signed deletion notices after `after`, unchecked: the caller verifies each. */
   deletions (after: number): Promise<{ notices: unknown[], next: number | null }>
@@ -67,8 +68,9 @@ export function createOriginClient (origin: string, identity: SeederIdentity, ca
     async register () {
       await signedPost('/api/instances', { publicUrl: identity.publicUrl })
     },
-    async reportHolding (infoHash, held) {
-      await signedPost('/api/instances/holdings', capacity === undefined || capacity <= 0 ? { infoHash, held } : { infoHash, held, capacity })
+    async reportHolding (infoHash, holding) {
+      const body = { infoHash, held: holding === 'held', ...holding === 'filling' ? { filling: true } : {} }
+      await signedPost('/api/instances/holdings', capacity === undefined || capacity <= 0 ? body : { ...body, capacity })
     },
     async deletions (after) {
       const body = await (await call(`/api/deletions?after=${after}&limit=500`)).json() as { notices?: unknown, next?: unknown }

@@ -145,7 +145,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
       void registerUntilAccepted(client, originLog, controller.signal).then(async (registered) => {
         if (!registered) return
         for (const infoHash of library.held(client.origin)) {
-          await client.reportHolding(infoHash, true).catch((err: unknown) => originLog.warn({ err, infoHash }, 'could not report holding'))
+          await client.reportHolding(infoHash, 'held').catch((err: unknown) => originLog.warn({ err, infoHash }, 'could not report holding'))
         }
       })
       const follower = followEvents({

@@ -1,7 +1,8 @@
 import { join } from 'node:path'
 import type { Logger } from 'pino'
+import { Readable } from 'node:stream'
 import type { ParsedTorrent } from 'parse-torrent'
-import type { Torrent, Wire } from 'webtorrent'
+import type { Torrent, TorrentFile, Wire } from 'webtorrent'
 import { createPeerClient, peerTorrent } from '@fedswarm/peer'
 import { guardPieces } from './piece-guard.ts'
 
@@ -33,6 +34,8 @@ export interface FetchOptions {
   webSeeds: string[]
   signal?: AbortSignal
   onProgress? (received: number, total: number): void
+  /** The torrent is ready: from now on `stream()` can serve the item as its pieces verify. */
+  onReady? (): void
 }
 
 /**
@@ -50,6 +53,14 @@ export interface Swarm {
   seed (item: SwarmItem): Promise<void>
   /** Leaves the swarm for this item; the file stays. */
   deactivate (infoHash: string): Promise<void>
+  /**
+   * The bytes of an item being fetched, in order, each piece only once its
+   * SHA-1 verified (webtorrent asks for the pieces a stream needs first);
+   * undefined unless a fetch of it is under way and its torrent ready.
+   */
+  stream (infoHash: string, range?: { start: number, end: number }): Readable | undefined
+  /** Whether `stream()` would serve the item now. */
+  canStream (infoHash: string): boolean
   isActive (infoHash: string): boolean
   activeCount (): number
   /** The most torrents active at once. */
@@ -114,6 +125,11 @@ export function createSwarm (options: SwarmOptions): Swarm {
     torrent.on('warning', (err: Error) => log.debug({ err, infoHash: torrent.infoHash }, 'swarm: torrent warning'))
   }
 
+  function fileBeingFetched (infoHash: string): TorrentFile | undefined {
+    const slot = slots.get(infoHash)
+    return slot?.fetching === true && slot.torrent.ready && !slot.torrent.destroyed ? slot.torrent.files[0] : undefined
+  }
+
   const torrentOf = (item: SwarmItem): Promise<ParsedTorrent> => peerTorrent(item.torrent, { webrtc: options.webrtc })
 
   // Pieces in order: the origin's super-seeding already gives each fetching seeder different pieces, and
@@ -168,6 +184,8 @@ export function createSwarm (options: SwarmOptions): Swarm {
           const onAbort = (): void => finish(fetchOptions.signal?.reason as Error ?? new Error('aborted'))
           if (fetchOptions.signal?.aborted === true) return onAbort()
           fetchOptions.signal?.addEventListener('abort', onAbort)
+          if (torrent.ready) fetchOptions.onReady?.()
+          else torrent.once('ready', () => fetchOptions.onReady?.())
           if (torrent.done) return finish()
           torrent.once('done', onDone)
           torrent.once('error', finish)
@@ -200,6 +218,15 @@ export function createSwarm (options: SwarmOptions): Swarm {
       slots.delete(infoHash)
       await destroyTorrent(slot.torrent)
       release()
+    },
+
+    canStream: (infoHash) => fileBeingFetched(infoHash) !== undefined,
+
+    stream (infoHash, range) {
+      const file = fileBeingFetched(infoHash)
+      if (file === undefined) return undefined
+      const chunks = file[Symbol.asyncIterator](range)
+      return Readable.from({ [Symbol.asyncIterator]: () => chunks })
     },
 
     isActive: (infoHash) => slots.has(infoHash),

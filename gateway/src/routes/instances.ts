@@ -18,6 +18,8 @@ const registrationBody = z.object({ publicUrl: seederPublicUrlSchema }).strict()
 const holdingBody = z.object({
   infoHash: z.string().regex(/^[0-9a-f]{40}$/, 'must be 40 lowercase hex characters'),
   held: z.boolean(),
+  /** With `held: false`: the seeder is fetching the item now and can stream it, piece by verified piece. */
+  filling: z.boolean().optional(),
   /** Bytes per second the seeder can serve as a mirror; weighs the choice of mirror for redirects. */
   capacity: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional()
 }).strict()
@@ -96,8 +98,8 @@ export function instancesApi (options: InstancesApiOptions): Router {
 
   router.post('/api/instances/holdings', rawBody, async (req, res) => {
     const instance = await registeredSigner(req)
-    const { infoHash, held, capacity } = parseBody(holdingBody, req.body, '{"infoHash": "<40 hex>", "held": true, "capacity": <bytes per second, optional>}')
-    await registry.reportHolding(instance, infoHash, held, capacity)
+    const { infoHash, held, filling, capacity } = parseBody(holdingBody, req.body, '{"infoHash": "<40 hex>", "held": true, "filling": <true while fetching, optional>, "capacity": <bytes per second, optional>}')
+    await registry.reportHolding(instance, infoHash, held ? 'held' : filling === true ? 'filling' : 'none', capacity)
     res.status(204).end()
   })
 
