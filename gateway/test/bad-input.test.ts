@@ -1,80 +1,14 @@
 import assert from 'node:assert/strict'
-import { request, type IncomingHttpHeaders } from 'node:http'
-import { connect } from 'node:net'
 import fc from 'fast-check'
 import { sha256Of } from '@fedswarm/protocol'
-import { ADMIN_TOKEN, originBackends, type OriginFixture, pngBytes, publish, startOriginFixture, tempDir, type TempDir } from '@fedswarm/testkit'
-
-interface RawResponse { status: number, headers: IncomingHttpHeaders, body: Buffer }
-
-interface RawRequest {
-  method?: string
-  path: string
-  headers?: Record<string, string>
-  body?: string | Buffer
-  /** Send the body but never end the request: the answer must come from the headers alone. */
-  unfinished?: boolean
-}
+import {
+  ADMIN_TOKEN, assertJsonError, assertOrderly, originBackends, type OriginFixture, pct, pngBytes, publish, rawRequest, rawSocket, type RawRequest, type RawResponse, startOriginFixture, tempDir, type TempDir
+} from '@fedswarm/testkit'
 
 const AUTH = { authorization: `Bearer ${ADMIN_TOKEN}` }
 const UNKNOWN_ID = '01ARZ3NDEKTSV4RRFFQ69G5FAV'
 
-/** One HTTP/1.1 exchange on its own connection, the path sent exactly as given (no URL normalisation). */
-function raw (port: number, { method = 'GET', path, headers = {}, body, unfinished = false }: RawRequest): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    let settled = false
-    const req = request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => {
-        settled = true
-        resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) })
-        if (unfinished) req.destroy()
-      })
-      res.on('error', reject)
-    })
-    req.on('error', (err) => { if (!settled) reject(err) })
-    if (unfinished) req.write(body ?? '')
-    else req.end(body)
-  })
-}
-
-/** Bytes written as they are on a fresh connection; the whole answer, as text, once the server closes. */
-async function rawSocket (port: number, text: string): Promise<string> {
-  const socket = connect(port, '127.0.0.1')
-  const chunks: Buffer[] = []
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-  const closed = new Promise<void>((resolve, reject) => {
-    socket.on('close', () => resolve())
-    socket.on('error', reject)
-  })
-  socket.write(text)
-  await closed
-  return Buffer.concat(chunks).toString('latin1')
-}
-
-/** Percent-encodes everything but RFC 3986 unreserved characters, byte by byte of the UTF-8 form. */
-function pct (text: string): string {
-  return [...Buffer.from(text, 'utf8')].map((byte) => /[A-Za-z0-9\-._~]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('')
-}
-
-function assertJsonError (response: RawResponse, label: string): { error: string, message: string } {
-  assert.match(String(response.headers['content-type']), /^application\/json/, `${label}: content-type ${String(response.headers['content-type'])}`)
-  let body: unknown
-  try { body = JSON.parse(response.body.toString('utf8')) } catch { assert.fail(`${label}: body is not JSON: ${response.body.toString('utf8').slice(0, 200)}`) }
-  assert.ok(typeof body === 'object' && body !== null && !Array.isArray(body), label)
-  const { error, message } = body as { error: unknown, message: unknown }
-  assert.equal(typeof error, 'string', label)
-  assert.equal(typeof message, 'string', label)
-  assert.doesNotMatch(message as string, /\n\s+at /, `${label}: a stack trace in the message`)
-  return { error: error as string, message: message as string }
-}
-
-/** Any answer: never 5xx, and every non-2xx/3xx is a JSON {error, message}. */
-function assertOrderly (response: RawResponse, label: string): void {
-  assert.ok(response.status < 500, `${label}: ${response.status} ${response.body.toString('utf8').slice(0, 300)}`)
-  if (response.status >= 400) assertJsonError(response, label)
-}
+const raw = rawRequest
 
 function multipartBody (boundary: string, parts: Array<{ name: string, filename?: string, type?: string, data: Buffer }>, close = true): Buffer {
   const chunks: Buffer[] = []
