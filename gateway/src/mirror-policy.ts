@@ -13,18 +13,35 @@ export interface MirrorCandidate {
   capacity: number | null
   /** Recent failed checks, decayed (see decayedFailures). */
   failures: number
+  /** Bytes of fetchers recently sent its way and not yet drained at its capacity (see drainBacklog); 0 when none. */
+  backlog?: number
 }
 
 /**
- * One weight per candidate: its capacity (when unreported, the median of
- * those reported, or 1 when none is), divided by 1 + its recent failures.
- * Zero — never chosen — for a stale mirror or an unverified copy.
+ * One weight per candidate: its free capacity — its capacity (when
+ * unreported, the median of those reported, or 1 when none is) divided by 1
+ * + the seconds its backlog of redirected bytes takes at that capacity —
+ * divided by 1 + its recent failures. Zero — never chosen — for a stale
+ * mirror or an unverified copy.
  */
 export function mirrorWeights (candidates: MirrorCandidate[]): number[] {
   const usable = (c: MirrorCandidate): boolean => c.status === 'active' && c.verified
   const reported = candidates.filter(usable).map((c) => c.capacity).filter((c): c is number => c !== null && c > 0).sort((a, b) => a - b)
-  const fallback = reported.length === 0 ? 1 : median(reported)
-  return candidates.map((c) => usable(c) ? (c.capacity !== null && c.capacity > 0 ? c.capacity : fallback) / (1 + Math.max(0, c.failures)) : 0)
+  const fallback = reported.length === 0 ? UNREPORTED_CAPACITY : median(reported)
+  return candidates.map((c) => {
+    if (!usable(c)) return 0
+    const capacity = c.capacity !== null && c.capacity > 0 ? c.capacity : fallback
+    return capacity / (1 + (c.backlog ?? 0) / capacity) / (1 + Math.max(0, c.failures))
+  })
+}
+
+/** Bytes per second assumed of a mirror when no mirror reports a capacity (an uncapped seeder): 10 MiB/s. */
+export const UNREPORTED_CAPACITY = 10 * 1024 * 1024
+
+/** A backlog of `bytes` at `since` (ms), drained at `capacity` bytes per second until `now`. */
+export function drainBacklog (bytes: number, since: number, now: number, capacity: number | null): number {
+  const rate = capacity !== null && capacity > 0 ? capacity : UNREPORTED_CAPACITY
+  return Math.max(0, bytes - rate * Math.max(0, now - since) / 1000)
 }
 
 function median (sorted: number[]): number {

@@ -4,7 +4,7 @@ import type { Db } from '@fedswarm/storage'
 import { instancesRepository, type InstanceStatus } from './instances-repository.ts'
 import { mediaRepository } from './media-repository.ts'
 import {
-  decayedFailures, dropsMirror, mirrorWeights, pickWeighted, planVerification, randomIndex, retryDelayMs, type CheckFailure
+  decayedFailures, drainBacklog, dropsMirror, mirrorWeights, pickWeighted, planVerification, randomIndex, retryDelayMs, type CheckFailure
 } from './mirror-policy.ts'
 import { checkPiece, pieceTable, type PieceCheckResult, type PieceTable } from './piece-check.ts'
 import type { SafeFetch } from './safe-fetch.ts'
@@ -57,7 +57,7 @@ export interface Mirrors {
    * other items (the URL asks it to stream the item as its pieces verify);
    * undefined when neither.
    */
-  choose (infoHash: string): string | undefined
+  choose (infoHash: string, size: number): string | undefined
   status (domain: string): MirrorStatus
   stats (): { verified: number, inUse: number }
   /** Holdings or a seeder's status changed: read them again now. */
@@ -78,6 +78,9 @@ interface Holding {
 }
 
 interface Mirror {
+  /** Bytes of fetchers sent here, as of `backlogAt`, draining at its capacity: what makes its free capacity. */
+  backlog: number
+  backlogAt: number
   domain: string
   publicUrl: string
   status: InstanceStatus
@@ -150,7 +153,7 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
       let mirror = mirrors.get(row.domain)
       if (mirror === undefined) {
         mirror = {
-          ...row, holdings: new Map(), epoch: 0, busy: false, failureScore: 0, failureAt: 0, consecutiveFailures: 0, failedChecks: 0, retryAt: 0, nextSpotAt: 0
+          ...row, holdings: new Map(), backlog: 0, backlogAt: 0, epoch: 0, busy: false, failureScore: 0, failureAt: 0, consecutiveFailures: 0, failedChecks: 0, retryAt: 0, nextSpotAt: 0
         }
         mirrors.set(row.domain, mirror)
       }
@@ -313,9 +316,18 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
       status: mirror.status,
       verified: mirror.holdings.get(infoHash)?.verified === true,
       capacity: mirror.capacity,
-      failures: decayedFailures(mirror.failureScore, mirror.failureAt, t)
+      failures: decayedFailures(mirror.failureScore, mirror.failureAt, t),
+      backlog: drainBacklog(mirror.backlog, mirror.backlogAt, t, mirror.capacity)
     })))
     return candidates.map((mirror, i) => ({ mirror, weight: weights[i]! }))
+  }
+
+  /** A fetcher of `size` bytes goes to `mirror`: its backlog grows, and with it the weight it loses for a while. */
+  function sendTo (mirror: Mirror, infoHash: string, size: number, query: string): string {
+    const t = now()
+    mirror.backlog = drainBacklog(mirror.backlog, mirror.backlogAt, t, mirror.capacity) + size
+    mirror.backlogAt = t
+    return `${seederUrls(mirror.publicUrl).mirror(infoHash)}${query}`
   }
 
   /**
@@ -329,7 +341,8 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
       mirror.holdings.get(infoHash)?.complete === false && t >= mirror.retryAt &&
       [...mirror.holdings.values()].some((holding) => holding.verified))
     const weights = mirrorWeights(candidates.map((mirror) => ({
-      status: mirror.status, verified: true, capacity: mirror.capacity, failures: decayedFailures(mirror.failureScore, mirror.failureAt, t)
+      status: mirror.status, verified: true, capacity: mirror.capacity, failures: decayedFailures(mirror.failureScore, mirror.failureAt, t),
+      backlog: drainBacklog(mirror.backlog, mirror.backlogAt, t, mirror.capacity)
     })))
     return candidates.map((mirror, i) => ({ mirror, weight: weights[i]! }))
   }
@@ -339,13 +352,13 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
       return weighted(infoHash).filter((c) => c.weight > 0).sort((a, b) => b.weight - a.weight).map((c) => seederUrls(c.mirror.publicUrl).mirror(infoHash))
     },
 
-    choose (infoHash) {
+    choose (infoHash, size) {
       const candidates = weighted(infoHash)
       const chosen = pickWeighted(candidates.map((c) => c.weight), random)
-      if (chosen !== undefined) return seederUrls(candidates[chosen]!.mirror.publicUrl).mirror(infoHash)
+      if (chosen !== undefined) return sendTo(candidates[chosen]!.mirror, infoHash, size, '')
       const filling = fillingCandidates(infoHash)
       const stream = pickWeighted(filling.map((c) => c.weight), random)
-      return stream === undefined ? undefined : `${seederUrls(filling[stream]!.mirror.publicUrl).mirror(infoHash)}?progressive=1`
+      return stream === undefined ? undefined : sendTo(filling[stream]!.mirror, infoHash, size, '?progressive=1')
     },
 
     status (domain) {

@@ -231,7 +231,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       redirects: {
         policy: config.redirects.policy,
         minSize: config.redirects.minSize,
-        choose: (infoHash) => mirrors.choose(infoHash),
+        choose: (infoHash, size) => mirrors.choose(infoHash, size),
         onRedirect: () => metrics.redirects.inc()
       },
       signed: { base: urls.base, nonces: createNonceStore(db) },

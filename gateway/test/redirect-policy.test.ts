@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { parseOriginConfig } from '@fedswarm/gateway'
 import {
-  CORRUPT_QUARANTINE_MS, decayedFailures, dropsMirror, FAILURE_HALF_LIFE_MS, MAX_RETRY_MS, mirrorWeights, pickWeighted, pieceRange, planVerification,
+  CORRUPT_QUARANTINE_MS, decayedFailures, drainBacklog, dropsMirror, FAILURE_HALF_LIFE_MS, MAX_RETRY_MS, mirrorWeights, pickWeighted, pieceRange, planVerification, UNREPORTED_CAPACITY,
   retryDelayMs, type MirrorCandidate
 } from '../src/mirror-policy.ts'
 import { decideRedirect, redirectRequestOf, type RedirectInput } from '../src/redirect-policy.ts'
@@ -59,16 +59,23 @@ describe('mirror weights and choice', function () {
   const mirror = (change: Partial<MirrorCandidate> = {}): MirrorCandidate => ({ status: 'active', verified: true, capacity: null, failures: 0, ...change })
 
   it('never weighs a stale mirror or an unverified copy', function () {
-    assert.deepEqual(mirrorWeights([mirror({ status: 'stale' }), mirror({ verified: false }), mirror()]), [0, 0, 1])
+    assert.deepEqual(mirrorWeights([mirror({ status: 'stale' }), mirror({ verified: false }), mirror()]), [0, 0, UNREPORTED_CAPACITY])
     assert.deepEqual(mirrorWeights([mirror({ status: 'stale', capacity: 1e9 })]), [0])
     assert.equal(pickWeighted(mirrorWeights([mirror({ status: 'stale' }), mirror({ verified: false })]), Math.random), undefined)
     for (let i = 0; i < 200; i++) assert.equal(pickWeighted(mirrorWeights([mirror({ status: 'stale' }), mirror(), mirror({ verified: false })]), Math.random), 1)
   })
 
+  it('weighs by free capacity: bytes just sent a mirror\'s way count against it until drained at its capacity', function () {
+    assert.deepEqual(mirrorWeights([mirror({ capacity: 100, backlog: 300 }), mirror({ capacity: 100 })]), [25, 100])
+    assert.equal(drainBacklog(1000, 0, 2000, 100), 800)
+    assert.equal(drainBacklog(1000, 0, 20_000, 100), 0)
+    assert.equal(drainBacklog(1000, 5000, 4000, 100), 1000, 'a clock that goes back drains nothing')
+  })
+
   it('weighs by reported capacity; an unreported one counts as the median of those reported', function () {
     assert.deepEqual(mirrorWeights([mirror({ capacity: 100 }), mirror({ capacity: 300 })]), [100, 300])
     assert.deepEqual(mirrorWeights([mirror({ capacity: 100 }), mirror({ capacity: 300 }), mirror()]), [100, 300, 200])
-    assert.deepEqual(mirrorWeights([mirror(), mirror()]), [1, 1])
+    assert.deepEqual(mirrorWeights([mirror(), mirror()]), [UNREPORTED_CAPACITY, UNREPORTED_CAPACITY])
     // A stale mirror's capacity does not move the median.
     assert.deepEqual(mirrorWeights([mirror({ capacity: 100 }), mirror({ status: 'stale', capacity: 900 }), mirror()]), [100, 0, 100])
   })

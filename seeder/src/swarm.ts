@@ -54,9 +54,10 @@ export interface Swarm {
   /** Leaves the swarm for this item; the file stays. */
   deactivate (infoHash: string): Promise<void>
   /**
-   * The bytes of an item being fetched, in order, each piece only once its
+   * The bytes of an item in the swarm, in order, each piece only once its
    * SHA-1 verified (webtorrent asks for the pieces a stream needs first);
-   * undefined unless a fetch of it is under way and its torrent ready.
+   * undefined unless its torrent is active and ready. For an item still
+   * being fetched: the library has yet to check the whole file.
    */
   stream (infoHash: string, range?: { start: number, end: number }): Readable | undefined
   /** Whether `stream()` would serve the item now. */
@@ -125,9 +126,10 @@ export function createSwarm (options: SwarmOptions): Swarm {
     torrent.on('warning', (err: Error) => log.debug({ err, infoHash: torrent.infoHash }, 'swarm: torrent warning'))
   }
 
-  function fileBeingFetched (infoHash: string): TorrentFile | undefined {
-    const slot = slots.get(infoHash)
-    return slot?.fetching === true && slot.torrent.ready && !slot.torrent.destroyed ? slot.torrent.files[0] : undefined
+  // Not only while `fetching`: between the last piece and the library's sha256 check the fetch is over but the item not yet complete.
+  function activeFile (infoHash: string): TorrentFile | undefined {
+    const torrent = slots.get(infoHash)?.torrent
+    return torrent !== undefined && torrent.ready && !torrent.destroyed ? torrent.files[0] : undefined
   }
 
   const torrentOf = (item: SwarmItem): Promise<ParsedTorrent> => peerTorrent(item.torrent, { webrtc: options.webrtc })
@@ -220,10 +222,10 @@ export function createSwarm (options: SwarmOptions): Swarm {
       release()
     },
 
-    canStream: (infoHash) => fileBeingFetched(infoHash) !== undefined,
+    canStream: (infoHash) => activeFile(infoHash) !== undefined,
 
     stream (infoHash, range) {
-      const file = fileBeingFetched(infoHash)
+      const file = activeFile(infoHash)
       if (file === undefined) return undefined
       const chunks = file[Symbol.asyncIterator](range)
       return Readable.from({ [Symbol.asyncIterator]: () => chunks })

@@ -80,7 +80,7 @@ export function frontRoute (options: FrontRouteOptions): RequestHandler {
     const decision = decideRedirect({
       ...redirectRequestOf(req.method!, req.headers, req.query), policy: redirects.policy, minSize: redirects.minSize, size: item.size, hot: item.hotAt !== null
     })
-    const mirror = decision === 'redirect' ? redirects.choose(item.infoHash) : undefined
+    const mirror = decision === 'redirect' ? redirects.choose(item.infoHash, item.size) : undefined
     if (mirror === undefined) return false
     redirects.onRedirect()
     res.writeHead(302, { ...SAFE_MEDIA_HEADERS, Location: mirror, 'Cache-Control': 'no-store', Link: manifestLink(item), 'Content-Length': '0' }).end()

@@ -25,8 +25,8 @@ export interface MediaRedirects {
   policy: RedirectPolicy
   /** Smaller items are served directly. */
   minSize: number
-  /** A verified mirror's URL for the item, drawn by weight; undefined when none. */
-  choose (infoHash: string): string | undefined
+  /** A mirror's URL for an item of `size` bytes, drawn by weight (mirrors.ts); undefined when none. */
+  choose (infoHash: string, size: number): string | undefined
   onRedirect (): void
 }
 
@@ -53,7 +53,7 @@ export function mediaFiles (options: MediaFilesOptions): Router {
     const decision = decideRedirect({
       ...redirectRequestOf(req.method, req.headers, req.query), policy: redirects.policy, minSize: redirects.minSize, size: item.size, hot: item.hotAt !== null
     })
-    const mirror = decision === 'redirect' ? redirects.choose(item.infoHash) : undefined
+    const mirror = decision === 'redirect' ? redirects.choose(item.infoHash, item.size) : undefined
     if (mirror !== undefined) {
       redirects.onRedirect()
       // Not cached: the next fetch may go to another mirror, or here once this one is dropped. The mirror's answer carries the item's ETag.
