@@ -49,6 +49,8 @@ export interface OriginConfig {
     policy: RedirectPolicy
     /** Items smaller than this (bytes) are always served directly. */
     minSize: number
+    /** How long a GET of an item hot for less than a minute may wait for a mirror when none has it yet (ms). */
+    waitMs: number
     /** At most one spot check per mirror per interval (ms); holdings are re-read as often (5 s at most). */
     checkIntervalMs: number
   }
@@ -134,6 +136,8 @@ const envSchema = z.object({
   FEDSWARM_ACK_TIMEOUT: duration.pipe(z.number().min(100, 'must be at least 100ms').max(7 * 86_400_000, 'must be at most 7d')).default(10 * 60_000),
   FEDSWARM_REDIRECT: z.enum(REDIRECT_POLICIES).default('hot'),
   FEDSWARM_REDIRECT_MIN_SIZE: size.default(DEFAULT_REDIRECT_MIN_SIZE),
+  // Well under the read timeouts of fediverse fetchers (Mastodon's is 10 s): the wait comes before any byte of the answer.
+  FEDSWARM_REDIRECT_WAIT: duration.pipe(z.number().max(8000, 'must be at most 8s')).default(2000),
   FEDSWARM_MIRROR_CHECK_INTERVAL: duration.pipe(z.number().min(100, 'must be at least 100ms').max(86_400_000, 'must be at most 1d')).default(60_000),
   FEDSWARM_LOG_LEVEL: configValues.logLevel.default('info')
 })
@@ -197,7 +201,7 @@ export function parseOriginConfig (env: Record<string, string | undefined>, flag
     allowPrivateAddresses: e.FEDSWARM_ALLOW_PRIVATE_ADDRESSES,
     hotThreshold: e.FEDSWARM_HOT_THRESHOLD,
     ackTimeoutMs: e.FEDSWARM_ACK_TIMEOUT,
-    redirects: { policy: e.FEDSWARM_REDIRECT, minSize: e.FEDSWARM_REDIRECT_MIN_SIZE, checkIntervalMs: e.FEDSWARM_MIRROR_CHECK_INTERVAL },
+    redirects: { policy: e.FEDSWARM_REDIRECT, minSize: e.FEDSWARM_REDIRECT_MIN_SIZE, waitMs: e.FEDSWARM_REDIRECT_WAIT, checkIntervalMs: e.FEDSWARM_MIRROR_CHECK_INTERVAL },
     front: front.value,
     logLevel: e.FEDSWARM_LOG_LEVEL
   }

@@ -58,6 +58,12 @@ export interface Mirrors {
    * undefined when neither.
    */
   choose (infoHash: string, size: number): string | undefined
+  /**
+   * As `choose`, but when none is available yet while trusted mirrors exist
+   * (a storm's first seconds, before any seeder has reported its fetch),
+   * waits up to `waitMs` for one.
+   */
+  chooseWithin (infoHash: string, size: number, waitMs: number): Promise<string | undefined>
   status (domain: string): MirrorStatus
   stats (): { verified: number, inUse: number }
   /** Holdings or a seeder's status changed: read them again now. */
@@ -117,6 +123,9 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
   let refreshWanted = false
   let ticking: Promise<void> | undefined
   let stopped = false
+  /** Fetchers waiting for a mirror (chooseWithin): tried again whenever holdings are re-read or a copy verified. */
+  const waiters = new Set<() => void>()
+  const wakeWaiters = (): void => { for (const waiter of [...waiters]) waiter() }
 
   function addHolding (mirror: Mirror, infoHash: string, id: string, complete: boolean): void {
     mirror.holdings.set(infoHash, { id, complete, verified: false, retryAt: 0, misses: 0 })
@@ -249,6 +258,7 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
     holding.verified = true
     holding.misses = 0
     passed(mirror, kind)
+    wakeWaiters()
   }
 
   /** The next check a mirror is due: a copy to verify, else a spot check of a random verified copy. */
@@ -269,6 +279,7 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
       refreshWanted = false
       nextSyncAt = now() + syncMs
       await sync()
+      wakeWaiters()
     }
     for (const mirror of mirrors.values()) {
       if (stopped || jobs.size >= MAX_CONCURRENT_CHECKS) return
@@ -361,6 +372,26 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
       return stream === undefined ? undefined : sendTo(filling[stream]!.mirror, infoHash, size, '?progressive=1')
     },
 
+    chooseWithin (infoHash, size, waitMs) {
+      const chosen = this.choose(infoHash, size)
+      const trusted = [...mirrors.values()].some((mirror) => mirror.status === 'active' && [...mirror.holdings.values()].some((holding) => holding.verified))
+      if (chosen !== undefined || waitMs <= 0 || !trusted || stopped) return Promise.resolve(chosen)
+      return new Promise((resolve) => {
+        const done = (url: string | undefined): void => {
+          clearTimeout(timer)
+          waiters.delete(waiter)
+          resolve(url)
+        }
+        const waiter = (): void => {
+          const url = stopped ? undefined : this.choose(infoHash, size)
+          if (url !== undefined || stopped) done(url)
+        }
+        const timer = setTimeout(() => done(undefined), waitMs)
+        // Woken by the next read of the holdings (at once when this process receives a report) or verified copy.
+        waiters.add(waiter)
+      })
+    },
+
     status (domain) {
       const mirror = mirrors.get(domain)
       const t = now()
@@ -400,6 +431,7 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
     async stop () {
       stopped = true
       clearInterval(timer)
+      wakeWaiters()
       await ticking
       await Promise.all(jobs)
     }

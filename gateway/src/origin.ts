@@ -232,6 +232,8 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
         policy: config.redirects.policy,
         minSize: config.redirects.minSize,
         choose: (infoHash, size) => mirrors.choose(infoHash, size),
+        chooseWithin: (infoHash, size, waitMs) => mirrors.chooseWithin(infoHash, size, waitMs),
+        waitMs: config.redirects.waitMs,
         onRedirect: () => metrics.redirects.inc()
       },
       signed: { base: urls.base, nonces: createNonceStore(db) },

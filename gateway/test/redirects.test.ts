@@ -44,7 +44,8 @@ describe('redirects to verified mirrors (an origin and seeder doubles)', functio
   const metrics = async (): Promise<string> => (await fixture.api('/metrics', { admin: true })).text()
 
   before(async function () {
-    fixture = await startOriginFixture(undefined, { FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_MIRROR_CHECK_INTERVAL: '200ms', FEDSWARM_ACK_TIMEOUT: '1s' })
+    // No waiting for mirrors here (see the FEDSWARM_REDIRECT_WAIT suite below): a GET with no mirror is served at once.
+    fixture = await startOriginFixture(undefined, { FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_MIRROR_CHECK_INTERVAL: '200ms', FEDSWARM_ACK_TIMEOUT: '1s', FEDSWARM_REDIRECT_WAIT: '0' })
   })
   after(async function () {
     for (const double of doubles) await double.close()
@@ -233,5 +234,42 @@ describe('redirects to verified mirrors (an origin and seeder doubles)', functio
     await trusted.hold(item, fresh)
     await mirrorsBecome(item.id, [trusted.mirrorUrl(item.infoHash)])
     assert.deepEqual(new Set(await locations(item.id, 5)), new Set([trusted.mirrorUrl(item.infoHash)]))
+  })
+})
+
+describe('a GET in a storm\'s first seconds (FEDSWARM_REDIRECT_WAIT)', function () {
+  this.timeout(60_000)
+  let fixture: OriginFixture
+  let trusted: MirrorDouble
+
+  /** Requests the origin has counted for an item: proof that a GET reached it. */
+  const requestsOf = async (id: string): Promise<number> => {
+    const body = await (await fixture.api('/api/popular?limit=100')).json() as { items: Array<{ manifest: { id: string }, requests: number }> }
+    return body.items.find((entry) => entry.manifest.id === id)?.requests ?? 0
+  }
+
+  before(async function () {
+    fixture = await startOriginFixture(undefined, { FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_MIRROR_CHECK_INTERVAL: '200ms', FEDSWARM_REDIRECT_WAIT: '8s' })
+    trusted = await startMirrorDouble(fixture.url)
+    const bytes = pngBytes(400_000)
+    const item = manifestSchema.parse((await publish(fixture, bytes, '?hot=1')).manifest)
+    await trusted.hold(item, bytes)
+    await eventually('a verified mirror', 10_000, async () => manifestSchema.parse(await (await fixture.api(`/api/media/${item.id}`)).json()).mirrors.length === 1 ? true : undefined)
+  })
+  after(async function () {
+    await trusted?.close()
+    await fixture?.stop()
+  })
+
+  it('waits for a trusted mirror to report its fetch, and redirects to it instead of sending the bytes', async function () {
+    const item = manifestSchema.parse((await publish(fixture, pngBytes(500_000), '?hot=1')).manifest)
+    const answer = fetch(`${fixture.url}/media/${item.id}`, { redirect: 'manual' })
+    // The GET has reached the origin (it counts towards popularity before the redirect decision) and found no mirror.
+    await eventually('the origin to count the GET', 5_000, async () => await requestsOf(item.id) >= 1 ? true : undefined)
+    await trusted.fill(item)
+    const response = await answer
+    await response.arrayBuffer()
+    assert.equal(response.status, 302)
+    assert.equal(response.headers.get('location'), `${trusted.mirrorUrl(item.infoHash)}?progressive=1`)
   })
 })

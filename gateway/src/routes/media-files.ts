@@ -27,8 +27,15 @@ export interface MediaRedirects {
   minSize: number
   /** A mirror's URL for an item of `size` bytes, drawn by weight (mirrors.ts); undefined when none. */
   choose (infoHash: string, size: number): string | undefined
+  /** The same, waiting up to `waitMs` for one while trusted mirrors exist. */
+  chooseWithin (infoHash: string, size: number, waitMs: number): Promise<string | undefined>
+  /** FEDSWARM_REDIRECT_WAIT (ms). */
+  waitMs: number
   onRedirect (): void
 }
+
+/** How long after an item became hot a GET of it may wait for a mirror (FEDSWARM_REDIRECT_WAIT). */
+const JUST_HOT_MS = 60_000
 
 /**
  * `GET|HEAD /media/:id` (the bytes; also the BEP 19 web seed, or a 302 to a
@@ -53,7 +60,11 @@ export function mediaFiles (options: MediaFilesOptions): Router {
     const decision = decideRedirect({
       ...redirectRequestOf(req.method, req.headers, req.query), policy: redirects.policy, minSize: redirects.minSize, size: item.size, hot: item.hotAt !== null
     })
-    const mirror = decision === 'redirect' ? redirects.choose(item.infoHash, item.size) : undefined
+    // In a storm's first seconds no seeder has reported its fetch yet: a short wait then saves the origin a whole copy.
+    const justHot = item.hotAt !== null && Date.now() - item.hotAt.getTime() < JUST_HOT_MS
+    const mirror = decision !== 'redirect'
+      ? undefined
+      : justHot ? await redirects.chooseWithin(item.infoHash, item.size, redirects.waitMs) : redirects.choose(item.infoHash, item.size)
     if (mirror !== undefined) {
       redirects.onRedirect()
       // Not cached: the next fetch may go to another mirror, or here once this one is dropped. The mirror's answer carries the item's ETag.
