@@ -17,7 +17,6 @@ describe('origin config', function () {
     assert.equal(config.seeding.torrentPort, 8081)
     assert.equal(config.trustProxy, false)
     assert.equal(config.eventStreamsPerAddress, 10)
-    assert.equal(config.redirects.waitMs, 2000)
     assert.equal(parseOriginConfig({ FEDSWARM_EVENT_STREAMS_PER_ADDRESS: '200' }).eventStreamsPerAddress, 200)
   })
 
@@ -42,7 +41,6 @@ describe('origin config', function () {
       [{ FEDSWARM_MAX_MEDIA_SIZE: 'lots' }, /FEDSWARM_MAX_MEDIA_SIZE/],
       [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
       [{ FEDSWARM_EVENT_STREAMS_PER_ADDRESS: '0' }, /FEDSWARM_EVENT_STREAMS_PER_ADDRESS/],
-      [{ FEDSWARM_REDIRECT_WAIT: '9s' }, /FEDSWARM_REDIRECT_WAIT/],
       [{ FEDSWARM_ADMIN_TOKEN: 'short' }, /FEDSWARM_ADMIN_TOKEN/],
       [{ FEDSWARM_MEDIA_TYPES: 'image/svg+xml' }, /SVG/],
       [{ FEDSWARM_MEDIA_TYPES: 'text/html' }, /FEDSWARM_MEDIA_TYPES/],

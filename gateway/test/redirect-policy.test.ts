@@ -45,10 +45,11 @@ describe('redirect decision table', function () {
     assert.equal(redirectRequestOf('GET', {}, { direct: '0' }).direct, false)
   })
 
-  it('is configured by FEDSWARM_REDIRECT, FEDSWARM_REDIRECT_MIN_SIZE and FEDSWARM_MIRROR_CHECK_INTERVAL', function () {
-    assert.deepEqual(parseOriginConfig({}).redirects, { policy: 'hot', minSize: 256 * 1024, checkIntervalMs: 60_000 })
-    assert.deepEqual(parseOriginConfig({ FEDSWARM_REDIRECT: 'off', FEDSWARM_REDIRECT_MIN_SIZE: '1MB', FEDSWARM_MIRROR_CHECK_INTERVAL: '200ms' }).redirects,
-      { policy: 'off', minSize: 1024 * 1024, checkIntervalMs: 200 })
+  it('is configured by FEDSWARM_REDIRECT, FEDSWARM_REDIRECT_MIN_SIZE, FEDSWARM_REDIRECT_WAIT and FEDSWARM_MIRROR_CHECK_INTERVAL', function () {
+    assert.deepEqual(parseOriginConfig({}).redirects, { policy: 'hot', minSize: 256 * 1024, waitMs: 2000, checkIntervalMs: 60_000 })
+    assert.deepEqual(parseOriginConfig({ FEDSWARM_REDIRECT: 'off', FEDSWARM_REDIRECT_MIN_SIZE: '1MB', FEDSWARM_REDIRECT_WAIT: '0', FEDSWARM_MIRROR_CHECK_INTERVAL: '200ms' }).redirects,
+      { policy: 'off', minSize: 1024 * 1024, waitMs: 0, checkIntervalMs: 200 })
+    assert.throws(() => parseOriginConfig({ FEDSWARM_REDIRECT_WAIT: '9s' }), /FEDSWARM_REDIRECT_WAIT/)
     assert.equal(parseOriginConfig({ FEDSWARM_REDIRECT: 'always' }).redirects.policy, 'always')
     assert.throws(() => parseOriginConfig({ FEDSWARM_REDIRECT: 'sometimes' }), /FEDSWARM_REDIRECT/)
     assert.throws(() => parseOriginConfig({ FEDSWARM_MIRROR_CHECK_INTERVAL: '10ms' }), /FEDSWARM_MIRROR_CHECK_INTERVAL/)
