@@ -39,6 +39,8 @@ export interface SeederScaleResult {
   fill: { published: number, held: number, publishSeconds: number, heldSeconds: number, itemsPerSecond: number }
   activeTorrents: number
   rssBytes: number
+  /** The seeder's own view, from its /metrics (prom-client's default Node metrics). */
+  memory?: { heapUsedBytes: number, heapTotalBytes: number, externalBytes: number }
   /** Open file descriptors of the seeder once full (/proc/<pid>/fd), by kind; the limit is `ulimit -n`. */
   openFiles: { total: number, sockets: number, epoll: number }
   /** A fresh seeder with no item, for each metadata store: what the process costs before any item. */
@@ -155,6 +157,13 @@ export async function runSeederScale (options: SeederScaleOptions): Promise<Seed
     // Settle (the last fetches turn into seeding, the store writes its state), then measure.
     await sleep(options.settleSeconds * 1000)
     const rss = await rssBytes(seeder.pid)
+    // What of the RSS is the JavaScript heap (live objects and what V8 keeps reserved) and what is outside it (buffers, native modules).
+    const seederMetricsText = await seederMetrics(seeder.url)
+    const memory = {
+      heapUsedBytes: metric(seederMetricsText, 'nodejs_heap_size_used_bytes'),
+      heapTotalBytes: metric(seederMetricsText, 'nodejs_heap_size_total_bytes'),
+      externalBytes: metric(seederMetricsText, 'nodejs_external_memory_bytes')
+    }
     const files = await openFiles(seeder.pid)
     state = await held(seeder)
     const cpu0 = await cpuSeconds(seeder.pid)
@@ -196,6 +205,7 @@ export async function runSeederScale (options: SeederScaleOptions): Promise<Seed
       fill: { published: manifests.length, held: state.stored, publishSeconds: round(publishSeconds, 1), heldSeconds: round(heldSeconds, 1), itemsPerSecond: round(state.stored / heldSeconds, 1) },
       activeTorrents: state.active,
       rssBytes: rss,
+      memory,
       openFiles: files,
       empty,
       idleCpu: { seconds: round(idleSeconds, 1), cpuSeconds: round(idleCpuSeconds, 2), percentOfOneCore: round(100 * idleCpuSeconds / idleSeconds, 2) },
