@@ -40,6 +40,31 @@ export async function cleanupAll (): Promise<void> {
   }
 }
 
+/**
+ * Runs a bench command's `main`: a failure is one line and exit code 1;
+ * SIGINT or SIGTERM, and the end either way, stop every process and remove
+ * every temp folder.
+ */
+export async function runCommand (name: string, main: () => Promise<void>): Promise<void> {
+  let interrupted = false
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      if (interrupted) return
+      interrupted = true
+      log(`${name}: ${signal}, stopping every process and removing temp folders`)
+      void cleanupAll().finally(() => process.exit(130))
+    })
+  }
+  try {
+    await main()
+  } catch (err) {
+    console.error(`${name}: ${(err as Error).message}`)
+    process.exitCode = 1
+  } finally {
+    await cleanupAll()
+  }
+}
+
 export async function benchTempDir (prefix: string): Promise<TempDir> {
   const dir = await tempDir(`fedswarm-bench-${prefix}-`)
   const remove = defer(() => dir.remove())

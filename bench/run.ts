@@ -10,7 +10,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
 import { runGateway, type GatewayOptions } from './gateway.ts'
-import { KiB, MiB, cleanupAll, log, postgresAvailable, round, type DbChoice } from './processes.ts'
+import { KiB, MiB, log, postgresAvailable, round, runCommand, type DbChoice } from './processes.ts'
 import { readReport, renderResultFiles, RESULTS_DIR, RESULTS_MD } from './render.ts'
 import type { BenchReport, Machine } from './report.ts'
 import { runSeederScale, type SeederScaleOptions } from './seeder-scale.ts'
@@ -142,21 +142,4 @@ async function main (): Promise<void> {
   log(`bench: done in ${round(report.totalSeconds, 0)} s; wrote ${file} and ${RESULTS_MD}`)
 }
 
-let interrupted = false
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (interrupted) return
-    interrupted = true
-    log(`bench: ${signal}, stopping every process and removing temp folders`)
-    void cleanupAll().finally(() => process.exit(130))
-  })
-}
-
-try {
-  await main()
-} catch (err) {
-  console.error(`bench: ${(err as Error).message}`)
-  process.exitCode = 1
-} finally {
-  await cleanupAll()
-}
+await runCommand('bench', main)

@@ -5,7 +5,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { cleanupAll, log, type DbChoice } from './processes.ts'
+import { log, runCommand, type DbChoice } from './processes.ts'
 import { RESULTS_DIR, RESULTS_MD, renderResultFiles } from './render.ts'
 import { renderSoakSection } from './soak-report.ts'
 import { runSoak, SOAK_DEFAULTS } from './soak-run.ts'
@@ -49,21 +49,4 @@ async function main (): Promise<void> {
   if (!result.verdict.pass) process.exitCode = 1
 }
 
-let interrupted = false
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (interrupted) return
-    interrupted = true
-    log(`soak: ${signal}, stopping every process and removing temp folders`)
-    void cleanupAll().finally(() => process.exit(130))
-  })
-}
-
-try {
-  await main()
-} catch (err) {
-  console.error(`soak: ${(err as Error).message}`)
-  process.exitCode = 1
-} finally {
-  await cleanupAll()
-}
+await runCommand('soak', main)

@@ -333,6 +333,9 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
     return candidates.map((mirror, i) => ({ mirror, weight: weights[i]! }))
   }
 
+  /** A mirror has earned trust while some copy it holds passed its checks (a drop unverifies them all). */
+  const isTrusted = (mirror: Mirror): boolean => [...mirror.holdings.values()].some((holding) => holding.verified)
+
   /** A fetcher of `size` bytes goes to `mirror`: its backlog grows, and with it the weight it loses for a while. */
   function sendTo (mirror: Mirror, infoHash: string, size: number, query: string): string {
     const t = now()
@@ -349,8 +352,7 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
   function fillingCandidates (infoHash: string): Array<{ mirror: Mirror, weight: number }> {
     const t = now()
     const candidates = [...byItem.get(infoHash) ?? []].filter((mirror) =>
-      mirror.holdings.get(infoHash)?.complete === false && t >= mirror.retryAt &&
-      [...mirror.holdings.values()].some((holding) => holding.verified))
+      mirror.holdings.get(infoHash)?.complete === false && t >= mirror.retryAt && isTrusted(mirror))
     const weights = mirrorWeights(candidates.map((mirror) => ({
       status: mirror.status, verified: true, capacity: mirror.capacity, failures: decayedFailures(mirror.failureScore, mirror.failureAt, t),
       backlog: drainBacklog(mirror.backlog, mirror.backlogAt, t, mirror.capacity)
@@ -374,7 +376,7 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
 
     chooseWithin (infoHash, size, waitMs) {
       const chosen = this.choose(infoHash, size)
-      const trusted = [...mirrors.values()].some((mirror) => mirror.status === 'active' && [...mirror.holdings.values()].some((holding) => holding.verified))
+      const trusted = [...mirrors.values()].some((mirror) => mirror.status === 'active' && isTrusted(mirror))
       if (chosen !== undefined || waitMs <= 0 || !trusted || stopped) return Promise.resolve(chosen)
       return new Promise((resolve) => {
         const done = (url: string | undefined): void => {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { buildOriginDocument, originUrls, type OriginUrls } from '@fedswarm/protocol'
 import { createFsBlobStore, createS3BlobStore, loadOrCreateKeyPair, migrate, openDb, type BlobStore, type Db } from '@fedswarm/storage'
-import { createTracker, startRegisteredAddresses, type Tracker } from '@fedswarm/tracker'
+import { createTracker, isTrackerPath, startRegisteredAddresses, type Tracker } from '@fedswarm/tracker'
 import { loadAdminToken } from './admin-token.ts'
 import { bearerToken, requireAdmin } from './admin-auth.ts'
 import { startAckSweep } from './ack-sweep.ts'
@@ -242,7 +242,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     })
     // Announces are most of an origin's requests: they go straight to the tracker, past express.
     http.setHandler((req, res) => {
-      if (isTrackerPath(req.url)) {
+      if (isTrackerPath(req.url ?? '/')) {
         res.setHeader('X-Content-Type-Options', 'nosniff')
         tracker.handleHttp(req, res)
       } else {
@@ -259,10 +259,4 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     await stopAll()
     throw err
   }
-}
-
-/** `/announce`, `/scrape` and `/stats`, with or without a query. */
-function isTrackerPath (url: string | undefined): boolean {
-  const path = url === undefined ? '' : url.split('?', 1)[0]
-  return path === '/announce' || path === '/scrape' || path === '/stats'
 }

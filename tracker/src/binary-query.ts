@@ -23,6 +23,14 @@ export function pathnameOf (url: string): string {
   return at === -1 ? url : url.slice(0, at)
 }
 
+/** The paths the tracker answers over HTTP. */
+export const TRACKER_PATHS: ReadonlySet<string> = new Set(['/announce', '/scrape', '/stats'])
+
+/** Whether a request URL is the tracker's (GET /announce, /scrape, /stats, any query). */
+export function isTrackerPath (url: string): boolean {
+  return TRACKER_PATHS.has(pathnameOf(url))
+}
+
 /** True for a string of exactly `length` bytes as decoded by `unescape`. */
 export function isBinaryString (value: unknown, length: number): value is string {
   if (typeof value !== 'string' || value.length !== length) return false

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import type { Server } from 'bittorrent-tracker'
-import { parseBinaryQuery, pathnameOf, searchOf } from './binary-query.ts'
+import { parseBinaryQuery, pathnameOf, searchOf, TRACKER_PATHS } from './binary-query.ts'
 import { TrackerHttpError } from './errors.ts'
 import { sendError, sendJson } from './http-reply.ts'
 import { parseAnnounce } from './parse-announce.ts'
@@ -28,7 +28,7 @@ export function createHttpHandler (parts: HttpHandlerParts): HttpHandler {
   function route (req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/'
     const path = pathnameOf(url)
-    if (path !== '/announce' && path !== '/scrape' && path !== '/stats') throw new TrackerHttpError('not_found')
+    if (!TRACKER_PATHS.has(path)) throw new TrackerHttpError('not_found')
     if (req.method !== 'GET') {
       sendError(res, new TrackerHttpError('method_not_allowed'), { Allow: 'GET' })
       return
