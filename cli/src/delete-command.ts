@@ -1,4 +1,4 @@
-import { parseDuration } from '@fedswarm/protocol'
+import { parseDuration } from '@fedswarm/runtime'
 import { CliError, parseFlags } from './cli-error.ts'
 import { adminToken, originBase, originFetch, refusal } from './origin-request.ts'
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { ConfigError, DEFAULT_MEDIA_TYPES, parseOriginConfig } from '@fedswarm/gateway'
-import { parseDuration, parseSize } from '@fedswarm/protocol'
+import { parseDuration, parseSize } from '@fedswarm/runtime'
 
 describe('origin config', function () {
   it('has safe defaults', function () {

@@ -12,7 +12,7 @@ import { pino } from 'pino'
 import WebTorrent, { type Torrent } from 'webtorrent'
 import { createFsBlobStore, createS3BlobStore, type BlobStore } from '@fedswarm/storage'
 import { startS3Server, tempDir, type TempDir } from '@fedswarm/testkit'
-import { createOriginSeeder, type OriginSeeder, type OriginSeederOptions, type SeedableItem } from '../src/origin-seeder.ts'
+import { createOriginSeeder, type OriginSeeder, type OriginSeederOptions, type SeedableItem } from '../src/seeding/origin-seeder.ts'
 
 const log = pino({ level: 'silent' })
 const SIZE = 3 * 1024 * 1024 + 12_345 // a short last piece too

@@ -3,8 +3,8 @@ import { parseOriginConfig } from '@fedswarm/gateway'
 import {
   CORRUPT_QUARANTINE_MS, decayedFailures, drainBacklog, dropsMirror, FAILURE_HALF_LIFE_MS, MAX_RETRY_MS, mirrorWeights, pickWeighted, pieceRange, planVerification, UNREPORTED_CAPACITY,
   retryDelayMs, type MirrorCandidate
-} from '../src/mirror-policy.ts'
-import { decideRedirect, redirectRequestOf, type RedirectInput } from '../src/redirect-policy.ts'
+} from '../src/mirrors/mirror-policy.ts'
+import { decideRedirect, redirectRequestOf, type RedirectInput } from '../src/mirrors/redirect-policy.ts'
 
 /** A deterministic source of "random" numbers. */
 function sequence (...values: number[]): () => number {

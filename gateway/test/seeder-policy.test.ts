@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { ConfigError, parseOriginConfig } from '@fedswarm/gateway'
-import { accepts } from '../src/instance-registry.ts'
+import { accepts } from '../src/seeders/instance-registry.ts'
 import { createSafeFetch, isPublicAddress, SafeFetchError } from '../src/safe-fetch.ts'
 
 describe('seeder policy: acceptance, hot threshold, guarded fetch', function () {

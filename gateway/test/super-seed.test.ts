@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { EventEmitter, once } from 'node:events'
 import type { Torrent, Wire } from 'webtorrent'
-import { superSeed } from '../src/super-seed.ts'
+import { superSeed } from '../src/seeding/super-seed.ts'
 
 /** Just what superSeed reads and calls of a webtorrent wire: the offers it makes are recorded. */
 class FakeWire extends EventEmitter {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { z } from 'zod'
-import { configValues, definedOnly, parseEnv } from '@fedswarm/protocol'
+import { configValues, definedOnly, parseEnv } from '@fedswarm/runtime'
 
 /** Everything a seeder can be told, parsed once from env and flags. */
 export interface SeederConfig {

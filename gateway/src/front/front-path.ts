@@ -1,5 +1,5 @@
 import { assertBlobKey } from '@fedswarm/storage'
-import { OWN_BLOB_PREFIX } from '../media-repository.ts'
+import { OWN_BLOB_PREFIX } from '../media/media-repository.ts'
 
 /** First path segments the origin answers itself: the front never shadows them. */
 export const RESERVED_SEGMENTS: ReadonlySet<string> = new Set(['api', 'media', 'announce', 'scrape', 'stats', 'healthz', 'metrics', '.well-known'])

@@ -1,5 +1,5 @@
 import { BlobNotFoundError, type BlobStore } from '@fedswarm/storage'
-import { OWN_BLOB_PREFIX } from '../media-repository.ts'
+import { OWN_BLOB_PREFIX } from '../media/media-repository.ts'
 import type { ObjectCache } from './object-cache.ts'
 
 export interface ItemBlobsOptions {

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino'
 import type { BlobStore, Db } from '@fedswarm/storage'
-import type { DeletionService } from '../deletion-service.ts'
-import type { MediaService } from '../media-service.ts'
-import { mediaRepository, OWN_BLOB_PREFIX } from '../media-repository.ts'
+import type { DeletionService } from '../deletion/deletion-service.ts'
+import type { MediaService } from '../media/media-service.ts'
+import { mediaRepository, OWN_BLOB_PREFIX } from '../media/media-repository.ts'
 import { frontKeysRepository, type LiveFrontKey } from './front-keys-repository.ts'
 import type { ObjectCache } from './object-cache.ts'
 

@@ -2,12 +2,11 @@ import type { KeyObject } from 'node:crypto'
 import type { Logger } from 'pino'
 import { publicKeyFromPem, seederDocumentSchema, type SeederUrls } from '@fedswarm/protocol'
 import type { Db } from '@fedswarm/storage'
-import type { SeederAcceptance } from './config.ts'
-import { deletionsRepository } from './deletions-repository.ts'
-import { HttpError } from './errors.ts'
+import { deletionsRepository } from '../deletion/deletions-repository.ts'
+import { HttpError } from '../errors.ts'
 import { instancesRepository, type Instance, type InstanceCounts } from './instances-repository.ts'
-import { mediaRepository } from './media-repository.ts'
-import { SafeFetchError, type SafeFetch } from './safe-fetch.ts'
+import { mediaRepository } from '../media/media-repository.ts'
+import { SafeFetchError, type SafeFetch } from '../safe-fetch.ts'
 
 /** What a seeder's `/.well-known/fedswarm` proves: it controls the domain and publishes this key. */
 export interface PublishedKey {
@@ -49,7 +48,7 @@ export interface InstanceRegistry {
    * item goes, and it is `active` again once no notice is overdue.
    */
   ack (instance: Instance, seq: number): Promise<void>
-  list (): Promise<Array<Instance & InstanceCounts>>
+  list (): Promise<Array<Instance & InstanceCounts & { pendingAcks: number }>>
 }
 
 export function createInstanceRegistry (options: InstanceRegistryOptions): InstanceRegistry {
@@ -132,15 +131,21 @@ export function createInstanceRegistry (options: InstanceRegistryOptions): Insta
         await deletionsRepository.ack(tx, instance.domain, seq)
         await instancesRepository.release(tx, instance.domain, deletion.infoHash)
         await instancesRepository.touch(tx, instance.domain)
-        return await instancesRepository.refreshStatus(tx, options.ackTimeoutMs, instance.domain)
+        return await deletionsRepository.refreshStatus(tx, options.ackTimeoutMs, instance.domain)
       })
       for (const change of changed) log.info({ domain: change.domain, status: change.status }, 'seeder status changed by an ack')
       options.onMirrorsChanged()
     },
 
-    list: () => instancesRepository.list(db)
+    async list () {
+      const [instances, pending] = await Promise.all([instancesRepository.list(db), deletionsRepository.pendingCounts(db)])
+      return instances.map((instance) => ({ ...instance, pendingAcks: pending.get(instance.domain) ?? 0 }))
+    }
   }
 }
+
+/** `anybody`, or a list of domains: a host alone accepts it on any port, `host:port` only that port. */
+export type SeederAcceptance = 'anybody' | Array<{ host: string, port?: number }>
 
 /** A listed host accepts any port; a listed host:port only that port (the scheme's default when the URL has none). */
 export function accepts (accept: SeederAcceptance, publicUrl: string): boolean {

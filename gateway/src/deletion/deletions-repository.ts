@@ -1,6 +1,9 @@
 import type { DeletionNotice } from '@fedswarm/protocol'
 import type { Queryable } from '@fedswarm/storage'
 
+/** `stale`: a deletion notice has waited longer than FEDSWARM_ACK_TIMEOUT for this seeder's ack. */
+export type SeederAckStatus = 'active' | 'stale'
+
 /** A signed deletion notice as the origin keeps it. */
 export interface Deletion {
   seq: number
@@ -30,7 +33,7 @@ const COLUMNS = 'seq, media_id, info_hash, notice, created_at'
  * registered before the deletion and has not acked it. The one definition of
  * "pending", for the manifest of a deleted item, the admin's list and the sweep.
  */
-export const UNACKED = 'd.created_at > i.registered_at AND NOT EXISTS (SELECT 1 FROM acks a WHERE a.domain = i.domain AND a.seq = d.seq)'
+const UNACKED = 'd.created_at > i.registered_at AND NOT EXISTS (SELECT 1 FROM acks a WHERE a.domain = i.domain AND a.seq = d.seq)'
 
 function fromRow (row: DeletionRow): Deletion {
   return { seq: Number(row.seq), mediaId: row.media_id, infoHash: row.info_hash, notice: row.notice, createdAt: row.created_at }
@@ -84,5 +87,43 @@ export const deletionsRepository = {
     const rows = await db.query<{ domain: string }>(
       `SELECT i.domain FROM instances i JOIN deletions d ON d.seq = $1 WHERE ${UNACKED} ORDER BY i.domain`, [seq])
     return rows.map((row) => row.domain)
+  },
+
+  /** How many notices each seeder has yet to ack (seeders with none are absent). */
+  async pendingCounts (db: Queryable): Promise<Map<string, number>> {
+    const rows = await db.query<{ domain: string, pending: number }>(
+      `SELECT i.domain, count(*) AS pending FROM instances i JOIN deletions d ON ${UNACKED} GROUP BY i.domain`)
+    return new Map(rows.map((row) => [row.domain, Number(row.pending)]))
+  },
+
+  /**
+   * Sets each seeder's status from its acks: `stale` while a notice has waited
+   * more than `timeoutMs` for its ack, else `active`. Only `domain` when given.
+   * Returns the seeders whose status changed.
+   */
+  async refreshStatus (db: Queryable, timeoutMs: number, domain?: string): Promise<Array<{ domain: string, status: SeederAckStatus }>> {
+    return await db.query<{ domain: string, status: SeederAckStatus }>(
+      `UPDATE instances i SET status = s.status
+       FROM (SELECT i.domain, CASE WHEN EXISTS (SELECT 1 FROM deletions d WHERE ${UNACKED} AND d.created_at < now() - $1::double precision * interval '1 millisecond')
+               THEN 'stale' ELSE 'active' END AS status
+             FROM instances i WHERE $2::text IS NULL OR i.domain = $2) s
+       WHERE i.domain = s.domain AND i.status <> s.status
+       RETURNING i.domain, i.status`,
+      [timeoutMs, domain ?? null])
+  },
+
+  /**
+   * Seeders with a notice un-acked for more than `afterMs` that were not
+   * poked in the last `afterMs`: marks them poked now and returns them, so
+   * that each is poked once per interval however many processes sweep.
+   */
+  async claimPokes (db: Queryable, afterMs: number): Promise<Array<{ domain: string, publicUrl: string }>> {
+    const rows = await db.query<{ domain: string, public_url: string }>(
+      `UPDATE instances i SET poked_at = now()
+       WHERE (i.poked_at IS NULL OR i.poked_at < now() - $1::double precision * interval '1 millisecond')
+         AND EXISTS (SELECT 1 FROM deletions d WHERE ${UNACKED} AND d.created_at < now() - $1::double precision * interval '1 millisecond')
+       RETURNING i.domain, i.public_url`,
+      [afterMs])
+    return rows.map((row) => ({ domain: row.domain, publicUrl: row.public_url }))
   }
 }

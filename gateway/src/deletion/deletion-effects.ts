@@ -1,12 +1,12 @@
 import type { Logger } from 'pino'
-import type { DeletionNotice, Popularity } from '@fedswarm/protocol'
+import type { DeletionNotice } from '@fedswarm/protocol'
+import type { Popularity } from '@fedswarm/runtime'
 import type { BlobStore, Db } from '@fedswarm/storage'
 import type { Tracker } from '@fedswarm/tracker'
-import type { EventLog } from './event-log.ts'
-import type { MediaService } from './media-service.ts'
-import { mediaRepository } from './media-repository.ts'
-import type { Mirrors } from './mirrors.ts'
-import type { OriginSeeder } from './origin-seeder.ts'
+import type { EventLog } from '../events/event-log.ts'
+import type { MediaService } from '../media/media-service.ts'
+import { mediaRepository } from '../media/media-repository.ts'
+import type { OriginSeeder } from '../seeding/origin-seeder.ts'
 
 export interface DeletionEffectsOptions {
   db: Db
@@ -17,7 +17,8 @@ export interface DeletionEffectsOptions {
   seeder: OriginSeeder
   media: MediaService
   popularity: Popularity
-  mirrors: Pick<Mirrors, 'forget'>
+  /** The mirror table: no mirror of a deleted item is used again. */
+  mirrors: { forget (infoHash: string): void }
 }
 
 /**

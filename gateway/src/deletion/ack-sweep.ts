@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { Db } from '@fedswarm/storage'
-import { instancesRepository } from './instances-repository.ts'
-import type { SafeFetch } from './safe-fetch.ts'
+import { deletionsRepository } from './deletions-repository.ts'
+import type { SafeFetch } from '../safe-fetch.ts'
 
 export interface AckSweepOptions {
   db: Db
@@ -52,14 +52,14 @@ export function startAckSweep (options: AckSweepOptions): AckSweep {
   }
 
   async function once (): Promise<void> {
-    const changes = await instancesRepository.refreshStatus(db, timeoutMs)
+    const changes = await deletionsRepository.refreshStatus(db, timeoutMs)
     for (const change of changes) {
       if (change.status === 'stale') log.warn({ domain: change.domain, timeoutMs }, 'seeder marked stale: a deletion notice waits for its ack')
       else log.info({ domain: change.domain }, 'seeder active again: every deletion notice acked')
     }
     if (changes.length > 0) options.onStatusChanged()
     if (stopped) return
-    await Promise.all((await instancesRepository.claimPokes(db, intervalMs)).map(poke))
+    await Promise.all((await deletionsRepository.claimPokes(db, intervalMs)).map(poke))
   }
 
   function sweep (): Promise<void> {

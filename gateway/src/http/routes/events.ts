@@ -1,7 +1,7 @@
 import { Router } from 'express'
 import { z } from 'zod'
-import { HttpError } from '../errors.ts'
-import type { EventStreams } from '../event-streams.ts'
+import { HttpError } from '../../errors.ts'
+import type { EventStreams } from '../../events/event-streams.ts'
 import { parseQuery } from './media-api.ts'
 
 const eventsQuery = z.object({ after: z.string().optional() }).strict()

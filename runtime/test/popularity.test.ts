@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { createPopularity } from '@fedswarm/protocol'
+import { createPopularity } from '@fedswarm/runtime'
 
 describe('popularity', function () {
   it('counts requests and halves them every half-life', function () {

@@ -4,7 +4,7 @@ import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { HttpError } from './errors.ts'
+import { HttpError } from '../errors.ts'
 
 /** Enough leading bytes for file-type to recognise every format it knows. */
 const HEAD_LENGTH = 4100

@@ -1,9 +1,11 @@
 import { resolve } from 'node:path'
 import { z } from 'zod'
-import { configValues, definedOnly, parseEnv } from '@fedswarm/protocol'
+import { configValues, definedOnly, parseEnv } from '@fedswarm/runtime'
 import { PEER_POLICIES, type PeerPolicy } from '@fedswarm/tracker'
-import { DEFAULT_REDIRECT_MIN_SIZE, REDIRECT_POLICIES, type RedirectPolicy } from './redirect-policy.ts'
-import { parseFrontConfig, type FrontConfig } from './front/front-config.ts'
+import { DEFAULT_REDIRECT_MIN_SIZE, REDIRECT_POLICIES, type RedirectPolicy } from '../mirrors/redirect-policy.ts'
+import type { FrontConfig } from '../front/front-config.ts'
+import type { SeederAcceptance } from '../seeders/instance-registry.ts'
+import { parseFrontConfig } from './front-env.ts'
 
 /**
  * Everything the origin can be told, parsed once at the edge (env and CLI
@@ -58,9 +60,6 @@ export interface OriginConfig {
   front?: FrontConfig
   logLevel: string
 }
-
-/** `anybody`, or a list of domains: a host alone accepts it on any port, `host:port` only that port. */
-export type SeederAcceptance = 'anybody' | Array<{ host: string, port?: number }>
 
 export const DEFAULT_MEDIA_TYPES = [
   'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/heic',

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import type { Logger } from 'pino'
 import type { ErrorBody } from '@fedswarm/protocol'
-import { ERRORS, HttpError } from './errors.ts'
+import { ERRORS, HttpError } from '../errors.ts'
 
 /** Connection-level failures of PostgreSQL or PGlite, which are worth a retry by the client. */
 const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001'])

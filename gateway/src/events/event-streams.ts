@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express'
 import type { Logger } from 'pino'
 import type { OriginEvent } from '@fedswarm/protocol'
-import { HttpError } from './errors.ts'
+import { HttpError } from '../errors.ts'
 import type { EventLog } from './event-log.ts'
 
 export interface EventStreamsOptions {

@@ -4,10 +4,10 @@ import { signDeletionNotice, type DeletionNotice } from '@fedswarm/protocol'
 import type { Db } from '@fedswarm/storage'
 import type { DeletionEffects } from './deletion-effects.ts'
 import { deletionsRepository, type Ack } from './deletions-repository.ts'
-import { HttpError } from './errors.ts'
-import type { EventLog } from './event-log.ts'
-import { mediaRepository } from './media-repository.ts'
-import { assertMediaId } from './media-service.ts'
+import { HttpError } from '../errors.ts'
+import type { EventLog } from '../events/event-log.ts'
+import { mediaRepository } from '../media/media-repository.ts'
+import { assertMediaId } from '../media/media-service.ts'
 
 export interface DeletionServiceOptions {
   db: Db

@@ -1,7 +1,7 @@
 import express, { Router, type RequestHandler } from 'express'
 import { z } from 'zod'
-import type { DeletionService } from '../deletion-service.ts'
-import { HttpError } from '../errors.ts'
+import type { DeletionService } from '../../deletion/deletion-service.ts'
+import { HttpError } from '../../errors.ts'
 import { parseQuery } from './media-api.ts'
 
 export interface DeletionsApiOptions {

@@ -4,12 +4,17 @@ import type { Readable } from 'node:stream'
 import { fileTypeFromBuffer } from 'file-type'
 import { ulid } from 'ulid'
 import { buildManifest, digestMultibase, pieceLengthFor, sha256Base64url, type Manifest, type OriginUrls } from '@fedswarm/protocol'
-import { BlobNotFoundError, InvalidBlobKeyError, type BlobStore, type Db } from '@fedswarm/storage'
-import { HttpError } from './errors.ts'
-import type { EventLog } from './event-log.ts'
+import { BlobNotFoundError, InvalidBlobKeyError, type BlobStore, type Db, type Queryable } from '@fedswarm/storage'
+import { HttpError } from '../errors.ts'
 import { ingestStream, type IngestedFile } from './ingest.ts'
 import { mediaRepository, OWN_BLOB_PREFIX, type MediaItem } from './media-repository.ts'
 import { buildTorrent } from './torrent-builder.ts'
+
+/** What the service needs of the event log: an append inside its transaction, and a wake-up once that committed. */
+export interface HotEvents {
+  append (tx: Queryable, event: { type: 'hot', manifest: Manifest }): Promise<unknown>
+  committed (): void
+}
 
 export interface MediaServiceOptions {
   db: Db
@@ -19,8 +24,8 @@ export interface MediaServiceOptions {
   maxMediaSize: number
   mediaTypes: string[]
   importRoot?: string
-  /** Where becoming hot is recorded, once per item, in the same transaction as the item's change. */
-  events: EventLog
+  /** Where becoming hot is recorded, once per item, in the same transaction as the item's change (the event log). */
+  events: HotEvents
   /** Told of every item that becomes live or hot (tracker allowlist, origin seeding). */
   onLive (item: MediaItem): void
   onHot (item: MediaItem): void

@@ -1,13 +1,13 @@
 import type { Logger } from 'pino'
 import { seederUrls } from '@fedswarm/protocol'
 import type { Db } from '@fedswarm/storage'
-import { instancesRepository, type InstanceStatus } from './instances-repository.ts'
-import { mediaRepository } from './media-repository.ts'
+import { instancesRepository, type InstanceStatus } from '../seeders/instances-repository.ts'
+import { mediaRepository } from '../media/media-repository.ts'
 import {
   decayedFailures, drainBacklog, dropsMirror, mirrorWeights, pickWeighted, planVerification, randomIndex, retryDelayMs, type CheckFailure
 } from './mirror-policy.ts'
 import { checkPiece, pieceTable, type PieceCheckResult, type PieceTable } from './piece-check.ts'
-import type { SafeFetch } from './safe-fetch.ts'
+import type { SafeFetch } from '../safe-fetch.ts'
 
 export type CheckKind = 'verify' | 'spot'
 

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express'
 import type { AdminToken } from './admin-token.ts'
-import { HttpError } from './errors.ts'
+import { HttpError } from '../errors.ts'
 
 export function bearerToken (header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')

@@ -1,11 +1,11 @@
 import express, { Router, type RequestHandler } from 'express'
 import { z } from 'zod'
 import { publicKeyFromPem, seederPublicUrlSchema, seederUrls } from '@fedswarm/protocol'
-import { HttpError, type ErrorCode } from '../errors.ts'
-import type { Instance } from '../instances-repository.ts'
-import type { InstanceRegistry, PublishedKey } from '../instance-registry.ts'
-import type { MirrorStatus, Mirrors } from '../mirrors.ts'
-import { verifySignedRequest, type SignedRequestOptions } from '../signed-request.ts'
+import { HttpError, type ErrorCode } from '../../errors.ts'
+import type { Instance } from '../../seeders/instances-repository.ts'
+import type { InstanceRegistry, PublishedKey } from '../../seeders/instance-registry.ts'
+import type { MirrorStatus, Mirrors } from '../../mirrors/mirrors.ts'
+import { verifySignedRequest, type SignedRequestOptions } from '../../seeders/signed-request.ts'
 
 export interface InstancesApiOptions {
   registry: InstanceRegistry

@@ -1,8 +1,9 @@
 import type { Queryable } from '@fedswarm/storage'
-import { UNACKED } from './deletions-repository.ts'
 
-/** `stale`: a deletion notice has waited longer than FEDSWARM_ACK_TIMEOUT for this seeder's ack. */
-export type InstanceStatus = 'active' | 'stale'
+import type { SeederAckStatus } from '../deletion/deletions-repository.ts'
+
+/** A seeder's status follows its acks of deletion notices. */
+export type InstanceStatus = SeederAckStatus
 
 /** A seeder registered with this origin. */
 export interface Instance {
@@ -98,51 +99,18 @@ export const instancesRepository = {
     return rows.map((row) => ({ domain: row.domain, infoHash: row.info_hash, id: row.id, complete: row.complete }))
   },
 
-  /** Every instance with the number of live items it holds, of deletion notices it has not acked, and its newest ack. */
+  /** Every instance with the number of live items it holds and its newest ack. */
   async list (db: Queryable): Promise<Array<Instance & InstanceCounts>> {
-    const rows = await db.query<InstanceRow & { holdings: number, pending_acks: number, last_ack_seq: number | null }>(
+    const rows = await db.query<InstanceRow & { holdings: number, last_ack_seq: number | null }>(
       `SELECT ${COLUMNS.split(', ').map((c) => `i.${c}`).join(', ')},
          (SELECT count(*) FROM holdings h JOIN media m ON m.info_hash = h.info_hash AND m.deleted_at IS NULL WHERE h.domain = i.domain AND h.complete) AS holdings,
-         (SELECT count(*) FROM deletions d WHERE ${UNACKED}) AS pending_acks,
          (SELECT max(a.seq) FROM acks a WHERE a.domain = i.domain) AS last_ack_seq
        FROM instances i ORDER BY i.domain`)
     return rows.map((row) => ({
       ...fromRow(row),
       holdings: Number(row.holdings),
-      pendingAcks: Number(row.pending_acks),
       lastAckSeq: row.last_ack_seq === null ? null : Number(row.last_ack_seq)
     }))
-  },
-
-  /**
-   * Sets each seeder's status from its acks: `stale` while a notice has waited
-   * more than `timeoutMs` for its ack, else `active`. Only `domain` when given.
-   * Returns the seeders whose status changed.
-   */
-  async refreshStatus (db: Queryable, timeoutMs: number, domain?: string): Promise<Array<{ domain: string, status: InstanceStatus }>> {
-    return await db.query<{ domain: string, status: InstanceStatus }>(
-      `UPDATE instances i SET status = s.status
-       FROM (SELECT i.domain, CASE WHEN EXISTS (SELECT 1 FROM deletions d WHERE ${UNACKED} AND d.created_at < now() - $1::double precision * interval '1 millisecond')
-               THEN 'stale' ELSE 'active' END AS status
-             FROM instances i WHERE $2::text IS NULL OR i.domain = $2) s
-       WHERE i.domain = s.domain AND i.status <> s.status
-       RETURNING i.domain, i.status`,
-      [timeoutMs, domain ?? null])
-  },
-
-  /**
-   * Seeders with a notice un-acked for more than `afterMs` that were not
-   * poked in the last `afterMs`: marks them poked now and returns them, so
-   * that each is poked once per interval however many processes sweep.
-   */
-  async claimPokes (db: Queryable, afterMs: number): Promise<Array<{ domain: string, publicUrl: string }>> {
-    const rows = await db.query<{ domain: string, public_url: string }>(
-      `UPDATE instances i SET poked_at = now()
-       WHERE (i.poked_at IS NULL OR i.poked_at < now() - $1::double precision * interval '1 millisecond')
-         AND EXISTS (SELECT 1 FROM deletions d WHERE ${UNACKED} AND d.created_at < now() - $1::double precision * interval '1 millisecond')
-       RETURNING i.domain, i.public_url`,
-      [afterMs])
-    return rows.map((row) => ({ domain: row.domain, publicUrl: row.public_url }))
   }
 }
 
@@ -155,6 +123,5 @@ export interface MirrorRow {
 
 export interface InstanceCounts {
   holdings: number
-  pendingAcks: number
   lastAckSeq: number | null
 }

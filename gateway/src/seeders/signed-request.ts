@@ -1,6 +1,6 @@
 import type { Request } from 'express'
 import { DEFAULT_SIGNATURE_MAX_AGE_SECONDS, SignatureError, verifyRequest, type KeyResolver, type VerifiedSignature } from '@fedswarm/protocol'
-import { HttpError } from './errors.ts'
+import { HttpError } from '../errors.ts'
 import type { NonceStore } from './nonce-store.ts'
 
 export interface SignedRequestOptions {
