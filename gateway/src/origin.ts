@@ -28,7 +28,7 @@ import { createOriginSeeder, type OriginSeeder } from './seeding/origin-seeder.t
 import { clientAddressOf } from './http/client-address.ts'
 import { createSafeFetch } from './safe-fetch.ts'
 import { MAX_PIECE_LENGTH } from '@fedswarm/protocol'
-import { createPopularity } from '@fedswarm/runtime'
+import { createPopularity, createTeardown } from '@fedswarm/runtime'
 
 export const VERSION = '0.1.0'
 
@@ -54,18 +54,15 @@ export interface RunningOrigin {
 }
 
 /**
- * Wires the origin from its config in dependency order — log, storage,
- * keys, event log, tracker, seeding, metrics, mirrors, media, deletion, seeders' registry
- * and ack sweep, event streams, HTTP — and tears it down in reverse.
+ * The gateway is the origin role's process, and this is its one wiring file:
+ * from its config, in dependency order — log, storage, keys, event log, the
+ * listening HTTP server (early, so that it stops last), tracker, seeding,
+ * metrics, mirrors, media, deletion, seeders' registry and ack sweep, event
+ * streams, then the request handler — and torn down in reverse.
  */
 export async function startOrigin (config: OriginConfig, overrides: OriginOverrides = {}): Promise<RunningOrigin> {
   const log = overrides.log ?? pino({ level: config.logLevel })
-  const cleanups: Array<() => Promise<void> | void> = []
-  const stopAll = async (): Promise<void> => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try { await cleanup() } catch (err) { log.warn({ err }, 'error while stopping') }
-    }
-  }
+  const teardown = createTeardown((err) => log.warn({ err }, 'error while stopping'))
   try {
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
     const tmpDir = join(config.dataDir, 'tmp')
@@ -73,17 +70,17 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     await rm(tmpDir, { recursive: true, force: true })
 
     const db = overrides.db ?? await openDb({ url: config.database.url, schema: config.database.schema, dataDir: join(config.dataDir, 'db') })
-    if (overrides.db === undefined) cleanups.push(() => db.close())
+    if (overrides.db === undefined) teardown.add(() => db.close())
     await migrate(db, ORIGIN_NAMESPACE, originMigrations)
     const blobs = overrides.blobs ?? (config.s3 !== undefined ? createS3BlobStore(config.s3) : createFsBlobStore(join(config.dataDir, 'blobs')))
-    if (overrides.blobs === undefined) cleanups.push(() => blobs.close())
+    if (overrides.blobs === undefined) teardown.add(() => blobs.close())
     // The drop-in front: items made of the server's objects are read through the same store as the origin's own.
     const frontStore = config.front === undefined ? undefined : await openFrontStore(config.front, blobs, config.dataDir, log.child({ component: 'front' }))
-    if (frontStore !== undefined) cleanups.push(() => frontStore.blobs.close())
+    if (frontStore !== undefined) teardown.add(() => frontStore.blobs.close())
     const itemBlobs = frontStore?.blobs ?? blobs
     const key = await loadOrCreateKeyPair(db, 'origin_keys')
     const events = await startEventLog({ db, log: log.child({ component: 'events' }) })
-    cleanups.push(() => events.stop())
+    teardown.add(() => events.stop())
     const adminToken = await loadAdminToken(config.dataDir, config.adminToken)
     const isAdmin = (authorization: string | undefined): boolean => {
       const token = bearerToken(authorization)
@@ -93,7 +90,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     // Listening comes before the tracker and seeding so that they stop before it does: the seeder's
     // last announce still reaches the tracker, and the tracker's WebSockets close before the server.
     const http = await listenHttp({ host: config.host, port: config.port, log, requestTimeoutMs: 600_000 })
-    cleanups.push(() => http.close())
+    teardown.add(() => http.close())
     const port = http.port
     // With port 0 (tests) the default public URL can only be known once listening.
     const publicUrl = config.port === 0 && config.publicUrl === 'http://localhost:0' ? `http://127.0.0.1:${port}` : config.publicUrl
@@ -103,7 +100,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     const registered = config.tracker.peerPolicy === 'instances-only'
       ? startRegisteredAddresses({ log: log.child({ component: 'tracker' }), hosts: async () => [urls.base, ...(await instancesRepository.list(db)).filter((i) => i.status === 'active').map((i) => i.publicUrl)] })
       : undefined
-    if (registered !== undefined) cleanups.push(() => registered.stop())
+    if (registered !== undefined) teardown.add(() => registered.stop())
     const tracker = createTracker({
       log: log.child({ component: 'tracker' }),
       peerPolicy: config.tracker.peerPolicy,
@@ -117,9 +114,9 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       authorizeStats: (req) => isAdmin(req.headers.authorization),
       clientAddress: clientAddressOf(config.trustProxy)
     })
-    cleanups.push(() => tracker.close())
+    teardown.add(() => tracker.close())
     const allowlist = await startAllowlistSync({ db, tracker, log })
-    cleanups.push(() => allowlist.stop())
+    teardown.add(() => allowlist.stop())
 
     const seeder = createOriginSeeder({
       blobs: itemBlobs,
@@ -128,7 +125,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       maxActive: config.seeding.maxActive,
       torrentPort: config.seeding.torrentPort
     })
-    cleanups.push(() => seeder.stop())
+    teardown.add(() => seeder.stop())
     await seeder.listening().catch((err: NodeJS.ErrnoException) => {
       throw Object.assign(new Error(`cannot listen for BitTorrent peers on port ${config.seeding.torrentPort}: ${err.code ?? err.message} (set FEDSWARM_TORRENT_PORT)`), { code: err.code })
     })
@@ -145,7 +142,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       checkIntervalMs: config.redirects.checkIntervalMs,
       onCheck: (kind, passed) => metrics.mirrorChecks.inc({ kind, result: passed ? 'passed' : 'failed' })
     })
-    cleanups.push(() => mirrors.stop())
+    teardown.add(() => mirrors.stop())
 
     const popularity = createPopularity()
     const media = createMediaService({
@@ -168,7 +165,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     const deletionEffects = startDeletionEffects({
       db, blobs: itemBlobs, log: log.child({ component: 'deletion' }), events, tracker, seeder, media, popularity, mirrors
     })
-    cleanups.push(() => deletionEffects.stop())
+    teardown.add(() => deletionEffects.stop())
     await deletionEffects.recover()
     const deletions = createDeletionService({
       db, log: log.child({ component: 'deletion' }), events, effects: deletionEffects, key: { privateKey: key.privateKey, keyId: urls.keyId }
@@ -178,7 +175,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       : startFront({
         config: config.front!, store: frontStore, db, media, deletions, events, tmpDir, maxMediaSize: config.maxMediaSize, mediaTypes: config.mediaTypes, log: log.child({ component: 'front' })
       })
-    if (front !== undefined) cleanups.push(() => front.stop())
+    if (front !== undefined) teardown.add(() => front.stop())
 
     const safeFetch = createSafeFetch({ allowPrivateAddresses: config.allowPrivateAddresses })
     const instances = createInstanceRegistry({
@@ -190,9 +187,9 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       onMirrorsChanged: () => mirrors.refresh()
     })
     const ackSweep = startAckSweep({ db, log: log.child({ component: 'acks' }), timeoutMs: config.ackTimeoutMs, fetch: safeFetch, origin: urls.base, onStatusChanged: () => mirrors.refresh() })
-    cleanups.push(() => ackSweep.stop())
+    teardown.add(() => ackSweep.stop())
     const eventStreams = createEventStreams({ events, log: log.child({ component: 'events' }), heartbeatMs: overrides.heartbeatMs, maxPerAddress: config.eventStreamsPerAddress })
-    cleanups.push(() => eventStreams.stop())
+    teardown.add(() => eventStreams.stop())
 
     metrics.gauge('fedswarm_tracker_swarms', 'Swarms the tracker holds', () => tracker.stats().swarms)
     metrics.gauge('fedswarm_tracker_peers', 'Peers in all swarms', () => tracker.stats().peers)
@@ -219,7 +216,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       trustProxy: config.trustProxy,
       apiRatePerMinute: config.apiRatePerMinute,
       // Uncapped, the media bytes skip the throttle stream altogether.
-      uploadThrottle: config.seeding.uploadLimit === undefined || config.seeding.uploadLimit < 0 ? undefined : () => seeder.uploadThrottle(),
+      uploadThrottle: config.seeding.uploadLimit === undefined ? undefined : () => seeder.uploadThrottle(),
       onRequested: (item) => {
         const requests = popularity.record(item.id)
         // Compared as /api/popular shows counts (two decimals), so N quick requests reach a threshold of N.
@@ -255,9 +252,9 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     for (const item of await mediaRepository.hotItems(db, config.seeding.maxActive)) seed(item)
     log.info({ url: urls.base, port }, 'origin listening')
 
-    return { url: urls.base, port, urls, generatedAdminToken: adminToken.generated, media, tracker, seeder, stop: stopAll }
+    return { url: urls.base, port, urls, generatedAdminToken: adminToken.generated, media, tracker, seeder, stop: teardown.run }
   } catch (err) {
-    await stopAll()
+    await teardown.run()
     throw err
   }
 }

@@ -5,9 +5,9 @@ import WebTorrent from 'webtorrent'
 export interface PeerClientOptions {
   /** TCP port for peers; 0 = any free port. */
   torrentPort: number
-  /** Bytes per second for all torrents together; -1 = unlimited. */
-  uploadLimit: number
-  /** Bytes per second; -1 = unlimited (default). */
+  /** Bytes per second for all torrents together; undefined = unlimited. */
+  uploadLimit?: number
+  /** Bytes per second; undefined = unlimited. */
   downloadLimit?: number
   /** Most torrents active at once: sizes the listener budget of the shared tracker sockets. */
   maxActive: number
@@ -50,7 +50,8 @@ export function createPeerClient (options: PeerClientOptions): PeerClient {
     // Announce URLs come from each (private) torrent; nothing is added to them.
     tracker: {},
     torrentPort: options.torrentPort,
-    uploadLimit: options.uploadLimit,
+    // webtorrent spells "unlimited" -1; everywhere else in Fedswarm it is undefined.
+    uploadLimit: options.uploadLimit ?? -1,
     downloadLimit: options.downloadLimit ?? -1
   })
   const listening = new Promise<number>((resolve, reject) => {

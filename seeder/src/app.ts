@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import { isInfoHash, type ErrorBody, type SeederDocument } from '@fedswarm/protocol'
 import { sendRepresentation } from '@fedswarm/web'
 import type { Library } from './library.ts'
+import { ERRORS, HttpError } from './errors.ts'
 import type { SeederMetrics } from './metrics.ts'
 
 export interface SeederAppOptions {
@@ -16,25 +17,12 @@ export interface SeederAppOptions {
   uploadThrottle: (() => NodeJS.ReadWriteStream) | undefined
 }
 
-class SeederHttpError extends Error {
-  override readonly name = 'SeederHttpError'
-  readonly status: number
-  readonly code: string
-  readonly headers: Record<string, string>
-  constructor (status: number, code: string, message: string, headers: Record<string, string> = {}) {
-    super(message)
-    this.status = status
-    this.code = code
-    this.headers = headers
-  }
-}
-
 /** The error to answer with; undefined for a failure of the seeder itself. */
-function knownError (err: unknown): SeederHttpError | undefined {
-  if (err instanceof SeederHttpError) return err
+function knownError (err: unknown): HttpError | undefined {
+  if (err instanceof HttpError) return err
   // Express's own refusals of bad input (a path that is not valid percent-encoding) carry a 4xx status.
   const status = (err as { status?: unknown } | null)?.status
-  if (typeof status === 'number' && status >= 400 && status < 500) return new SeederHttpError(400, 'bad_request', 'the request is malformed: check the percent-encoding of the path')
+  if (typeof status === 'number' && status >= 400 && status < 500) return new HttpError('bad_request')
   return undefined
 }
 
@@ -42,7 +30,7 @@ function knownError (err: unknown): SeederHttpError | undefined {
 const CLIENT_GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE'])
 
 const notAllowed = (allow: string): express.RequestHandler => (_req, _res, next) => {
-  next(new SeederHttpError(405, 'method_not_allowed', `this resource answers ${allow} only`, { Allow: allow }))
+  next(new HttpError('method_not_allowed', `this resource answers ${allow} only`, { Allow: allow }))
 }
 
 /**
@@ -67,12 +55,12 @@ export function createSeederApp (options: SeederAppOptions): express.Express {
 
   const mirror: express.RequestHandler = async (req, res) => {
     const infoHash = String(req.params.infoHash)
-    if (!isInfoHash(infoHash)) throw new SeederHttpError(400, 'invalid_info_hash', 'mirror URLs end with the item\'s info hash, 40 lowercase hex characters')
+    if (!isInfoHash(infoHash)) throw new HttpError('invalid_info_hash')
     const held = await library.servable(infoHash)
-    if (held === 'deleted') throw new SeederHttpError(410, 'media_deleted', 'this item was deleted by its origin')
+    if (held === 'deleted') throw new HttpError('media_deleted')
     // ?progressive=1 (an origin redirecting to a fetch under way): the bytes as their pieces verify.
     const servable = held ?? (req.query.progressive === '1' ? library.streamable(infoHash) : undefined)
-    if (servable === undefined) throw new SeederHttpError(404, 'media_not_held', 'this seeder does not hold a complete, verified copy of that item')
+    if (servable === undefined) throw new HttpError('media_not_held')
     const { item } = servable
     await sendRepresentation(req, res, {
       size: item.size,
@@ -94,7 +82,7 @@ export function createSeederApp (options: SeederAppOptions): express.Express {
   app.head('/media/:infoHash', mirror)
   app.all('/media/:infoHash', notAllowed('GET, HEAD'))
 
-  app.use((_req, _res, next) => next(new SeederHttpError(404, 'not_found', 'no such resource on this seeder')))
+  app.use((_req, _res, next) => next(new HttpError('not_found')))
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
     const known = knownError(err)
     if (res.headersSent) {
@@ -105,7 +93,7 @@ export function createSeederApp (options: SeederAppOptions): express.Express {
       return
     }
     if (known === undefined) options.log.error({ err, url: req.originalUrl }, 'request failed')
-    const body: ErrorBody = known !== undefined ? { error: known.code, message: known.message } : { error: 'internal', message: 'internal error, see the seeder log' }
+    const body: ErrorBody = known !== undefined ? { error: known.code, message: known.message } : { error: 'internal', message: ERRORS.internal.message }
     res.status(known?.status ?? 500).set(known?.headers ?? {}).set('Cache-Control', 'no-store').json(body)
   }
   app.use(onError)

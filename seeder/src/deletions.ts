@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto'
 import type { Logger } from 'pino'
 import { deletionNoticeSchema, publicKeyFromPem, verifyDeletionNotice, type DeletionNotice } from '@fedswarm/protocol'
 import type { Db } from '@fedswarm/storage'
-import { itemStore } from './item-store.ts'
+import { itemsRepository } from './items-repository.ts'
 import type { Library } from './library.ts'
 import type { OriginClient } from './origin-client.ts'
 
@@ -41,7 +41,7 @@ export function createDeletions (options: DeletionsOptions): Deletions {
       log.warn({ err, origin, seq }, 'could not acknowledge a deletion; sent again when the origin asks (poke) or at the next start')
       return false
     }
-    await itemStore.markAcked(db, origin, seq)
+    await itemsRepository.markAcked(db, origin, seq)
     return true
   }
 
@@ -51,9 +51,9 @@ export function createDeletions (options: DeletionsOptions): Deletions {
       try {
         const document = await client.document()
         keys.set(origin, { id: document.publicKey.id, key: publicKeyFromPem(document.publicKey.publicKeyPem) })
-        await itemStore.saveOriginKey(db, origin, { id: document.publicKey.id, pem: document.publicKey.publicKeyPem })
+        await itemsRepository.saveOriginKey(db, origin, { id: document.publicKey.id, pem: document.publicKey.publicKeyPem })
       } catch (err) {
-        const stored = await itemStore.originKey(db, origin)
+        const stored = await itemsRepository.originKey(db, origin)
         if (stored === undefined) throw err
         keys.set(origin, { id: stored.id, key: publicKeyFromPem(stored.pem) })
         log.warn({ err, origin }, 'origin unreachable: using its key as last seen')
@@ -73,7 +73,7 @@ export function createDeletions (options: DeletionsOptions): Deletions {
         return false
       }
       await library.purge(origin, notice.infoHash, notice.seq)
-      await itemStore.saveDeletionCursor(db, origin, notice.seq)
+      await itemsRepository.saveDeletionCursor(db, origin, notice.seq)
       await ack(origin, notice.seq)
       return true
     },
@@ -81,10 +81,10 @@ export function createDeletions (options: DeletionsOptions): Deletions {
     async catchUp (origin) {
       const client = options.clients.get(origin)!
       // Acks lost on the way (the origin was down or restarting) first: the origin's poke asks for them.
-      for (const seq of await itemStore.unacked(db, origin)) {
+      for (const seq of await itemsRepository.unacked(db, origin)) {
         if (!await ack(origin, seq)) break
       }
-      let after = await itemStore.deletionCursor(db, origin)
+      let after = await itemsRepository.deletionCursor(db, origin)
       for (;;) {
         const page = await client.deletions(after)
         for (const notice of page.notices) await this.apply(origin, notice)

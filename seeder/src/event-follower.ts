@@ -2,6 +2,7 @@ import { createParser } from 'eventsource-parser'
 import type { Logger } from 'pino'
 import type { Manifest } from '@fedswarm/protocol'
 import { manifestSchema } from '@fedswarm/protocol'
+import { abortableSleep } from '@fedswarm/runtime'
 import type { OriginClient } from './origin-client.ts'
 
 export interface EventFollowerOptions {
@@ -82,7 +83,7 @@ export function followEvents (options: EventFollowerOptions): EventFollower {
       if (stopped) return
       if (Date.now() - started > MAX_BACKOFF_MS) backoff = 1000
       await poll().catch((err: unknown) => log.debug({ err, origin: client.origin }, 'poll failed'))
-      await delay(Math.min(backoff, options.pollInterval), controller.signal)
+      await abortableSleep(Math.min(backoff, options.pollInterval), controller.signal)
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)
     }
   }
@@ -95,11 +96,4 @@ export function followEvents (options: EventFollowerOptions): EventFollower {
       await running
     }
   }
-}
-
-function delay (ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
-  })
 }

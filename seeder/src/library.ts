@@ -7,9 +7,9 @@ import { createPopularity } from '@fedswarm/runtime'
 import type { Readable } from 'node:stream'
 import { createFsBlobStore, type ByteRange, type Db } from '@fedswarm/storage'
 import { chooseEvictions } from './eviction.ts'
-import { itemStore, type SeederItem } from './item-store.ts'
+import { itemsRepository, type SeederItem } from './items-repository.ts'
 import type { OriginClient } from './origin-client.ts'
-import type { Swarm } from './swarm.ts'
+import type { Swarm } from './active-swarm.ts'
 import { sha256OfFile } from './verify-file.ts'
 
 export interface LibraryOptions {
@@ -83,7 +83,7 @@ export function createLibrary (options: LibraryOptions): Library {
     items.delete(item.infoHash)
     await swarm.deactivate(item.infoHash)
     await rm(dirOf(item.infoHash), { recursive: true, force: true })
-    await itemStore.remove(db, item.infoHash)
+    await itemsRepository.remove(db, item.infoHash)
     await options.clients.get(item.origin)?.reportHolding(item.infoHash, 'none').catch(() => {})
   }
 
@@ -126,7 +126,7 @@ export function createLibrary (options: LibraryOptions): Library {
     }
     const { mtimeMs } = await stat(path)
     if (tombstones.has(item.infoHash)) return
-    await itemStore.markComplete(db, item.infoHash, mtimeMs)
+    await itemsRepository.markComplete(db, item.infoHash, mtimeMs)
     const complete: SeederItem = { ...item, state: 'complete', fileMtimeMs: mtimeMs, completedAt: new Date(now()) }
     items.set(item.infoHash, complete)
     log.info({ infoHash: item.infoHash, size: item.size }, 'item complete and verified')
@@ -152,15 +152,15 @@ export function createLibrary (options: LibraryOptions): Library {
     if (info === null || info.size !== item.size) return false
     if (info.mtimeMs === item.fileMtimeMs) return true
     if (await sha256OfFile(fileOf(item)) !== item.sha256) return false
-    await itemStore.markComplete(db, item.infoHash, info.mtimeMs)
+    await itemsRepository.markComplete(db, item.infoHash, info.mtimeMs)
     item.fileMtimeMs = info.mtimeMs
     return true
   }
 
   return {
     async start () {
-      for (const infoHash of await itemStore.tombstones(db)) tombstones.add(infoHash)
-      for (const item of await itemStore.all(db)) {
+      for (const infoHash of await itemsRepository.tombstones(db)) tombstones.add(infoHash)
+      for (const item of await itemsRepository.all(db)) {
         if (item.state === 'complete' && !await checkOnDisk(item)) {
           await drop(item, 'file on disk no longer matches its hash')
           continue
@@ -197,7 +197,7 @@ export function createLibrary (options: LibraryOptions): Library {
         infoHash: manifest.infoHash, origin, mediaId: manifest.id, sha256: manifest.sha256, mediaType: manifest.mediaType,
         size: manifest.size, torrent, state: 'fetching', fileMtimeMs: null, requests: 0, demandedAt: new Date(now()), createdAt: new Date(now()), completedAt: null
       }
-      if (!await itemStore.insertFetching(db, item)) return
+      if (!await itemsRepository.insertFetching(db, item)) return
       items.set(item.infoHash, item)
       void startFetch(item)
     },
@@ -247,7 +247,7 @@ export function createLibrary (options: LibraryOptions): Library {
       await swarm.deactivate(infoHash)
       await inFlight.get(infoHash)
       await rm(dirOf(infoHash), { recursive: true, force: true })
-      await itemStore.tombstone(db, origin, infoHash, seq)
+      await itemsRepository.tombstone(db, origin, infoHash, seq)
       if (item !== undefined) log.info({ infoHash, seq }, 'item deleted by its origin: purged')
     },
 
@@ -274,7 +274,7 @@ export function createLibrary (options: LibraryOptions): Library {
       await Promise.allSettled([...inFlight.values()])
       for (const { id, score } of demand.top(10_000)) {
         const item = items.get(id)
-        if (item !== undefined) await itemStore.recordDemand(db, id, item.requests + score, new Date(now())).catch(() => {})
+        if (item !== undefined) await itemsRepository.recordDemand(db, id, item.requests + score, new Date(now())).catch(() => {})
       }
     }
   }

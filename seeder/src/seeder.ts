@@ -3,17 +3,18 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { buildSeederDocument } from '@fedswarm/protocol'
+import { abortableSleep, createTeardown } from '@fedswarm/runtime'
 import { loadOrCreateKeyPair, migrate, openDb } from '@fedswarm/storage'
 import { createSeederApp } from './app.ts'
 import { createDeletions, type Deletions } from './deletions.ts'
 import type { SeederConfig } from './config.ts'
 import { followEvents } from './event-follower.ts'
-import { itemStore } from './item-store.ts'
+import { itemsRepository } from './items-repository.ts'
 import { createLibrary, type Library } from './library.ts'
 import { createSeederMetrics } from './metrics.ts'
 import { SEEDER_NAMESPACE, seederMigrations } from './migrations.ts'
 import { createOriginClient, type OriginClient } from './origin-client.ts'
-import { createSwarm, type Swarm } from './swarm.ts'
+import { createSwarm, type Swarm } from './active-swarm.ts'
 
 export const SEEDER_VERSION = '0.1.0'
 
@@ -35,36 +36,24 @@ export interface RunningSeeder {
 
 const REGISTER_RETRY_MAX_MS = 60_000
 
-function sleep (ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
-  })
-}
-
 /**
  * Wires a seeder from its config in dependency order — log, storage, key,
  * HTTP, swarm, library, origins — and tears it down in reverse.
  */
 export async function startSeeder (config: SeederConfig, overrides: SeederOverrides = {}): Promise<RunningSeeder> {
   const log = overrides.log ?? pino({ level: config.logLevel })
-  const cleanups: Array<() => Promise<void> | void> = []
-  const stopAll = async (): Promise<void> => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try { await cleanup() } catch (err) { log.warn({ err }, 'error while stopping') }
-    }
-  }
+  const teardown = createTeardown((err) => log.warn({ err }, 'error while stopping'))
   try {
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
     const itemsDir = join(config.dataDir, 'items')
     await mkdir(itemsDir, { recursive: true })
     const db = await openDb({ url: config.database.url, schema: config.database.schema, dataDir: join(config.dataDir, 'db') })
-    cleanups.push(() => db.close())
+    teardown.add(() => db.close())
     await migrate(db, SEEDER_NAMESPACE, seederMigrations)
     const key = await loadOrCreateKeyPair(db, 'seeder_keys')
 
     const http = await listenHttp({ host: config.host, port: config.port, log, requestTimeoutMs: 120_000, headersTimeoutMs: overrides.headersTimeoutMs })
-    cleanups.push(() => http.close())
+    teardown.add(() => http.close())
     const port = http.port
     const publicUrl = config.port === 0 && config.publicUrl === 'http://localhost:0' ? `http://127.0.0.1:${port}` : config.publicUrl
     const document = buildSeederDocument(publicUrl, key.publicKeyPem, SEEDER_VERSION)
@@ -82,17 +71,17 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
       webSeedAfter: config.webSeedAfter,
       onBytes: (source, direction, bytes) => metrics.bytes.inc({ source, direction }, bytes)
     })
-    cleanups.push(() => swarm.stop())
+    teardown.add(() => swarm.stop())
     const torrentPort = await swarm.listening().catch((err: NodeJS.ErrnoException) => {
       throw Object.assign(new Error(`cannot listen for BitTorrent peers on port ${config.torrentPort}: ${err.code ?? err.message} (set FEDSWARM_TORRENT_PORT)`), { code: err.code })
     })
 
     const clients = new Map<string, OriginClient>(config.origins.map((origin) => [origin, createOriginClient(origin, identity, config.uploadLimit)]))
     const library = createLibrary({ db, swarm, itemsDir, log: log.child({ component: 'library' }), quota: config.quota, minLifetime: config.minLifetime, clients })
-    cleanups.push(() => library.stop())
+    teardown.add(() => library.stop())
     const deletions = createDeletions({ db, library, clients, log: log.child({ component: 'deletions' }) })
     const controller = new AbortController()
-    cleanups.push(() => controller.abort())
+    teardown.add(() => controller.abort())
 
     /** Loads the origin's key and applies its deletions since the stored cursor; true when done. */
     const catchUp = async (origin: string): Promise<boolean> => {
@@ -110,7 +99,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     const retryCatchUp = async (origin: string): Promise<void> => {
       let backoff = 1000
       while (!controller.signal.aborted && !await catchUp(origin)) {
-        await sleep(backoff, controller.signal)
+        await abortableSleep(backoff, controller.signal)
         backoff = Math.min(backoff * 2, REGISTER_RETRY_MAX_MS)
       }
     }
@@ -151,18 +140,18 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
       const follower = followEvents({
         client,
         log: originLog,
-        cursor: await itemStore.cursor(db, client.origin),
+        cursor: await itemsRepository.cursor(db, client.origin),
         pollInterval: config.pollInterval,
         onHot: (manifest) => library.onHot(client.origin, manifest),
         onDeleted: async (notice) => { await deletions.apply(client.origin, notice) },
-        onCursor: (seq) => itemStore.saveCursor(db, client.origin, seq)
+        onCursor: (seq) => itemsRepository.saveCursor(db, client.origin, seq)
       })
-      cleanups.push(() => follower.stop())
+      teardown.add(() => follower.stop())
     }
     log.info({ url: publicUrl, port, torrentPort, origins: config.origins }, 'seeder listening')
-    return { url: publicUrl, port, torrentPort, library, swarm, deletions, stop: stopAll }
+    return { url: publicUrl, port, torrentPort, library, swarm, deletions, stop: teardown.run }
   } catch (err) {
-    await stopAll()
+    await teardown.run()
     throw err
   }
 
@@ -176,7 +165,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
         return true
       } catch (err) {
         originLog.warn({ err }, `registration failed; retrying in ${backoff / 1000} s`)
-        await sleep(backoff, signal)
+        await abortableSleep(backoff, signal)
         backoff = Math.min(backoff * 2, REGISTER_RETRY_MAX_MS)
       }
     }

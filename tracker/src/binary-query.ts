@@ -11,26 +11,6 @@ export function parseBinaryQuery (search: string): Query {
   return querystring.parse(search, '&', '=', { decodeURIComponent: unescape })
 }
 
-/** The query part of a request URL, without '?'. */
-export function searchOf (url: string): string {
-  const at = url.indexOf('?')
-  return at === -1 ? '' : url.slice(at + 1)
-}
-
-/** The path of a request URL. */
-export function pathnameOf (url: string): string {
-  const at = url.indexOf('?')
-  return at === -1 ? url : url.slice(0, at)
-}
-
-/** The paths the tracker answers over HTTP. */
-export const TRACKER_PATHS: ReadonlySet<string> = new Set(['/announce', '/scrape', '/stats'])
-
-/** Whether a request URL is the tracker's (GET /announce, /scrape, /stats, any query). */
-export function isTrackerPath (url: string): boolean {
-  return TRACKER_PATHS.has(pathnameOf(url))
-}
-
 /** True for a string of exactly `length` bytes as decoded by `unescape`. */
 export function isBinaryString (value: unknown, length: number): value is string {
   if (typeof value !== 'string' || value.length !== length) return false

@@ -1,5 +1,5 @@
 export { createTracker, type Tracker } from './tracker.ts'
-export { isTrackerPath } from './binary-query.ts'
+export { isTrackerPath } from './tracker-paths.ts'
 export type { TrackerOptions } from './options.ts'
 export type { TrackerStats, RefusalCounts } from './stats.ts'
 export type { AnnounceRateLimit, BucketRate } from './announce-limiter.ts'

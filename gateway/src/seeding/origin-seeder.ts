@@ -16,7 +16,7 @@ export interface SeedableItem {
 export interface OriginSeederOptions {
   blobs: BlobStore
   log: Logger
-  /** Bytes per second for all torrents together; undefined or -1 = unlimited (FEDSWARM_UPLOAD_LIMIT). */
+  /** Bytes per second for all torrents together; undefined = unlimited (FEDSWARM_UPLOAD_LIMIT). */
   uploadLimit?: number
   /** Most torrents seeded at once (default 50); when full, the least recently (re)seeded is dropped. */
   maxActive?: number
@@ -63,9 +63,9 @@ interface Entry {
 export function createOriginSeeder (options: OriginSeederOptions): OriginSeeder {
   const { blobs, log } = options
   const maxActive = options.maxActive ?? DEFAULT_MAX_ACTIVE
-  const uploadLimit = options.uploadLimit ?? -1
+  const uploadLimit = options.uploadLimit
   if (!Number.isSafeInteger(maxActive) || maxActive < 1) throw new TypeError('maxActive must be a positive integer')
-  if (!Number.isSafeInteger(uploadLimit) || uploadLimit < -1) throw new TypeError('uploadLimit must be -1 or a number of bytes per second')
+  if (uploadLimit !== undefined && (!Number.isSafeInteger(uploadLimit) || uploadLimit < 0)) throw new TypeError('uploadLimit must be undefined (unlimited) or a number of bytes per second')
 
   const { client, listening } = createPeerClient({ torrentPort: options.torrentPort ?? 0, uploadLimit, maxActive, log })
 

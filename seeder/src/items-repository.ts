@@ -56,7 +56,7 @@ function fromRow (row: ItemRow): SeederItem {
 }
 
 /** The SQL of the seeder's items and per-origin cursors, in one place. */
-export const itemStore = {
+export const itemsRepository = {
   async all (db: Queryable): Promise<SeederItem[]> {
     return (await db.query<ItemRow>(`SELECT ${COLUMNS} FROM seeder_items ORDER BY created_at`)).map(fromRow)
   },

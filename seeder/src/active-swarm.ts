@@ -78,7 +78,7 @@ interface Slot {
 
 export function createSwarm (options: SwarmOptions): Swarm {
   const { log, maxActive } = options
-  const { client, listening } = createPeerClient({ torrentPort: options.torrentPort, uploadLimit: options.uploadLimit ?? -1, downloadLimit: options.downloadLimit, maxActive, log })
+  const { client, listening } = createPeerClient({ torrentPort: options.torrentPort, uploadLimit: options.uploadLimit, downloadLimit: options.downloadLimit, maxActive, log })
 
   /** Map order is recency of demand: the first entry is the least recently demanded. */
   const slots = new Map<string, Slot>()

@@ -1,0 +1,29 @@
+/**
+ * Every error the seeder's HTTP face answers with: a stable code, its status
+ * and what the caller should do. The one table, like the origin's.
+ */
+export const ERRORS = {
+  bad_request: { status: 400, message: 'the request is malformed: check the percent-encoding of the path' },
+  invalid_info_hash: { status: 400, message: 'mirror URLs end with the item\'s info hash, 40 lowercase hex characters' },
+  not_found: { status: 404, message: 'no such resource on this seeder' },
+  media_not_held: { status: 404, message: 'this seeder does not hold a complete, verified copy of that item' },
+  method_not_allowed: { status: 405, message: 'this method is not allowed here' },
+  media_deleted: { status: 410, message: 'this item was deleted by its origin' },
+  internal: { status: 500, message: 'internal error, see the seeder log' }
+} as const
+
+export type ErrorCode = keyof typeof ERRORS
+
+export class HttpError extends Error {
+  override readonly name = 'HttpError'
+  readonly code: ErrorCode
+  readonly status: number
+  readonly headers: Record<string, string>
+
+  constructor (code: ErrorCode, message?: string, headers: Record<string, string> = {}) {
+    super(message ?? ERRORS[code].message)
+    this.code = code
+    this.status = ERRORS[code].status
+    this.headers = headers
+  }
+}
