@@ -1,3 +1,5 @@
+import { httpErrorClass } from '@fedswarm/web'
+
 /**
  * Every error the origin's HTTP API answers with: a stable code, its
  * status and what the caller should do. The one table, after fastify's.
@@ -44,19 +46,5 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS
 
-export class HttpError extends Error {
-  override readonly name = 'HttpError'
-  readonly code: ErrorCode
-  readonly status: number
-  readonly headers: Record<string, string>
-  /** Fields the body carries beside `error` and `message` (the notice of a deleted item). */
-  readonly details: Record<string, unknown>
-
-  constructor (code: ErrorCode, message?: string, headers: Record<string, string> = {}, details: Record<string, unknown> = {}) {
-    super(message ?? ERRORS[code].message)
-    this.code = code
-    this.status = ERRORS[code].status
-    this.headers = headers
-    this.details = details
-  }
-}
+export const HttpError = httpErrorClass(ERRORS)
+export type HttpError = InstanceType<typeof HttpError>

@@ -1,3 +1,5 @@
+import { httpErrorClass } from '@fedswarm/web'
+
 /**
  * Every error the seeder's HTTP face answers with: a stable code, its status
  * and what the caller should do. The one table, like the origin's.
@@ -14,16 +16,5 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS
 
-export class HttpError extends Error {
-  override readonly name = 'HttpError'
-  readonly code: ErrorCode
-  readonly status: number
-  readonly headers: Record<string, string>
-
-  constructor (code: ErrorCode, message?: string, headers: Record<string, string> = {}) {
-    super(message ?? ERRORS[code].message)
-    this.code = code
-    this.status = ERRORS[code].status
-    this.headers = headers
-  }
-}
+export const HttpError = httpErrorClass(ERRORS)
+export type HttpError = InstanceType<typeof HttpError>
