@@ -5,9 +5,26 @@ import type { Db, Queryable } from './db.ts'
 /** int8 columns hold sizes and counters, all far below 2^53. */
 const parsers = { [types.INT8]: (value: string) => Number(value) }
 
+/**
+ * PGlite runs one backend inside this process, yet starts with the settings
+ * of a shared server (shared_buffers 128MB, 100 connections): measured, an
+ * open database held about 315 MiB of RSS, 160 MiB with these. Table files
+ * are read through the operating system's page cache, so a small buffer pool
+ * costs little; PGlite already runs with fsync off (-F).
+ */
+export const PGLITE_SETTINGS: Record<string, string> = {
+  shared_buffers: '8MB',
+  max_connections: '4',
+  wal_buffers: '256kB',
+  work_mem: '2MB',
+  maintenance_work_mem: '16MB',
+  temp_buffers: '1MB'
+}
+const startParams = [...PGlite.defaultStartParams, ...Object.entries(PGLITE_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`])]
+
 export async function openPglite (dataDir: string, schema?: string): Promise<Db> {
   if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true })
-  const pglite = await PGlite.create(dataDir, { parsers })
+  const pglite = await PGlite.create(dataDir, { parsers, startParams })
   if (schema !== undefined) {
     await pglite.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}`)
   }
