@@ -1,7 +1,9 @@
 /**
  * The one database interface of Fedswarm. The same SQL (PostgreSQL
  * dialect) and migrations run on embedded PGlite, the default, and on a
- * PostgreSQL server through `pg` when a URL is given.
+ * PostgreSQL server through `pg` when a URL is given. A role whose SQL stays
+ * in the subset SQLite shares (see sqlite-db.ts) may choose `node:sqlite` as
+ * its embedded engine instead: the seeder does, for memory.
  */
 export interface Queryable {
   query<Row = Record<string, unknown>> (sql: string, params?: unknown[]): Promise<Row[]>
@@ -10,7 +12,7 @@ export interface Queryable {
 }
 
 export interface Db extends Queryable {
-  readonly kind: 'pglite' | 'postgres'
+  readonly kind: 'pglite' | 'postgres' | 'sqlite'
   /** Runs `work` in one transaction: commit when it resolves, rollback when it throws. */
   transaction<T> (work: (tx: Queryable) => Promise<T>): Promise<T>
   /** Subscribes to NOTIFY on `channel`; resolves to the unsubscribe function. */
@@ -26,7 +28,15 @@ export interface DbOptions {
   dataDir: string
   /** PostgreSQL schema to use (created when missing); tests give each run its own. */
   schema?: string
+  /**
+   * The engine when no URL is given: `pglite` (the default; folder `dataDir`)
+   * or `sqlite` (file `<dataDir>.sqlite`; `memory://` keeps it in memory).
+   */
+  embedded?: 'pglite' | 'sqlite'
 }
+
+/** The file of the embedded SQLite database that `openDb` uses for `dataDir`. */
+export const sqliteFileOf = (dataDir: string): string => dataDir.startsWith('memory://') ? ':memory:' : `${dataDir}.sqlite`
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
 
@@ -37,6 +47,10 @@ export async function openDb (options: DbOptions): Promise<Db> {
   if (options.url !== undefined) {
     const { openPostgres } = await import('./postgres-db.ts')
     return openPostgres(options.url, options.schema)
+  }
+  if (options.embedded === 'sqlite') {
+    const { openSqlite } = await import('./sqlite-db.ts')
+    return openSqlite(sqliteFileOf(options.dataDir))
   }
   const { openPglite } = await import('./pglite-db.ts')
   return openPglite(options.dataDir, options.schema)

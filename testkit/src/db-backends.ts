@@ -2,12 +2,12 @@ import { openDb, type Db } from '@fedswarm/storage'
 import { pgSchemaEnv } from './pg-schema.ts'
 
 /**
- * The database backends a suite runs on: embedded PGlite always, and the
+ * The database backends a suite runs on: embedded PGlite and SQLite always, and the
  * PostgreSQL server named by FEDSWARM_TEST_DATABASE_URL when it is set
  * (CI sets it). Each opened Db gets a schema of its own, dropped on cleanup.
  */
 export interface DbBackend {
-  name: 'pglite' | 'postgres'
+  name: 'pglite' | 'sqlite' | 'postgres'
   open (dataDir: string): Promise<OpenedDb>
 }
 
@@ -24,6 +24,12 @@ export function dbBackends (): DbBackend[] {
     name: 'pglite',
     async open (dataDir) {
       const db = await openDb({ dataDir })
+      return { db, cleanup: () => db.close() }
+    }
+  }, {
+    name: 'sqlite',
+    async open (dataDir) {
+      const db = await openDb({ dataDir: `${dataDir}/db`, embedded: 'sqlite' })
       return { db, cleanup: () => db.close() }
     }
   }]
