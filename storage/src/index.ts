@@ -1,5 +1,6 @@
 export { assertBlobKey, BlobNotFoundError, InvalidBlobKeyError, type BlobStore, type ByteRange } from './blob-store.ts'
-export { openDb, type Db, type DbOptions, type Queryable } from './db.ts'
+export { openDb, sqliteFileOf, type Db, type DbOptions, type Queryable } from './db.ts'
+export { upgradePgliteToSqlite, type PgliteUpgrade } from './pglite-upgrade.ts'
 export { createFsBlobStore } from './fs-blob-store.ts'
 export { migrate, type Migration } from './migrations.ts'
 export { createS3BlobStore, type S3Options } from './s3-blob-store.ts'
