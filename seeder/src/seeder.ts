@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { buildSeederDocument } from '@fedswarm/protocol'
 import { abortableSleep, createTeardown } from '@fedswarm/runtime'
-import { loadOrCreateKeyPair, migrate, openDb } from '@fedswarm/storage'
+import { loadOrCreateKeyPair, migrate, openDb, upgradePgliteToSqlite } from '@fedswarm/storage'
 import { createSeederApp } from './app.ts'
 import { createDeletions, type Deletions } from './deletions.ts'
 import type { SeederConfig } from './config.ts'
@@ -12,7 +12,7 @@ import { followEvents } from './event-follower.ts'
 import { itemsRepository } from './items-repository.ts'
 import { createLibrary, type Library } from './library.ts'
 import { createSeederMetrics } from './metrics.ts'
-import { SEEDER_NAMESPACE, seederMigrations } from './migrations.ts'
+import { SEEDER_NAMESPACE, SEEDER_TABLES, seederMigrations } from './migrations.ts'
 import { createOriginClient, type OriginClient } from './origin-client.ts'
 import { createSwarm, type Swarm } from './active-swarm.ts'
 
@@ -47,7 +47,14 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
     const itemsDir = join(config.dataDir, 'items')
     await mkdir(itemsDir, { recursive: true })
-    const db = await openDb({ url: config.database.url, schema: config.database.schema, dataDir: join(config.dataDir, 'db') })
+    const dbDir = join(config.dataDir, 'db')
+    if (config.database.url === undefined) {
+      // The embedded database is SQLite (node:sqlite: a few MiB, where PGlite held 100 to 300); a data folder of
+      // an earlier version has it in PGlite, copied over once here.
+      const copied = await upgradePgliteToSqlite(dbDir, { namespace: SEEDER_NAMESPACE, migrations: seederMigrations, tables: SEEDER_TABLES })
+      if (copied !== null) log.info({ rows: copied, backup: `${dbDir}.pglite-imported` }, 'moved the embedded database from PGlite to SQLite')
+    }
+    const db = await openDb({ url: config.database.url, schema: config.database.schema, dataDir: dbDir, embedded: 'sqlite' })
     teardown.add(() => db.close())
     await migrate(db, SEEDER_NAMESPACE, seederMigrations)
     const key = await loadOrCreateKeyPair(db, 'seeder_keys')
