@@ -74,13 +74,13 @@ export function frontRoute (options: FrontRouteOptions): RequestHandler {
   }
 
   /** A 302 to a verified mirror, when the redirect policy allows it for this request. */
-  function redirected (req: IncomingMessage & { query: Record<string, unknown> }, res: ServerResponse, item: MediaItem): boolean {
+  async function redirected (req: IncomingMessage & { query: Record<string, unknown> }, res: ServerResponse, item: MediaItem): Promise<boolean> {
     const redirects = options.redirects
     if (redirects === undefined) return false
     const decision = decideRedirect({
       ...redirectRequestOf(req.method!, req.headers, req.query), policy: redirects.policy, minSize: redirects.minSize, size: item.size, hot: item.hotAt !== null
     })
-    const mirror = decision === 'redirect' ? redirects.choose(item.infoHash, item.size) : undefined
+    const mirror = decision === 'redirect' ? await redirects.choose(item.infoHash, item.size, 0) : undefined
     if (mirror === undefined) return false
     redirects.onRedirect()
     res.writeHead(302, { ...SAFE_MEDIA_HEADERS, Location: mirror, 'Cache-Control': 'no-store', Link: manifestLink(item), 'Content-Length': '0' }).end()
@@ -95,7 +95,7 @@ export function frontRoute (options: FrontRouteOptions): RequestHandler {
       if (target.kind === 'item') options.onRequested(target.item)
       else front.pending(key)?.then(options.onRequested, () => {})
     }
-    if (target.kind === 'item' && redirected(req, res, target.item)) return
+    if (target.kind === 'item' && await redirected(req, res, target.item)) return
     const rep = target.kind === 'item' ? itemRepresentation(target.item) : objectRepresentation(target)
     let opened: Awaited<ReturnType<typeof openEarly>>
     try {

@@ -25,10 +25,8 @@ export interface MediaRedirects {
   policy: RedirectPolicy
   /** Smaller items are served directly. */
   minSize: number
-  /** A mirror's URL for an item of `size` bytes, drawn by weight (mirrors.ts); undefined when none. */
-  choose (infoHash: string, size: number): string | undefined
-  /** The same, waiting up to `waitMs` for one while trusted mirrors exist. */
-  chooseWithin (infoHash: string, size: number, waitMs: number): Promise<string | undefined>
+  /** A mirror's URL for an item of `size` bytes, drawn by weight, waiting up to `waitMs` for one while trusted mirrors exist (mirror-choice.ts); undefined when none. */
+  choose (infoHash: string, size: number, waitMs: number): Promise<string | undefined>
   /** FEDSWARM_REDIRECT_WAIT (ms). */
   waitMs: number
   onRedirect (): void
@@ -62,9 +60,7 @@ export function mediaFiles (options: MediaFilesOptions): Router {
     })
     // In a storm's first seconds no seeder has reported its fetch yet: a short wait then saves the origin a whole copy.
     const justHot = item.hotAt !== null && Date.now() - item.hotAt.getTime() < JUST_HOT_MS
-    const mirror = decision !== 'redirect'
-      ? undefined
-      : justHot ? await redirects.chooseWithin(item.infoHash, item.size, redirects.waitMs) : redirects.choose(item.infoHash, item.size)
+    const mirror = decision !== 'redirect' ? undefined : await redirects.choose(item.infoHash, item.size, justHot ? redirects.waitMs : 0)
     if (mirror !== undefined) {
       redirects.onRedirect()
       // Not cached: the next fetch may go to another mirror, or here once this one is dropped. The mirror's answer carries the item's ETag.
