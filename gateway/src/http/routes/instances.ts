@@ -4,7 +4,8 @@ import { publicKeyFromPem, seederPublicUrlSchema, seederUrls } from '@fedswarm/p
 import { HttpError, type ErrorCode } from '../../errors.ts'
 import type { Instance } from '../../seeders/instances-repository.ts'
 import type { InstanceRegistry, PublishedKey } from '../../seeders/instance-registry.ts'
-import type { MirrorStatus, Mirrors } from '../../mirrors/mirrors.ts'
+import type { Mirrors } from '../../mirrors/mirrors.ts'
+import type { MirrorStatus } from '../../mirrors/mirror-table.ts'
 import { verifySignedRequest, type SignedRequestOptions } from '../../seeders/signed-request.ts'
 
 export interface InstancesApiOptions {
