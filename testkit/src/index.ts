@@ -1,4 +1,5 @@
-export { dbBackends, testDatabaseUrl, type DbBackend, type OpenedDb } from './db-backends.ts'
+export { dbBackends, type DbBackend, type OpenedDb } from './db-backends.ts'
+export { testDatabaseUrl } from './test-database-url.ts'
 export { pngBytes } from './media-bytes.ts'
 export { pgSchemaEnv } from './pg-schema.ts'
 export { startS3Server, type S3Server } from './s3-server.ts'

@@ -2,7 +2,7 @@ import { parseOriginConfig, startOrigin, type RunningOrigin } from '@fedswarm/ga
 import { pgSchemaEnv } from './pg-schema.ts'
 import { startS3Server, type S3Server } from './s3-server.ts'
 import { tempDir, type TempDir } from './temp-dir.ts'
-import { testDatabaseUrl } from './db-backends.ts'
+import { testDatabaseUrl } from './test-database-url.ts'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
 
