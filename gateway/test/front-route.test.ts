@@ -4,7 +4,8 @@ import { readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256Of } from '@fedswarm/protocol'
-import { eventually, pngBytes, startOriginFixture, type OriginFixture } from '@fedswarm/testkit'
+import { eventually, pngBytes } from '@fedswarm/testkit'
+import { startOriginFixture, type OriginFixture } from '@fedswarm/origin-fixture'
 import { itemIdOf, mastodonKey, rawRequest, startMastodonStore, type MastodonStore } from './front-fixture.ts'
 
 const SIZE = 300_000
