@@ -1,5 +1,5 @@
 // The gateway's section of RESULTS.md (ranged GETs of the origin against
-// express.static on the same file), its targets, and what would close them.
+// express.static on the same file) and its targets.
 
 import type { ScenarioRecord } from './bench-report.ts'
 import type { GatewayResult } from './gateway.ts'
@@ -20,17 +20,7 @@ export function gatewaySection (record: ScenarioRecord<GatewayResult>, verdicts:
     verdicts.push({ target: `Gateway (${n(cmp.rangeLength / 1024, 0)} KiB ranges): ≥ 0.7 x the static server`, measured: `${n(cmp.ratio, 3)} x (CPU per GET: ${n(cmp.cpuRatio, 3)} x)`, verdict: judge(cmp.ratio, 0.7, 'min', ' x') })
   }
   lines.push('', 'Notes:', '')
-  lines.push('- Large ranges are bound by the load generator and loopback copies (servers stay well under a core); there the throughput ratio says little and the CPU per GET says more. Small ranges (a web seed asks for one piece at a time) are bound by the per-request work: the origin looks the item up in its database, decides on a redirect, counts popularity and egress, and sets the safety headers on every GET.')
-  lines.push('- The origin\'s CPU per GET grows with the range length faster than the static server\'s: every media response passes through the origin\'s upload throttle (a `speed-limiter` stream, a streamx Transform) and a byte counter, even with no cap set, as here. That is the likely cause; it was not profiled.')
+  lines.push('- Large ranges are bound by the load generator and loopback copies (servers stay well under a core); there the throughput ratio says little and the CPU per GET says more. Small ranges (a web seed asks for one piece at a time) are bound by the per-request work: the origin looks the item up (in memory once read), decides on a redirect, counts popularity and egress, and sets the safety headers on every GET.')
   lines.push('')
   return lines
-}
-
-/** What would close the gateway's missed targets. */
-export function gatewayGaps (g: GatewayResult): string[] {
-  const out: string[] = []
-  if (g.ratio < 0.7) {
-    out.push('- **Gateway**: cache live items by id in memory (they are immutable; a deletion already reaches every process as an event), so a ranged GET does no database round trip; and leave the throttle stream out of the pipeline when no upload cap is set.')
-  }
-  return out
 }

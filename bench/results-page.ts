@@ -3,7 +3,7 @@
 // missed targets, the quick run and the soak.
 
 import type { BenchReport } from './bench-report.ts'
-import { gatewayGaps, gatewaySection } from './gateway-report.ts'
+import { gatewaySection } from './gateway-report.ts'
 import { quickSummary } from './quick-report.ts'
 import { mib, n, type Verdict } from './report-format.ts'
 import { seederScaleGaps, seederScaleSection } from './seeder-scale-report.ts'
@@ -14,12 +14,11 @@ import { trackerGaps, trackerSection } from './tracker-report.ts'
 
 /** What would close each missed target, from what the run measured. */
 function gapsSection (report: BenchReport, quick: BenchReport | undefined): string[] {
-  const { storm, tracker, gateway } = report.scenarios
+  const { storm, tracker } = report.scenarios
   const seederScale = report.scenarios['seeder-scale']
   const out: string[] = [
     ...(storm?.result === undefined ? [] : stormGaps(storm.result, quick?.scenarios.storm?.result)),
     ...(tracker?.result === undefined ? [] : trackerGaps(tracker.result)),
-    ...(gateway?.result === undefined ? [] : gatewayGaps(gateway.result)),
     ...(seederScale?.result === undefined ? [] : seederScaleGaps(seederScale.result))
   ]
   return out.length === 0 ? [] : ['## What would close the gaps', '', ...out, '']

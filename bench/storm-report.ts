@@ -69,7 +69,7 @@ export function stormSection (record: ScenarioRecord<StormResult>, verdicts: Ver
 
   const notes: string[] = []
   if (!baselineCapped && s.baseline !== undefined) {
-    notes.push(`- **The baseline was not capped.** The origin sent plain HTTP at ${rate(s.baseline.originRate.mean)} against a cap of ${rate(c.originCap)}: in this build \`FEDSWARM_UPLOAD_LIMIT\` throttles only the origin's BitTorrent uploads, not its HTTP media responses (the change that puts both on one token bucket is in progress). So the measured baseline is what an *uncapped* loopback origin does, and its speed-up is not the figure the target means; the fluid time of a capped plain-HTTP origin, K·F/U_s = ${n(fluidBaseline, 1)} s for K = ${c.seeders}, is given beside it. The same hole lets seeders' web-seed fallbacks run uncapped, which makes the swarm phase faster than a capped origin would allow. Re-run once the cap covers HTTP.`)
+    notes.push(`- **The baseline was not capped.** The origin sent plain HTTP at ${rate(s.baseline.originRate.mean)} against a cap of ${rate(c.originCap)}, although its HTTP media and swarm uploads share the one \`FEDSWARM_UPLOAD_LIMIT\` bucket. So the measured baseline is what an *uncapped* loopback origin does, and its speed-up is not the figure the target means; the fluid time of a capped plain-HTTP origin, K·F/U_s = ${n(fluidBaseline, 1)} s for K = ${c.seeders}, is given beside it.`)
   }
   const limited = s.swarm.tracker.rateLimited + (s.variant?.tracker.rateLimited ?? 0)
   if (limited > 0) {
@@ -110,7 +110,7 @@ export function stormGaps (s: StormResult, small: StormResult | undefined): stri
       : `- **Speed-up**: the physical bound is ${n(best, 1)} x here; the swarm reaches ${n(s.speedup)} x because it ends at ${n(s.swarm.maxOverTMin)} x T_min. Whatever brings the swarm to 2 x T_min (above) brings the speed-up to about ${n(best / 2, 1)} x.`)
   }
   if (s.variant !== undefined && s.variant.egressOverF > 2) {
-    out.push(`- **Plain fetchers with redirects on**: ${n(s.variant.egressOverF)} x F. The origin redirects only to mirrors that hold the whole item and passed a piece check, and a seeder holds it only once its own fetch is done, so fetchers that arrive before the first seeder finishes are served by the origin. What would close it: let the origin redirect to a registered seeder that is still fetching (the seeder streams pieces in order as they pass their SHA-1 check, as webtorrent's file streams do), or hold a plain GET of a hot item for a few seconds while no mirror is verified — bounded well under the fetchers' read timeout (Mastodon's is 10 s).`)
+    out.push(`- **Plain fetchers with redirects on**: ${n(s.variant.egressOverF)} x F, although the origin already redirects to trusted seeders still fetching (\`?progressive=1\`) and holds a GET of a just-hot item while none has reported (\`FEDSWARM_REDIRECT_WAIT\`); the storm's notes say where the bytes went.`)
   }
   return out
 }
