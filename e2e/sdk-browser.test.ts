@@ -9,7 +9,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { eventually, pngBytes, tempDir, type TempDir } from '@fedswarm/testkit'
 import { bundleForBrowser } from '../client-sdk/scripts/bundle.ts'
 import type { FetchOptions, FetchReport, Manifest } from '../client-sdk/src/index.ts'
-import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from './process.ts'
+import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from '@fedswarm/process-fixture'
 
 const TOKEN = 'e2e-admin-token-0123456789abcdef'
 const CHROMIUM = '/usr/bin/chromium'

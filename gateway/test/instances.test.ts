@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
-import { originBackends, type OriginFixture, pngBytes, publish, startOriginFixture } from '@fedswarm/testkit'
+import { pngBytes } from '@fedswarm/testkit'
+import { originBackends, type OriginFixture, publish, startOriginFixture } from '@fedswarm/origin-fixture'
 import { signedPost, startSeederDouble, type SeederDouble } from './seeder-double.ts'
 
 interface InstanceView { domain: string, publicUrl: string, status: string, registeredAt: string, lastSeenAt: string, holdings: number }

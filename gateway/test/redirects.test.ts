@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { manifestSchema, type Manifest } from '@fedswarm/protocol'
-import { eventually, metric, type OriginFixture, pngBytes, publish, startOriginFixture } from '@fedswarm/testkit'
+import { eventually, metric, pngBytes } from '@fedswarm/testkit'
+import { type OriginFixture, publish, startOriginFixture } from '@fedswarm/origin-fixture'
 import { startMirrorDouble, type MirrorDouble } from './mirror-double.ts'
 
 interface MirrorView { capacity: number | null, verifiedItems: number, lastCheckAt: string | null, lastCheck: string | null, lastError: string | null, failures: number, retryAt: string | null }

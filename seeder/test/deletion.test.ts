@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { manifestSchema, signDeletionNotice, type DeletionNotice } from '@fedswarm/protocol'
-import { ADMIN_TOKEN, eventually, type OriginFixture, pngBytes, publish, startOriginFixture } from '@fedswarm/testkit'
+import { eventually, pngBytes } from '@fedswarm/testkit'
+import { ADMIN_TOKEN, type OriginFixture, publish, startOriginFixture } from '@fedswarm/origin-fixture'
 import { startSeederFixture, type SeederFixture } from './seeder-fixture.ts'
 
 describe('seeder obeys signed deletions, and only those', function () {
