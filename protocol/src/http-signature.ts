@@ -1,5 +1,9 @@
 import { sha256 } from '@noble/hashes/sha2.js'
-import { ExpiredError, httpbis, type SignatureParameters, type Signer } from 'http-message-signatures'
+// The package's root also loads its own signing algorithms, which need Node's
+// crypto; its RFC 9421 part alone does not.
+import { ExpiredError } from 'http-message-signatures/lib/errors/index.js'
+import * as httpbis from 'http-message-signatures/lib/httpbis/index.js'
+import type { SignatureParameters, Signer } from 'http-message-signatures/lib/types/index.js'
 import { toBase64, toBase64url } from './base64.ts'
 import { signBytes, verifyBytes } from './ed25519.ts'
 
