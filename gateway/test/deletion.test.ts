@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import type { KeyObject } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
 import { ConfigError, parseOriginConfig, startOrigin } from '@fedswarm/gateway'
@@ -71,7 +70,7 @@ async function errorOf (response: Response): Promise<string> {
   return (await response.json() as { error: string }).error
 }
 
-async function originKey (fixture: OriginFixture): Promise<{ id: string, key: KeyObject }> {
+async function originKey (fixture: OriginFixture): Promise<{ id: string, key: Uint8Array }> {
   const document = originDocumentSchema.parse(await (await fixture.api('/.well-known/fedswarm')).json())
   return { id: document.publicKey.id, key: publicKeyFromPem(document.publicKey.publicKeyPem) }
 }
