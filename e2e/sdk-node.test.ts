@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { eventually, pngBytes, tempDir, type TempDir } from '@fedswarm/testkit'
-import { createClient, fetchMedia, fetchMediaStream, type FetchReport, type Manifest } from '../client-sdk/src/index.ts'
+import { createClient, fetchMedia, fetchMediaStream, type FetchReport, type Manifest } from '@fedswarm/client'
 import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from '@fedswarm/process-fixture'
 import { startFailingServer, startFlippingMirror, startStallingServer, type TestServer } from './sdk-servers.ts'
 

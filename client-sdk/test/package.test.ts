@@ -30,13 +30,13 @@ describe('client SDK: the built package', function () {
   after(async () => { await dir?.remove() })
 
   it('package.json: ESM, types, a browser entry, only dist published, no `node` dependency', async () => {
-    const pkg = JSON.parse(await readFile(join(PACKAGE, 'package.json'), 'utf8')) as Record<string, unknown> & { dependencies: Record<string, string> }
+    const pkg = JSON.parse(await readFile(join(PACKAGE, 'package.json'), 'utf8')) as Record<string, unknown> & { dependencies: Record<string, string>, exports: Record<string, unknown> }
     assert.equal(pkg.name, '@fedswarm/client')
     assert.equal(pkg.type, 'module')
     assert.deepEqual(pkg.files, ['dist'])
     assert.equal(pkg.private, undefined)
     assert.deepEqual(Object.keys(pkg.dependencies), ['webtorrent'])
-    assert.deepEqual(pkg.exports, { '.': { types: './dist/index.d.ts', browser: './dist/fedswarm-client.browser.js', default: './dist/index.js' } })
+    assert.deepEqual(pkg.exports['.'], { 'fedswarm-source': './src/index.ts', types: './dist/index.d.ts', browser: './dist/fedswarm-client.browser.js', default: './dist/index.js' })
   })
 
   it('the built JS runs in Node', async () => {
