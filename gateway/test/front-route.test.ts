@@ -7,7 +7,7 @@ import { sha256Of } from '@fedswarm/protocol'
 import { eventually, pngBytes } from '@fedswarm/testkit'
 import { publish, startOriginFixture, type OriginFixture } from '@fedswarm/origin-fixture'
 import { itemIdOf, mastodonKey, rawRequest, startMastodonStore, type MastodonStore } from './front-fixture.ts'
-import { startMirrorDouble, type MirrorDouble } from './mirror-double.ts'
+import { requestsOf, startMirrorDouble, type MirrorDouble } from './mirror-double.ts'
 
 const SIZE = 300_000
 
@@ -242,11 +242,6 @@ describe('drop-in front: a GET of a key in a storm\'s first seconds (FEDSWARM_RE
   let fixture: OriginFixture
   let trusted: MirrorDouble
 
-  /** Requests the origin has counted for an item: proof that a GET reached it. */
-  const requestsOf = async (id: string): Promise<number> => {
-    const body = await (await fixture.api('/api/popular?limit=100')).json() as { items: Array<{ manifest: { id: string }, requests: number }> }
-    return body.items.find((entry) => entry.manifest.id === id)?.requests ?? 0
-  }
 
   before(async function () {
     store = await startMastodonStore('fs')
@@ -274,7 +269,7 @@ describe('drop-in front: a GET of a key in a storm\'s first seconds (FEDSWARM_RE
     assert.equal(item.id, id)
     const answer = fetch(`${fixture.url}/${key}`, { redirect: 'manual' })
     // The GET has reached the origin (it counts towards popularity before the redirect decision) and found no mirror.
-    await eventually('the origin to count the GET', 5_000, async () => await requestsOf(item.id) >= 1 ? true : undefined)
+    await eventually('the origin to count the GET', 5_000, async () => await requestsOf(fixture, item.id) >= 1 ? true : undefined)
     await trusted.fill(item)
     const response = await answer
     await response.arrayBuffer()
