@@ -1,4 +1,4 @@
-// Shared by every scenario: real `fedswarm` processes (through e2e/process.ts),
+// Shared by every scenario: real `fedswarm` processes (@fedswarm/process-fixture),
 // one registry of things to undo (processes, temp dirs, PostgreSQL schemas) so
 // that a failure or SIGINT still leaves nothing behind, and small measuring
 // helpers (Prometheus text, /proc, bounded polling).
@@ -7,10 +7,9 @@ import { createHash, randomBytes } from 'node:crypto'
 import { readdir, readFile, readlink } from 'node:fs/promises'
 import pg from 'pg'
 import { metric, tempDir, type TempDir } from '@fedswarm/testkit'
-import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess, type StartOptions } from '../e2e/process.ts'
+import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess, type StartOptions } from '@fedswarm/process-fixture'
 
-export { REPO_ROOT } from '../e2e/process.ts'
-export type { DaemonProcess, OriginProcess } from '../e2e/process.ts'
+export type { DaemonProcess, OriginProcess } from '@fedswarm/process-fixture'
 
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef'
 export const KiB = 1024

@@ -3,7 +3,9 @@
 
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { renderResults, renderStormSvg, type BenchReport } from './report.ts'
+import type { BenchReport } from './bench-report.ts'
+import { renderResults } from './results-page.ts'
+import { renderStormSvg } from './storm-chart.ts'
 import type { SoakResult } from './soak-run.ts'
 
 export const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url))

@@ -16,5 +16,9 @@ if (major < 24) {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))
   child.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 1 : 128)))
 } else {
+  // In this repository the SDK runs from its TypeScript source: its package
+  // exports it under this condition, beside the build it publishes.
+  const { registerHooks } = await import('node:module')
+  registerHooks({ resolve: (specifier, context, next) => next(specifier, { ...context, conditions: [...context.conditions, 'fedswarm-source'] }) })
   await import('../cli/src/main.ts')
 }

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { pngBytes, tempDir, type TempDir } from '@fedswarm/testkit'
-import { freePort, runCli, startOriginProcess, type CliResult, type OriginProcess } from './process.ts'
+import { freePort, pngBytes, tempDir, type TempDir } from '@fedswarm/testkit'
+import { runCli, startOriginProcess, type CliResult, type OriginProcess } from '@fedswarm/process-fixture'
 
 /** The one-line failure contract: exit `code`, stdout empty, stderr a single `fedswarm: ...` line without a stack. */
 function assertOneLineFailure (result: CliResult, code: number, pattern?: RegExp): string {

@@ -3,7 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { manifestSchema, type Manifest } from '@fedswarm/protocol'
 import { announce, eventually, failureReason, pngBytes, tempDir, type TempDir } from '@fedswarm/testkit'
-import { runCli, startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from './process.ts'
+import { runCli, startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from '@fedswarm/process-fixture'
 
 const TOKEN = 'e2e-admin-token-0123456789abcdef'
 const SIZE = 600_000

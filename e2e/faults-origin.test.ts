@@ -12,7 +12,7 @@ import { promisify } from 'node:util'
 import { manifestSchema, sha256Of, type Manifest } from '@fedswarm/protocol'
 import { announce, eventually, failureReason, pgSchemaEnv, pngBytes, tempDir, testDatabaseUrl, type TempDir } from '@fedswarm/testkit'
 import { startTcpProxy, type TcpProxy } from './fault-proxies.ts'
-import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from './process.ts'
+import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from '@fedswarm/process-fixture'
 
 const TOKEN = 'e2e-admin-token-0123456789abcdef'
 const admin = { authorization: `Bearer ${TOKEN}` }

@@ -3,9 +3,9 @@
 
 import assert from 'node:assert/strict'
 import { manifestSchema, sha256Of, type Manifest } from '@fedswarm/protocol'
-import { eventually, metric, pngBytes, startHostilePeer, type HostilePeer } from '@fedswarm/testkit'
+import { freePort, eventually, metric, pngBytes, startHostilePeer, type HostilePeer } from '@fedswarm/testkit'
 import { startHttpProxy, type HttpProxy } from './fault-proxies.ts'
-import { freePort, startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from './process.ts'
+import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from '@fedswarm/process-fixture'
 
 const TOKEN = 'e2e-admin-token-0123456789abcdef'
 const admin = { authorization: `Bearer ${TOKEN}` }

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { manifestSchema, sha256Of, type Manifest } from '@fedswarm/protocol'
 import { eventually, pngBytes, tempDir, type TempDir } from '@fedswarm/testkit'
 import { itemIdOf, mastodonKey, rawRequest, startMastodonStore, type MastodonStore } from '../gateway/test/front-fixture.ts'
-import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from './process.ts'
+import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from '@fedswarm/process-fixture'
 
 const TOKEN = 'e2e-admin-token-0123456789abcdef'
 /** Starting a process takes a few seconds, more on a loaded machine. */

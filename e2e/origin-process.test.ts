@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import parseTorrent from 'parse-torrent'
 import { manifestSchema, originDocumentSchema, sha256Of, type Manifest, type OriginDocument } from '@fedswarm/protocol'
 import { announce, failureReason, pgSchemaEnv, pngBytes, startS3Server, tempDir, testDatabaseUrl, type S3Server, type TempDir } from '@fedswarm/testkit'
-import { runCli, startOriginProcess, type OriginProcess } from './process.ts'
+import { runCli, startOriginProcess, type OriginProcess } from '@fedswarm/process-fixture'
 
 interface Backend { name: string, db: 'pglite' | 'postgres', blobs: 'fs' | 's3' }
 

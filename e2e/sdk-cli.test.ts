@@ -4,8 +4,8 @@ import assert from 'node:assert/strict'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pngBytes, tempDir, type TempDir } from '@fedswarm/testkit'
-import type { Manifest } from '../client-sdk/src/index.ts'
-import { runCli, startOriginProcess, type CliResult, type OriginProcess } from './process.ts'
+import type { Manifest } from '@fedswarm/client'
+import { runCli, startOriginProcess, type CliResult, type OriginProcess } from '@fedswarm/process-fixture'
 
 const TOKEN = 'e2e-admin-token-0123456789abcdef'
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { eventually, pngBytes, tempDir, type TempDir } from '@fedswarm/testkit'
-import { createClient, fetchMedia, fetchMediaStream, type FetchReport, type Manifest } from '../client-sdk/src/index.ts'
-import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from './process.ts'
+import { createClient, fetchMedia, fetchMediaStream, type FetchReport, type Manifest } from '@fedswarm/client'
+import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from '@fedswarm/process-fixture'
 import { startFailingServer, startFlippingMirror, startStallingServer, type TestServer } from './sdk-servers.ts'
 
 const TOKEN = 'e2e-admin-token-0123456789abcdef'

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import bencode from 'bencode'
 import { parseOriginConfig } from '@fedswarm/gateway'
-import { pngBytes, publish, startOriginFixture, type OriginFixture } from '@fedswarm/testkit'
+import { pngBytes } from '@fedswarm/testkit'
+import { publish, startOriginFixture, type OriginFixture } from '@fedswarm/origin-fixture'
 
 function percentEncode (hex: string): string {
   return hex.replace(/../g, (byte) => `%${byte.toUpperCase()}`)

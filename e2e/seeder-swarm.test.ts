@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { manifestSchema, type Manifest } from '@fedswarm/protocol'
 import { eventually, metric, pngBytes, tempDir, type TempDir } from '@fedswarm/testkit'
-import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from './process.ts'
+import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from '@fedswarm/process-fixture'
 
 const TOKEN = 'e2e-admin-token-0123456789abcdef'
 const SIZE = 3 * 1024 * 1024

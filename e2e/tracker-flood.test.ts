@@ -11,7 +11,7 @@ import { Agent, request } from 'node:http'
 import bencode from 'bencode'
 import { manifestSchema } from '@fedswarm/protocol'
 import { announcePath, compactPeers, failureReason, pngBytes } from '@fedswarm/testkit'
-import { startOriginProcess, type OriginProcess } from './process.ts'
+import { startOriginProcess, type OriginProcess } from '@fedswarm/process-fixture'
 
 const TOKEN = 'e2e-admin-token-0123456789abcdef'
 const RATE = 20

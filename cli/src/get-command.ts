@@ -1,7 +1,7 @@
 import { rename, rm, writeFile } from 'node:fs/promises'
 import { parseDuration } from '@fedswarm/runtime'
 // The SDK's source: the CLI runs from this repository (no build step); published apps use the built package.
-import { fetchMedia, FedswarmError, type FetchReport } from '../../client-sdk/src/index.ts'
+import { fetchMedia, FedswarmError, type FetchReport } from '@fedswarm/client'
 import { CliError, parseFlags } from './cli-error.ts'
 
 const EXTENSIONS: Record<string, string> = {

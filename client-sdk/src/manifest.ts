@@ -2,12 +2,10 @@
 // manifest URL (`/api/media/:id`), or a media URL (its `Link` header with
 // rel="describedby", or, failing that, `/api/media/:id` beside `/media/:id`).
 
+import { MANIFEST_TYPE, manifestSchema } from '@fedswarm/protocol'
 import { DeletedError, ManifestError, NotFoundError, UnavailableError } from './errors.ts'
 import type { Manifest, MediaSource } from './types.ts'
 
-const MANIFEST_TYPE = 'fedswarm.manifest/1'
-const SHA256 = /^[A-Za-z0-9_-]{43}$/
-const INFO_HASH = /^[0-9a-f]{40}$/
 const API_PATH = /\/api\/media\/[^/]+$/
 const MEDIA_PATH = /^(.*)\/media\/([^/.]+)$/
 
@@ -16,35 +14,17 @@ export interface HttpContext {
   signal: AbortSignal
 }
 
-function isHttpUrl (value: unknown): value is string {
-  if (typeof value !== 'string') return false
-  try {
-    const url = new URL(value)
-    return url.protocol === 'http:' || url.protocol === 'https:'
-  } catch {
-    return false
-  }
-}
-
-/** @throws ManifestError when `value` is not a usable `fedswarm.manifest/1`. */
+/**
+ * The protocol's own check. Returns `value` itself, not a copy, so what the
+ * caller passed (fields of a later version included) is what it gets back.
+ * @throws ManifestError when `value` is not a usable `fedswarm.manifest/1`.
+ */
 export function checkManifest (value: unknown): Manifest {
-  const m = value as Partial<Record<keyof Manifest, unknown>> | null
-  const fail = (what: string): never => { throw new ManifestError(`not a ${MANIFEST_TYPE}: ${what}`) }
-  if (typeof m !== 'object' || m === null) return fail('not an object')
-  if (m.type !== MANIFEST_TYPE) fail(`type must be ${MANIFEST_TYPE}`)
-  if (typeof m.id !== 'string' || m.id === '') fail('id')
-  if (typeof m.size !== 'number' || !Number.isSafeInteger(m.size) || m.size < 0) fail('size')
-  if (typeof m.sha256 !== 'string' || !SHA256.test(m.sha256)) fail('sha256')
-  if (typeof m.infoHash !== 'string' || !INFO_HASH.test(m.infoHash)) fail('infoHash')
-  if (typeof m.pieceLength !== 'number' || !(m.pieceLength > 0)) fail('pieceLength')
-  if (!isHttpUrl(m.url)) fail('url')
-  if (!isHttpUrl(m.torrentUrl)) fail('torrentUrl')
-  for (const name of ['webSeeds', 'mirrors'] as const) {
-    const list = m[name]
-    if (!Array.isArray(list) || !list.every(isHttpUrl)) fail(name)
-  }
-  if (!Array.isArray(m.trackers) || !m.trackers.every((t) => typeof t === 'string')) fail('trackers')
-  return m as Manifest
+  const parsed = manifestSchema.safeParse(value)
+  if (parsed.success) return value as Manifest
+  const issue = parsed.error.issues[0]
+  const where = issue === undefined || issue.path.length === 0 ? 'not an object' : `${issue.path.join('.')}: ${issue.message}`
+  throw new ManifestError(`not a ${MANIFEST_TYPE}: ${where}`)
 }
 
 function isManifestObject (source: MediaSource): source is Manifest {

@@ -1,29 +1,10 @@
 // The public shapes of @fedswarm/client. Nothing here depends on Node or on
 // webtorrent: the same declarations serve the browser bundle and Node.
 
+import type { Manifest } from '@fedswarm/protocol'
+
 /** `fedswarm.manifest/1`, as an origin serves it at `GET /api/media/:id`. */
-export interface Manifest {
-  type: 'fedswarm.manifest/1'
-  id: string
-  mediaType: string
-  size: number
-  /** base64url (no padding) of the SHA-256 of the bytes. */
-  sha256: string
-  digestMultibase: string
-  /** BitTorrent v1 info hash, 40 lowercase hex. */
-  infoHash: string
-  pieceLength: number
-  /** The media on the origin. */
-  url: string
-  torrentUrl: string
-  magnet: string
-  trackers: string[]
-  /** The origin's HTTP URLs for the bytes (BEP 19). */
-  webSeeds: string[]
-  /** Verified copies on seeders' HTTP mirrors. */
-  mirrors: string[]
-  createdAt: string
-}
+export type { Manifest }
 
 /** A media URL (its `Link: rel="describedby"` names the manifest), a manifest URL (`/api/media/:id`), or a manifest. */
 export type MediaSource = string | URL | Manifest

@@ -1,12 +1,13 @@
 // The package as published: `npm run build -w client-sdk` makes ESM, .d.ts
 // and the browser bundle in dist/; the JS runs in Node, the declarations
-// type-check for an app with neither Node's types nor webtorrent's, and the
-// bundle pulls in no Node built-in.
+// type-check for an app with neither Node's types nor webtorrent's, nothing
+// needs an unpublished workspace package, and the bundle pulls in no Node
+// built-in.
 
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -29,13 +30,13 @@ describe('client SDK: the built package', function () {
   after(async () => { await dir?.remove() })
 
   it('package.json: ESM, types, a browser entry, only dist published, no `node` dependency', async () => {
-    const pkg = JSON.parse(await readFile(join(PACKAGE, 'package.json'), 'utf8')) as Record<string, unknown> & { dependencies: Record<string, string> }
+    const pkg = JSON.parse(await readFile(join(PACKAGE, 'package.json'), 'utf8')) as Record<string, unknown> & { dependencies: Record<string, string>, exports: Record<string, unknown> }
     assert.equal(pkg.name, '@fedswarm/client')
     assert.equal(pkg.type, 'module')
     assert.deepEqual(pkg.files, ['dist'])
     assert.equal(pkg.private, undefined)
     assert.deepEqual(Object.keys(pkg.dependencies), ['webtorrent'])
-    assert.deepEqual(pkg.exports, { '.': { types: './dist/index.d.ts', browser: './dist/fedswarm-client.browser.js', default: './dist/index.js' } })
+    assert.deepEqual(pkg.exports['.'], { 'fedswarm-source': './src/index.ts', types: './dist/index.d.ts', browser: './dist/fedswarm-client.browser.js', default: './dist/index.js' })
   })
 
   it('the built JS runs in Node', async () => {
@@ -67,6 +68,13 @@ describe('client SDK: the built package', function () {
     const tsc = join(ROOT, 'node_modules', '.bin', 'tsc')
     const checked = await run(tsc, ['-p', dir.path]).then(() => '', (err: { stdout?: string, message: string }) => err.stdout ?? err.message)
     assert.equal(checked, '')
+  })
+
+  it('nothing published imports a workspace package (the protocol is bundled in, its manifest declaration shipped beside)', async () => {
+    for (const name of await readdir(DIST, { recursive: true })) {
+      if (!/\.(js|d\.ts)$/.test(name)) continue
+      assert.doesNotMatch(await readFile(join(DIST, name), 'utf8'), /(from|import\()\s*["']@fedswarm\//, name)
+    }
   })
 
   it('the browser bundle is one ESM file with no Node built-in', async () => {

@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict'
-import fc from 'fast-check'
 import { NO_SHARE_PEER_ID_PREFIX as TRACKER_NO_SHARE } from '@fedswarm/tracker'
-import { base64url } from '../src/digest.ts'
 import { ItemStore } from '../src/item-store.ts'
 import { httpSources } from '../src/sources.ts'
 import { makePeerId, NO_SHARE_PEER_ID_PREFIX } from '../src/torrent-client.ts'
 import { manifestFor } from './fixtures.ts'
 
 describe('client SDK: pieces', () => {
-  it('base64url matches Node\'s for any bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => base64url(bytes) === Buffer.from(bytes).toString('base64url')))
-  })
-
   it('the item store writes pieces into the item and reports the verified prefix in order', async () => {
     const bytes = new Uint8Array(10)
     const prefixes: Array<[number, number]> = []

@@ -229,8 +229,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       redirects: {
         policy: config.redirects.policy,
         minSize: config.redirects.minSize,
-        choose: (infoHash, size) => mirrors.choose(infoHash, size),
-        chooseWithin: (infoHash, size, waitMs) => mirrors.chooseWithin(infoHash, size, waitMs),
+        choose: (infoHash, size, waitMs) => mirrors.choose(infoHash, size, waitMs),
         waitMs: config.redirects.waitMs,
         onRedirect: () => metrics.redirects.inc()
       },

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { sha256Of } from '@fedswarm/protocol'
-import {
-  ADMIN_TOKEN, assertJsonError, assertOrderly, originBackends, type OriginFixture, pct, pngBytes, publish, rawRequest, rawSocket, type RawRequest, type RawResponse, startOriginFixture, tempDir, type TempDir
-} from '@fedswarm/testkit'
+import { assertJsonError, assertOrderly, pct, pngBytes, rawRequest, rawSocket, type RawRequest, type RawResponse, tempDir, type TempDir } from '@fedswarm/testkit'
+import { ADMIN_TOKEN, originBackends, type OriginFixture, publish, startOriginFixture } from '@fedswarm/origin-fixture'
 
 const AUTH = { authorization: `Bearer ${ADMIN_TOKEN}` }
 const UNKNOWN_ID = '01ARZ3NDEKTSV4RRFFQ69G5FAV'

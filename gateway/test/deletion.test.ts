@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
-import type { KeyObject } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { join } from 'node:path'
 import { ConfigError, parseOriginConfig, startOrigin } from '@fedswarm/gateway'
 import { deletedEventSchema, deletionNoticeSchema, originDocumentSchema, publicKeyFromPem, verifyDeletionNotice, type DeletionNotice } from '@fedswarm/protocol'
 import { createFsBlobStore, createS3BlobStore, type BlobStore } from '@fedswarm/storage'
-import { ADMIN_TOKEN, announce, eventually, failureReason, originBackends, type OriginFixture, pngBytes, publish, startOriginFixture, tempDir } from '@fedswarm/testkit'
+import { announce, eventually, failureReason, pngBytes, tempDir } from '@fedswarm/testkit'
+import { ADMIN_TOKEN, originBackends, type OriginFixture, publish, startOriginFixture } from '@fedswarm/origin-fixture'
 import { openEvents, type EventClient } from './event-client.ts'
 import { signedPost, startSeederDouble, type SeederDouble } from './seeder-double.ts'
 
@@ -70,7 +70,7 @@ async function errorOf (response: Response): Promise<string> {
   return (await response.json() as { error: string }).error
 }
 
-async function originKey (fixture: OriginFixture): Promise<{ id: string, key: KeyObject }> {
+async function originKey (fixture: OriginFixture): Promise<{ id: string, key: Uint8Array }> {
   const document = originDocumentSchema.parse(await (await fixture.api('/.well-known/fedswarm')).json())
   return { id: document.publicKey.id, key: publicKeyFromPem(document.publicKey.publicKeyPem) }
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { parseOriginConfig, startOrigin } from '@fedswarm/gateway'
 import { hotEventSchema, manifestSchema, type HotEvent } from '@fedswarm/protocol'
-import { ADMIN_TOKEN, originBackends, type OriginFixture, pngBytes, publish, startOriginFixture, tempDir } from '@fedswarm/testkit'
+import { pngBytes, tempDir } from '@fedswarm/testkit'
+import { ADMIN_TOKEN, originBackends, type OriginFixture, publish, startOriginFixture } from '@fedswarm/origin-fixture'
 import { openEvents, type EventClient } from './event-client.ts'
 
 const parse = (data: string): HotEvent => hotEventSchema.parse(JSON.parse(data))

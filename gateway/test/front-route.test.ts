@@ -4,8 +4,10 @@ import { readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256Of } from '@fedswarm/protocol'
-import { eventually, pngBytes, startOriginFixture, type OriginFixture } from '@fedswarm/testkit'
+import { eventually, pngBytes } from '@fedswarm/testkit'
+import { publish, startOriginFixture, type OriginFixture } from '@fedswarm/origin-fixture'
 import { itemIdOf, mastodonKey, rawRequest, startMastodonStore, type MastodonStore } from './front-fixture.ts'
+import { requestsOf, startMirrorDouble, type MirrorDouble } from './mirror-double.ts'
 
 const SIZE = 300_000
 
@@ -231,5 +233,47 @@ describe('drop-in front: the local cache and the periodic check', function () {
     await eventually('the item deleted by the periodic check', 10_000, async () => (await fixture.api(`/api/media/${id}`)).status === 410 ? true : undefined)
     assert.equal((await fixture.api(`/system/${key}`)).status, 410)
     assert.deepEqual(await cacheEntries(), [])
+  })
+})
+
+describe('drop-in front: a GET of a key in a storm\'s first seconds (FEDSWARM_REDIRECT_WAIT)', function () {
+  this.timeout(60_000)
+  let store: MastodonStore
+  let fixture: OriginFixture
+  let trusted: MirrorDouble
+
+
+  before(async function () {
+    store = await startMastodonStore('fs')
+    fixture = await startOriginFixture(undefined, { ...store.env, FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_MIRROR_CHECK_INTERVAL: '200ms', FEDSWARM_REDIRECT_WAIT: '8s' })
+    // A mirror earns trust with a verified copy of another item.
+    trusted = await startMirrorDouble(fixture.url)
+    const bytes = pngBytes(400_000)
+    const other = (await publish(fixture, bytes, '?hot=1')).manifest
+    await trusted.hold(other, bytes)
+    await eventually('a verified mirror', 10_000, async () => ((await (await fixture.api(`/api/media/${other.id}`)).json()) as { mirrors: string[] }).mirrors.length === 1 ? true : undefined)
+  })
+  after(async function () {
+    await trusted?.close()
+    await fixture?.stop()
+    await store?.stop()
+  })
+
+  it('waits for a trusted mirror to report its fetch, and redirects to it as /media/:id does', async function () {
+    const bytes = pngBytes(500_000)
+    const key = mastodonKey()
+    await store.put(key, bytes)
+    const id = itemIdOf((await fixture.api(`/${key}`, { method: 'HEAD' })).headers)
+    // Made hot at once, as a storm makes it: the same bytes published with ?hot=1 are the key's item.
+    const item = (await publish(fixture, bytes, '?hot=1')).manifest
+    assert.equal(item.id, id)
+    const answer = fetch(`${fixture.url}/${key}`, { redirect: 'manual' })
+    // The GET has reached the origin (it counts towards popularity before the redirect decision) and found no mirror.
+    await eventually('the origin to count the GET', 5_000, async () => await requestsOf(fixture, item.id) >= 1 ? true : undefined)
+    await trusted.fill(item)
+    const response = await answer
+    await response.arrayBuffer()
+    assert.equal(response.status, 302)
+    assert.equal(response.headers.get('location'), `${trusted.mirrorUrl(item.infoHash)}?progressive=1`)
   })
 })

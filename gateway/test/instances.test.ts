@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
-import { generateKeyPairSync } from 'node:crypto'
-import { originBackends, type OriginFixture, pngBytes, publish, startOriginFixture } from '@fedswarm/testkit'
+import { generateKeyPair } from '@fedswarm/protocol'
+import { pngBytes } from '@fedswarm/testkit'
+import { originBackends, type OriginFixture, publish, startOriginFixture } from '@fedswarm/origin-fixture'
 import { signedPost, startSeederDouble, type SeederDouble } from './seeder-double.ts'
 
 interface InstanceView { domain: string, publicUrl: string, status: string, registeredAt: string, lastSeenAt: string, holdings: number }
@@ -73,7 +74,7 @@ for (const backend of originBackends().filter((b) => b.blobs === 'fs')) {
 
     it('refuses a key the domain does not publish with 403', async function () {
       const double = await seeder()
-      const stranger = generateKeyPairSync('ed25519')
+      const stranger = generateKeyPair()
       const response = await (await register(double, { keyId: double.keyId, privateKey: stranger.privateKey })).send()
       assert.equal(response.status, 403)
       assert.equal(await errorOf(response), 'key_not_published')

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import parseTorrent from 'parse-torrent'
 import { manifestSchema, originDocumentSchema, sha256Of } from '@fedswarm/protocol'
-import { originBackends, type OriginFixture, pngBytes, publish, startOriginFixture } from '@fedswarm/testkit'
+import { pngBytes } from '@fedswarm/testkit'
+import { originBackends, type OriginFixture, publish, startOriginFixture } from '@fedswarm/origin-fixture'
 
 for (const backend of originBackends()) {
   describe(`origin media API on ${backend.name}`, function () {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import parseTorrent from 'parse-torrent'
 import { sha256Of } from '@fedswarm/protocol'
-import { originBackends, type OriginFixture, pngBytes, publish, startOriginFixture } from '@fedswarm/testkit'
+import { pngBytes } from '@fedswarm/testkit'
+import { originBackends, type OriginFixture, publish, startOriginFixture } from '@fedswarm/origin-fixture'
 
 const SIZE = 200_000
 const UNKNOWN_ID = '01ARZ3NDEKTSV4RRFFQ69G5FAV'

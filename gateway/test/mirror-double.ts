@@ -78,3 +78,9 @@ export async function startMirrorDouble (origin: string): Promise<MirrorDouble> 
   }
   return mirror
 }
+
+/** Requests the origin has counted for an item (`/api/popular`): proof that a GET reached it. */
+export async function requestsOf (origin: { api (path: string): Promise<Response> }, id: string): Promise<number> {
+  const body = await (await origin.api('/api/popular?limit=100')).json() as { items: Array<{ manifest: { id: string }, requests: number }> }
+  return body.items.find((entry) => entry.manifest.id === id)?.requests ?? 0
+}

@@ -4,7 +4,7 @@ import {
   CORRUPT_QUARANTINE_MS, decayedFailures, drainBacklog, dropsMirror, FAILURE_HALF_LIFE_MS, MAX_RETRY_MS, mirrorWeights, pickWeighted, pieceRange, planVerification, UNREPORTED_CAPACITY,
   retryDelayMs, type MirrorCandidate
 } from '../src/mirrors/mirror-policy.ts'
-import { decideRedirect, redirectRequestOf, type RedirectInput } from '../src/mirrors/redirect-policy.ts'
+import { decideRedirect, JUST_HOT_MS, redirectRequestOf, redirectWaitMs, type RedirectInput } from '../src/mirrors/redirect-policy.ts'
 
 /** A deterministic source of "random" numbers. */
 function sequence (...values: number[]): () => number {
@@ -43,6 +43,14 @@ describe('redirect decision table', function () {
     assert.equal(redirectRequestOf('GET', {}, { direct: '1' }).direct, true)
     assert.equal(redirectRequestOf('GET', {}, { direct: 'true' }).direct, true)
     assert.equal(redirectRequestOf('GET', {}, { direct: '0' }).direct, false)
+  })
+
+  it('waits for a mirror only in the first minute after an item became hot', function () {
+    const hotAt = new Date(1_000_000)
+    assert.equal(redirectWaitMs(hotAt, hotAt.getTime(), 2000), 2000)
+    assert.equal(redirectWaitMs(hotAt, hotAt.getTime() + JUST_HOT_MS - 1, 2000), 2000)
+    assert.equal(redirectWaitMs(hotAt, hotAt.getTime() + JUST_HOT_MS, 2000), 0)
+    assert.equal(redirectWaitMs(null, hotAt.getTime(), 2000), 0)
   })
 
   it('is configured by FEDSWARM_REDIRECT, FEDSWARM_REDIRECT_MIN_SIZE, FEDSWARM_REDIRECT_WAIT and FEDSWARM_MIRROR_CHECK_INTERVAL', function () {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { manifestSchema, type Manifest } from '@fedswarm/protocol'
-import { eventually, metric, type OriginFixture, pngBytes, publish, startOriginFixture } from '@fedswarm/testkit'
-import { startMirrorDouble, type MirrorDouble } from './mirror-double.ts'
+import { eventually, metric, pngBytes } from '@fedswarm/testkit'
+import { type OriginFixture, publish, startOriginFixture } from '@fedswarm/origin-fixture'
+import { requestsOf, startMirrorDouble, type MirrorDouble } from './mirror-double.ts'
 
 interface MirrorView { capacity: number | null, verifiedItems: number, lastCheckAt: string | null, lastCheck: string | null, lastError: string | null, failures: number, retryAt: string | null }
 interface InstanceView { domain: string, status: string, mirror: MirrorView }
@@ -242,11 +243,6 @@ describe('a GET in a storm\'s first seconds (FEDSWARM_REDIRECT_WAIT)', function 
   let fixture: OriginFixture
   let trusted: MirrorDouble
 
-  /** Requests the origin has counted for an item: proof that a GET reached it. */
-  const requestsOf = async (id: string): Promise<number> => {
-    const body = await (await fixture.api('/api/popular?limit=100')).json() as { items: Array<{ manifest: { id: string }, requests: number }> }
-    return body.items.find((entry) => entry.manifest.id === id)?.requests ?? 0
-  }
 
   before(async function () {
     fixture = await startOriginFixture(undefined, { FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_MIRROR_CHECK_INTERVAL: '200ms', FEDSWARM_REDIRECT_WAIT: '8s' })
@@ -265,7 +261,7 @@ describe('a GET in a storm\'s first seconds (FEDSWARM_REDIRECT_WAIT)', function 
     const item = manifestSchema.parse((await publish(fixture, pngBytes(500_000), '?hot=1')).manifest)
     const answer = fetch(`${fixture.url}/media/${item.id}`, { redirect: 'manual' })
     // The GET has reached the origin (it counts towards popularity before the redirect decision) and found no mirror.
-    await eventually('the origin to count the GET', 5_000, async () => await requestsOf(item.id) >= 1 ? true : undefined)
+    await eventually('the origin to count the GET', 5_000, async () => await requestsOf(fixture, item.id) >= 1 ? true : undefined)
     await trusted.fill(item)
     const response = await answer
     await response.arrayBuffer()

@@ -6,7 +6,8 @@
 
 import assert from 'node:assert/strict'
 import bencode from 'bencode'
-import { announcePath, compactPeers, failureReason, pngBytes, publish, startOriginFixture, type OriginFixture } from '@fedswarm/testkit'
+import { announcePath, compactPeers, failureReason, pngBytes } from '@fedswarm/testkit'
+import { publish, startOriginFixture, type OriginFixture } from '@fedswarm/origin-fixture'
 
 const RATE = 5
 const RATE_LIMITED = 'rate limited, retry later'

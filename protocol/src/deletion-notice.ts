@@ -1,5 +1,6 @@
-import type { KeyObject } from 'node:crypto'
 import { z } from 'zod'
+import { SHA256_BASE64URL } from './digest.ts'
+import { INFO_HASH } from './info-hash.ts'
 import { signObject, verifyObject } from './signed-object.ts'
 
 export const DELETION_NOTICE_TYPE = 'fedswarm.deletion/1'
@@ -16,8 +17,8 @@ export const deletionNoticeSchema = z.object({
   type: z.literal(DELETION_NOTICE_TYPE),
   seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
   id: z.string().min(1).max(200),
-  infoHash: z.string().regex(/^[0-9a-f]{40}$/, 'must be 40 lowercase hex characters'),
-  sha256: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be the base64url SHA-256 (43 characters)'),
+  infoHash: z.string().regex(INFO_HASH, 'must be 40 lowercase hex characters'),
+  sha256: z.string().regex(SHA256_BASE64URL, 'must be the base64url SHA-256 (43 characters)'),
   deletedAt: z.iso.datetime({ offset: true }),
   reason: z.string().max(1000),
   keyId: z.string().min(1).max(2048),
@@ -26,11 +27,11 @@ export const deletionNoticeSchema = z.object({
 
 export type DeletionNotice = z.infer<typeof deletionNoticeSchema>
 
-export function signDeletionNotice (fields: Omit<DeletionNotice, 'type' | 'signature'>, privateKey: KeyObject): DeletionNotice {
+export function signDeletionNotice (fields: Omit<DeletionNotice, 'type' | 'signature'>, privateKey: Uint8Array): DeletionNotice {
   return signObject({ type: DELETION_NOTICE_TYPE, ...fields }, privateKey)
 }
 
 /** True only when `notice` is signed by `publicKey` and is unchanged; never throws. */
-export function verifyDeletionNotice (notice: DeletionNotice, publicKey: KeyObject): boolean {
+export function verifyDeletionNotice (notice: DeletionNotice, publicKey: Uint8Array): boolean {
   return typeof notice === 'object' && notice !== null && notice.type === DELETION_NOTICE_TYPE && verifyObject(notice, publicKey)
 }

@@ -1,13 +1,17 @@
-import { createHash } from 'node:crypto'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { base58btc } from 'multiformats/bases/base58'
 import * as Digest from 'multiformats/hashes/digest'
+import { toBase64url } from './base64.ts'
 
 /** multihash code of SHA2-256 */
 const SHA2_256 = 0x12
 
+/** The manifest's `sha256`: 43 base64url characters, no padding. */
+export const SHA256_BASE64URL = /^[A-Za-z0-9_-]{43}$/
+
 /** The manifest's `sha256`: base64url (no padding) of the raw digest. */
 export function sha256Base64url (digest: Uint8Array): string {
-  return Buffer.from(digest).toString('base64url')
+  return toBase64url(digest)
 }
 
 /**
@@ -20,10 +24,5 @@ export function digestMultibase (digest: Uint8Array): string {
 
 /** Convenience for small buffers (tests, signatures); large bodies hash as streams. */
 export function sha256Of (bytes: Uint8Array): string {
-  return sha256Base64url(createHash('sha256').update(bytes).digest())
-}
-
-const BASE64URL_SHA256 = /^[A-Za-z0-9_-]{43}$/
-export function isSha256Base64url (value: string): boolean {
-  return BASE64URL_SHA256.test(value)
+  return sha256Base64url(sha256(bytes))
 }

@@ -1,5 +1,11 @@
-import { createHash, randomBytes, sign, verify, type KeyObject } from 'node:crypto'
-import { ExpiredError, httpbis, type SignatureParameters } from 'http-message-signatures'
+import { sha256 } from '@noble/hashes/sha2.js'
+// The package's root also loads its own signing algorithms, which need Node's
+// crypto; its RFC 9421 part alone does not.
+import { ExpiredError } from 'http-message-signatures/lib/errors/index.js'
+import * as httpbis from 'http-message-signatures/lib/httpbis/index.js'
+import type { SignatureParameters, Signer } from 'http-message-signatures/lib/types/index.js'
+import { toBase64, toBase64url } from './base64.ts'
+import { signBytes, verifyBytes } from './ed25519.ts'
 
 /**
  * RFC 9421 HTTP Message Signatures with Ed25519, as seeders sign their calls
@@ -35,7 +41,8 @@ export interface RequestToSign {
 
 export interface SigningKey {
   keyId: string
-  privateKey: KeyObject
+  /** Raw Ed25519 private key (32 bytes). */
+  privateKey: Uint8Array
 }
 
 export interface RequestToVerify {
@@ -59,7 +66,8 @@ export interface SignatureHints {
   nonce: string
 }
 
-export type KeyResolver = (keyId: string, hints: SignatureHints) => Promise<KeyObject | undefined>
+/** Gives the raw Ed25519 public key (32 bytes) of `keyId`, or undefined when none is known. */
+export type KeyResolver = (keyId: string, hints: SignatureHints) => Promise<Uint8Array | undefined>
 
 export interface VerifyOptions {
   now?: Date
@@ -71,10 +79,11 @@ const ALWAYS_COVERED = ['@method', '@target-uri']
 const BODY_COVERED = ['content-digest', 'content-type']
 const NONCE = /^[\x21-\x7e]{16,128}$/
 const ED25519_SIGNATURE_BYTES = 64
+const ED25519_KEY_BYTES = 32
 
 /** RFC 9530 `Content-Digest` with SHA-256. */
 export function contentDigest (body: Uint8Array | string): string {
-  return `sha-256=:${createHash('sha256').update(body).digest('base64')}:`
+  return `sha-256=:${toBase64(sha256(typeof body === 'string' ? new TextEncoder().encode(body) : body))}:`
 }
 
 /**
@@ -84,7 +93,7 @@ export function contentDigest (body: Uint8Array | string): string {
  * `content-type`; parameters created, keyid, alg="ed25519" and a random nonce.
  */
 export async function signRequest (request: RequestToSign, key: SigningKey, now: Date = new Date()): Promise<Record<string, string>> {
-  if (key.privateKey.asymmetricKeyType !== 'ed25519') throw new TypeError('signRequest needs an Ed25519 private key')
+  if (key.privateKey.length !== ED25519_KEY_BYTES) throw new TypeError('signRequest needs an Ed25519 private key')
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(request.headers)) {
     const lower = name.toLowerCase()
@@ -97,10 +106,11 @@ export async function signRequest (request: RequestToSign, key: SigningKey, now:
     fields.push(...BODY_COVERED)
   }
   const signed = await httpbis.signMessage({
-    key: { id: key.keyId, alg: SIGNATURE_ALGORITHM, sign: async (data) => sign(null, data, key.privateKey) },
+    // httpbis declares the signature as Node's byte type, but only reads the bytes.
+    key: { id: key.keyId, alg: SIGNATURE_ALGORITHM, sign: async (data) => signBytes(data, key.privateKey) as Awaited<ReturnType<Signer>> },
     name: SIGNATURE_LABEL,
     params: ['created', 'keyid', 'alg', 'nonce'],
-    paramValues: { created: now, nonce: randomBytes(16).toString('base64url') },
+    paramValues: { created: now, nonce: toBase64url(globalThis.crypto.getRandomValues(new Uint8Array(16))) },
     fields
   }, { method: request.method, url: targetUri(request.url), headers })
   const result: Record<string, string> = {}
@@ -146,21 +156,15 @@ export async function verifyRequest (request: RequestToVerify, resolveKey: KeyRe
 
   const key = await resolveKey(params.keyid, { created, nonce: params.nonce })
   if (key === undefined) throw new SignatureError('unknown_key', `no key is known for keyid ${params.keyid}`)
-  let valid = false
-  try {
-    valid = verify(null, signature.base, key, signature.bytes)
-  } catch {
-    valid = false
-  }
-  if (!valid) throw new SignatureError('signature_invalid', `the signature does not verify with the key ${params.keyid}`)
+  if (!verifyBytes(signature.bytes, signature.base, key)) throw new SignatureError('signature_invalid', `the signature does not verify with the key ${params.keyid}`)
   return { keyId: params.keyid, created, nonce: params.nonce }
 }
 
 interface ParsedSignature {
   params: SignatureParameters
   /** The signature base (RFC 9421 §2.5) the signer must have signed. */
-  base: Buffer
-  bytes: Buffer
+  base: Uint8Array
+  bytes: Uint8Array
 }
 
 /**
@@ -170,7 +174,7 @@ interface ParsedSignature {
  */
 async function parseSignature (request: RequestToVerify, headers: Record<string, string>, hasBody: boolean): Promise<ParsedSignature> {
   let params: SignatureParameters | undefined
-  let captured: { base: Buffer, bytes: Buffer } | undefined
+  let captured: { base: Uint8Array, bytes: Uint8Array } | undefined
   let inputs = 0
   try {
     const result = await httpbis.verifyMessage({
@@ -207,9 +211,9 @@ async function parseSignature (request: RequestToVerify, headers: Record<string,
 }
 
 function checkDigest (header: string, body: Uint8Array): void {
-  const sha256 = /(?:^|,)\s*sha-256=:([A-Za-z0-9+/]+={0,2}):\s*(?:;[^,]*)?(?:,|$)/.exec(header)
-  if (sha256 === null) throw new SignatureError('digest_mismatch', 'Content-Digest must hold a sha-256 digest (RFC 9530)')
-  if (sha256[1] !== createHash('sha256').update(body).digest('base64')) {
+  const claimed = /(?:^|,)\s*sha-256=:([A-Za-z0-9+/]+={0,2}):\s*(?:;[^,]*)?(?:,|$)/.exec(header)
+  if (claimed === null) throw new SignatureError('digest_mismatch', 'Content-Digest must hold a sha-256 digest (RFC 9530)')
+  if (claimed[1] !== toBase64(sha256(body))) {
     throw new SignatureError('digest_mismatch', 'Content-Digest does not match the body')
   }
 }

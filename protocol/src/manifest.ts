@@ -1,27 +1,36 @@
-import { z } from 'zod'
 import type { OriginUrls } from './origin-urls.ts'
 
 export const MANIFEST_TYPE = 'fedswarm.manifest/1'
 
-export const manifestSchema = z.object({
-  type: z.literal(MANIFEST_TYPE),
-  id: z.string().min(1),
-  mediaType: z.string().min(1),
-  size: z.number().int().nonnegative(),
-  sha256: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
-  digestMultibase: z.string().startsWith('z'),
-  infoHash: z.string().regex(/^[0-9a-f]{40}$/),
-  pieceLength: z.number().int().positive(),
-  url: z.url(),
-  torrentUrl: z.url(),
-  magnet: z.string().startsWith('magnet:?'),
-  trackers: z.array(z.string()),
-  webSeeds: z.array(z.url()),
-  mirrors: z.array(z.url()),
-  createdAt: z.iso.datetime({ offset: true })
-})
-
-export type Manifest = z.infer<typeof manifestSchema>
+/**
+ * `fedswarm.manifest/1`, as an origin serves it at `GET /api/media/:id`.
+ * Written out rather than inferred from the schema (manifest-schema.ts, which
+ * the compiler holds to it) so that the SDK's published declarations need no
+ * zod.
+ */
+export interface Manifest {
+  type: typeof MANIFEST_TYPE
+  id: string
+  mediaType: string
+  size: number
+  /** base64url (no padding) of the SHA-256 of the bytes. */
+  sha256: string
+  /** The same digest as a multihash in multibase base58btc (FEP-ef61). */
+  digestMultibase: string
+  /** BitTorrent v1 info hash, 40 lowercase hex. */
+  infoHash: string
+  pieceLength: number
+  /** The media on the origin. */
+  url: string
+  torrentUrl: string
+  magnet: string
+  trackers: string[]
+  /** The origin's HTTP URLs for the bytes (BEP 19). */
+  webSeeds: string[]
+  /** Verified copies on seeders' HTTP mirrors. */
+  mirrors: string[]
+  createdAt: string
+}
 
 /** What the origin stores about an item, enough to describe it. */
 export interface ManifestSource {

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { deletionNoticeSchema } from './deletion-notice.ts'
-import { manifestSchema } from './manifest.ts'
+import { manifestSchema } from './manifest-schema.ts'
 
 /**
  * What an origin tells its seeders, in order: `seq` is the event's place in

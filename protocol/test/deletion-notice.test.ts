@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
-import { generateKeyPairSync } from 'node:crypto'
 import fc from 'fast-check'
 import {
-  canonicalJson, deletionNoticeSchema, originEventSchema, publicKeyFromPem, signDeletionNotice, verifyDeletionNotice, type DeletionNotice
+  deletionNoticeSchema, generateKeyPair, publicKeyFromPem, publicKeyToPem, signDeletionNotice, verifyDeletionNotice, type DeletionNotice
 } from '@fedswarm/protocol'
+import { canonicalJson } from '../src/canonical-json.ts'
+import { originEventSchema } from '../src/origin-event.ts'
 
 describe('deletion notices', function () {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+  const { privateKey, publicKey } = generateKeyPair()
   const fields = {
     seq: 42,
     id: '01JD3ZZZZZZZZZZZZZZZZZZZZZ',
@@ -21,7 +22,7 @@ describe('deletion notices', function () {
     const notice = signDeletionNotice(fields, privateKey)
     assert.equal(notice.type, 'fedswarm.deletion/1')
     assert.deepEqual(deletionNoticeSchema.parse(notice), notice)
-    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
+    const pem = publicKeyToPem(publicKey)
     assert.equal(verifyDeletionNotice(notice, publicKeyFromPem(pem)), true)
     // Whatever the order of the fields: the signature covers the canonical JSON.
     const reordered = Object.fromEntries(Object.entries(notice).reverse()) as DeletionNotice
@@ -38,7 +39,7 @@ describe('deletion notices', function () {
     ]
     for (const change of altered) assert.equal(verifyDeletionNotice({ ...notice, ...change }, publicKey), false, JSON.stringify(change))
     assert.equal(verifyDeletionNotice({ ...notice, extra: 1 } as DeletionNotice, publicKey), false)
-    assert.equal(verifyDeletionNotice(notice, generateKeyPairSync('ed25519').publicKey), false)
+    assert.equal(verifyDeletionNotice(notice, generateKeyPair().publicKey), false)
     const { signature: _, ...unsigned } = notice
     assert.equal(verifyDeletionNotice(unsigned as DeletionNotice, publicKey), false)
     assert.equal(verifyDeletionNotice({ ...notice, signature: '' }, publicKey), false)

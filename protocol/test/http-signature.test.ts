@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict'
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import fc from 'fast-check'
 import {
-  buildSeederDocument, contentDigest, originEventSchema, seederDocumentSchema, seederPublicUrlSchema, seederUrls, SignatureError, signRequest,
-  verifyRequest, type SignatureErrorCode
+  buildSeederDocument, generateKeyPair, seederDocumentSchema, seederPublicUrlSchema, seederUrls, SignatureError, signRequest, verifyRequest
 } from '@fedswarm/protocol'
+import { contentDigest, type SignatureErrorCode } from '../src/http-signature.ts'
+import { originEventSchema } from '../src/origin-event.ts'
 
 describe('HTTP message signatures (RFC 9421, Ed25519)', function () {
   const keyId = 'https://seeder.example/.well-known/fedswarm#key'
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-  const other = generateKeyPairSync('ed25519')
+  const { privateKey, publicKey } = generateKeyPair()
+  const other = generateKeyPair()
   const url = 'https://origin.example/api/instances'
   const body = JSON.stringify({ publicUrl: 'https://seeder.example' })
   const now = new Date('2026-11-21T10:00:00Z')
-  const resolve = async (id: string): Promise<KeyObject | undefined> => id === keyId ? publicKey : undefined
+  const resolve = async (id: string): Promise<Uint8Array | undefined> => id === keyId ? publicKey : undefined
 
   const signed = (init: { method?: string, body?: string, headers?: Record<string, string> } = {}, at = now): Promise<Record<string, string>> =>
     signRequest({ method: init.method ?? 'POST', url, headers: init.headers ?? { 'content-type': 'application/json' }, body: 'body' in init ? init.body : body }, { keyId, privateKey }, at)

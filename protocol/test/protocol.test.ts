@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict'
 import { createHash, generateKeyPairSync } from 'node:crypto'
 import {
-  activityPubLinks, buildManifest, canonicalJson, digestMultibase, manifestSchema, MAX_PIECE_LENGTH, MIN_PIECE_LENGTH,
-  originUrls, pieceLengthFor, publicKeyFromPem, sha256Base64url, signObject, verifyObject
+  activityPubLinks, buildManifest, digestMultibase, generateKeyPair, manifestSchema, MAX_PIECE_LENGTH, originUrls, pieceLengthFor,
+  publicKeyFromPem, publicKeyToPem, sha256Base64url
 } from '@fedswarm/protocol'
+import { canonicalJson } from '../src/canonical-json.ts'
+import { MIN_PIECE_LENGTH } from '../src/piece-length.ts'
+import { signObject, verifyObject } from '../src/signed-object.ts'
 
 describe('protocol', function () {
   const urls = originUrls('https://origin.example/')
@@ -59,10 +62,10 @@ describe('protocol', function () {
   })
 
   it('signs and verifies objects; any change or another key fails', function () {
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-    const other = generateKeyPairSync('ed25519')
+    const { privateKey, publicKey } = generateKeyPair()
+    const other = generateKeyPair()
     const signed = signObject({ type: 'fedswarm.deletion/1', seq: 1, id: 'x' }, privateKey)
-    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
+    const pem = publicKeyToPem(publicKey)
     assert.equal(verifyObject(signed, publicKeyFromPem(pem)), true)
     assert.equal(verifyObject({ ...signed, seq: 2 }, publicKey), false)
     assert.equal(verifyObject({ ...signed, extra: 1 }, publicKey), false)

@@ -1,4 +1,3 @@
-import type { KeyObject } from 'node:crypto'
 import type { Logger } from 'pino'
 import { deletionNoticeSchema, publicKeyFromPem, verifyDeletionNotice, type DeletionNotice } from '@fedswarm/protocol'
 import type { Db } from '@fedswarm/storage'
@@ -29,7 +28,7 @@ export interface Deletions {
 
 export function createDeletions (options: DeletionsOptions): Deletions {
   const { db, library, log } = options
-  const keys = new Map<string, { id: string, key: KeyObject }>()
+  const keys = new Map<string, { id: string, key: Uint8Array }>()
 
   /** Acknowledges a purge; true once the origin took it, false (logged) when it must be sent again. */
   async function ack (origin: string, seq: number): Promise<boolean> {

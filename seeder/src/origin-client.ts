@@ -1,11 +1,10 @@
-import type { KeyObject } from 'node:crypto'
 import parseTorrent from 'parse-torrent'
 import { manifestSchema, originDocumentSchema, signRequest, type Manifest, type OriginDocument } from '@fedswarm/protocol'
 
 /** The seeder's identity: what it signs its calls to origins with. */
 export interface SeederIdentity {
   keyId: string
-  privateKey: KeyObject
+  privateKey: Uint8Array
   publicUrl: string
 }
 

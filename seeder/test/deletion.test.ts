@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
-import { generateKeyPairSync } from 'node:crypto'
-import { manifestSchema, signDeletionNotice, type DeletionNotice } from '@fedswarm/protocol'
-import { ADMIN_TOKEN, eventually, type OriginFixture, pngBytes, publish, startOriginFixture } from '@fedswarm/testkit'
+import { generateKeyPair, manifestSchema, signDeletionNotice, type DeletionNotice } from '@fedswarm/protocol'
+import { eventually, pngBytes } from '@fedswarm/testkit'
+import { ADMIN_TOKEN, type OriginFixture, publish, startOriginFixture } from '@fedswarm/origin-fixture'
 import { startSeederFixture, type SeederFixture } from './seeder-fixture.ts'
 
 describe('seeder obeys signed deletions, and only those', function () {
@@ -35,7 +35,7 @@ describe('seeder obeys signed deletions, and only those', function () {
     await eventually('the deleted item to answer 410', 30_000, async () => await status(x.infoHash) === 410 ? true : undefined)
 
     const { deletions } = seeder.seeder
-    const other = generateKeyPairSync('ed25519')
+    const other = generateKeyPair()
     const { type: _type, signature: _signature, ...fields } = genuine
     const forgeries: unknown[] = [
       { ...genuine, infoHash: y.infoHash },

@@ -1,5 +1,6 @@
 import { pino } from 'pino'
-import { eventually, type OriginFixture, pngBytes, publish, rawRequest, startOriginFixture } from '@fedswarm/testkit'
+import { eventually, pngBytes, rawRequest } from '@fedswarm/testkit'
+import { type OriginFixture, publish, startOriginFixture } from '@fedswarm/origin-fixture'
 import type { SeederOverrides } from '@fedswarm/seeder'
 import { startSeederFixture, type SeederFixture } from './seeder-fixture.ts'
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { eventually, type OriginFixture, pngBytes, publish, startOriginFixture } from '@fedswarm/testkit'
+import { eventually, pngBytes } from '@fedswarm/testkit'
+import { type OriginFixture, publish, startOriginFixture } from '@fedswarm/origin-fixture'
 import { startSeederFixture, type SeederFixture } from './seeder-fixture.ts'
 
 async function mirrorBytes (seeder: SeederFixture, infoHash: string, range?: string): Promise<{ status: number, body: Buffer, headers: Headers }> {

@@ -1,5 +1,6 @@
 export { assertBlobKey, BlobNotFoundError, InvalidBlobKeyError, type BlobStore, type ByteRange } from './blob-store.ts'
-export { openDb, sqliteFileOf, type Db, type DbOptions, type Queryable } from './db.ts'
+export type { Db, Queryable } from './db.ts'
+export { openDb, sqliteFileOf, type DbOptions } from './open-db.ts'
 export { upgradePgliteToSqlite, type PgliteUpgrade } from './pglite-upgrade.ts'
 export { createFsBlobStore } from './fs-blob-store.ts'
 export { migrate, type Migration } from './migrations.ts'

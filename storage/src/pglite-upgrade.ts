@@ -1,6 +1,7 @@
 import { access, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { sqliteFileOf, type Db } from './db.ts'
+import type { Db } from './db.ts'
+import { sqliteFileOf } from './open-db.ts'
 import { migrate, type Migration } from './migrations.ts'
 
 export interface PgliteUpgrade {

@@ -1,5 +1,6 @@
 import { openDb, type Db } from '@fedswarm/storage'
 import { pgSchemaEnv } from './pg-schema.ts'
+import { testDatabaseUrl } from './test-database-url.ts'
 
 /**
  * The database backends a suite runs on: embedded PGlite and SQLite always, and the
@@ -16,8 +17,6 @@ export interface OpenedDb {
   /** Closes the Db and drops its test schema (PostgreSQL); the caller removes the data folder. */
   cleanup (): Promise<void>
 }
-
-export const testDatabaseUrl = process.env.FEDSWARM_TEST_DATABASE_URL
 
 export function dbBackends (): DbBackend[] {
   const backends: DbBackend[] = [{

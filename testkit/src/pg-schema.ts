@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { openDb } from '@fedswarm/storage'
-import { testDatabaseUrl } from './db-backends.ts'
+import { testDatabaseUrl } from './test-database-url.ts'
 
 /**
  * Env for a role process or config that should use the test PostgreSQL in

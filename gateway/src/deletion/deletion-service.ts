@@ -1,4 +1,3 @@
-import type { KeyObject } from 'node:crypto'
 import type { Logger } from 'pino'
 import { signDeletionNotice, type DeletionNotice } from '@fedswarm/protocol'
 import type { Db } from '@fedswarm/storage'
@@ -15,7 +14,7 @@ export interface DeletionServiceOptions {
   events: EventLog
   effects: DeletionEffects
   /** The origin's key, and its id as `/.well-known/fedswarm` publishes it. */
-  key: { privateKey: KeyObject, keyId: string }
+  key: { privateKey: Uint8Array, keyId: string }
 }
 
 /** Where a deletion stands: the notice, who purged the item and who has not yet. */

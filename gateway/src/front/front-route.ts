@@ -1,20 +1,18 @@
 import { createHash } from 'node:crypto'
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { RequestHandler } from 'express'
-import type { OriginUrls } from '@fedswarm/protocol'
+import type { ServerResponse } from 'node:http'
+import type { Request, RequestHandler } from 'express'
 import { BlobNotFoundError, InvalidBlobKeyError, type BlobStore } from '@fedswarm/storage'
-import { SAFE_MEDIA_HEADERS, sendRepresentation, type Representation } from '@fedswarm/web'
+import { sendRepresentation, type Representation } from '@fedswarm/web'
 import { HttpError } from '../errors.ts'
 import type { MediaItem } from '../media/media-repository.ts'
-import { decideRedirect, redirectRequestOf } from '../mirrors/redirect-policy.ts'
-import type { MediaRedirects } from '../http/routes/media-files.ts'
+import { serveItem, type ItemDoor } from '../mirrors/serve-item.ts'
 import { openEarly } from './early-read.ts'
 import type { FrontService, FrontTarget } from './front-service.ts'
 import { parseFrontPath } from './front-path.ts'
 import type { Indexer } from './indexer.ts'
 import type { StoreWatch } from './store-watch.ts'
 
-export interface FrontRouteOptions {
+export interface FrontRouteOptions extends ItemDoor {
   front: FrontService
   watch: Pick<StoreWatch, 'gone'>
   indexer: Pick<Indexer, 'fill'>
@@ -22,13 +20,11 @@ export interface FrontRouteOptions {
   blobs: BlobStore
   /** FEDSWARM_FRONT_PREFIX, or ''. */
   prefix: string
-  urls: OriginUrls
   onBytesSent (n: number): void
   /** The origin's upload cap; undefined when uncapped. */
   uploadThrottle: (() => NodeJS.ReadWriteStream) | undefined
   /** Called with each item requested as a whole or from its start (popularity, hot); for a key being made an item, once it is one. */
   onRequested (item: MediaItem): void
-  redirects?: MediaRedirects
 }
 
 /**
@@ -36,20 +32,20 @@ export interface FrontRouteOptions {
  * as a careful proxy serves it — the type the bytes are (anything but
  * allowed media only as a download), Range, ETag, the safe media headers,
  * nothing of the store's own headers. Keys that are items carry the item's
- * ETag (its sha256) and manifest link, and a hot one may be redirected to a
- * verified mirror like `/media/:id`. Mounted after every route of the
- * origin, and leaving theirs alone (front-path.ts).
+ * ETag (its sha256) and manifest link, and are redirected to verified
+ * mirrors by the same rules as `/media/:id` (serve-item.ts). Mounted after
+ * every route of the origin, and leaving theirs alone (front-path.ts).
  */
 export function frontRoute (options: FrontRouteOptions): RequestHandler {
   const { front } = options
 
-  function itemRepresentation (item: MediaItem): Representation {
+  function itemRepresentation (item: MediaItem, link: string): Representation {
     return {
       size: item.size,
       mediaType: item.mediaType,
       etag: `"${item.sha256}"`,
       lastModified: item.createdAt,
-      headers: { Link: manifestLink(item) },
+      headers: { Link: link },
       read: (range) => options.blobs.read(item.blobKey, range),
       throttle: options.uploadThrottle
     }
@@ -69,25 +65,7 @@ export function frontRoute (options: FrontRouteOptions): RequestHandler {
     }
   }
 
-  function manifestLink (item: MediaItem): string {
-    return `<${options.urls.manifest(item.id)}>; rel="describedby"; type="application/json"`
-  }
-
-  /** A 302 to a verified mirror, when the redirect policy allows it for this request. */
-  function redirected (req: IncomingMessage & { query: Record<string, unknown> }, res: ServerResponse, item: MediaItem): boolean {
-    const redirects = options.redirects
-    if (redirects === undefined) return false
-    const decision = decideRedirect({
-      ...redirectRequestOf(req.method!, req.headers, req.query), policy: redirects.policy, minSize: redirects.minSize, size: item.size, hot: item.hotAt !== null
-    })
-    const mirror = decision === 'redirect' ? redirects.choose(item.infoHash, item.size) : undefined
-    if (mirror === undefined) return false
-    redirects.onRedirect()
-    res.writeHead(302, { ...SAFE_MEDIA_HEADERS, Location: mirror, 'Cache-Control': 'no-store', Link: manifestLink(item), 'Content-Length': '0' }).end()
-    return true
-  }
-
-  async function serve (req: Parameters<RequestHandler>[0], res: ServerResponse, key: string, retries: number): Promise<void> {
+  async function serve (req: Request, res: ServerResponse, key: string, retries: number): Promise<void> {
     const target = await front.resolve(key)
     const range = req.headers.range
     const fromStart = req.method === 'GET' && (range === undefined || /^bytes=0-/.test(range))
@@ -95,8 +73,12 @@ export function frontRoute (options: FrontRouteOptions): RequestHandler {
       if (target.kind === 'item') options.onRequested(target.item)
       else front.pending(key)?.then(options.onRequested, () => {})
     }
-    if (target.kind === 'item' && redirected(req, res, target.item)) return
-    const rep = target.kind === 'item' ? itemRepresentation(target.item) : objectRepresentation(target)
+    if (target.kind === 'object') return send(req, res, key, target, objectRepresentation(target), retries)
+    return serveItem(req, res, target.item, options, (link) => send(req, res, key, target, itemRepresentation(target.item, link), retries))
+  }
+
+  /** Sends the bytes from here; an object that left the store meanwhile is tried once more as what its key is now. */
+  async function send (req: Request, res: ServerResponse, key: string, target: FrontTarget, rep: Representation, retries: number): Promise<void> {
     let opened: Awaited<ReturnType<typeof openEarly>>
     try {
       opened = await openEarly(req, rep)

@@ -14,13 +14,14 @@ import type { MediaService } from '../media/media-service.ts'
 import type { MediaItem } from '../media/media-repository.ts'
 import type { OriginMetrics } from './metrics.ts'
 import type { Mirrors } from '../mirrors/mirrors.ts'
+import type { ItemRedirects } from '../mirrors/serve-item.ts'
 import type { Popularity } from '@fedswarm/runtime'
 import { deletionsApi } from './routes/deletions.ts'
 import { discovery } from './routes/discovery.ts'
 import { eventsApi } from './routes/events.ts'
 import { instancesApi } from './routes/instances.ts'
 import { mediaApi } from './routes/media-api.ts'
-import { mediaFiles, type MediaRedirects } from './routes/media-files.ts'
+import { mediaFiles } from './routes/media-files.ts'
 import type { SignedRequestOptions } from '../seeders/signed-request.ts'
 
 export interface AppOptions {
@@ -44,8 +45,8 @@ export interface AppOptions {
   instances: InstanceRegistry
   /** What `GET /api/instances` shows of each seeder as a mirror. */
   mirrors: Pick<Mirrors, 'status'>
-  /** When `GET /media/:id` answers with a 302 to a verified mirror. */
-  redirects: MediaRedirects
+  /** When `GET /media/:id` and the front's keys answer with a 302 to a verified mirror. */
+  redirects: ItemRedirects
   /** How seeders' signed requests are checked. */
   signed: SignedRequestOptions
   eventStreams: EventStreams

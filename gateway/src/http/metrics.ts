@@ -20,7 +20,7 @@ export function createOriginMetrics (): OriginMetrics {
     registry,
     requests: new Counter({ name: 'fedswarm_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry] }),
     mediaBytesSent: new Counter({ name: 'fedswarm_media_http_bytes_sent_total', help: 'Media bytes sent over HTTP (origin egress besides the swarm)', registers: [registry] }),
-    redirects: new Counter({ name: 'fedswarm_media_redirects_total', help: 'GET /media/:id answered with a 302 to a verified mirror', registers: [registry] }),
+    redirects: new Counter({ name: 'fedswarm_media_redirects_total', help: 'GETs of an item (/media/:id or a front key) answered with a 302 to a mirror', registers: [registry] }),
     mirrorChecks: new Counter({ name: 'fedswarm_mirror_checks_total', help: 'Checks of mirrors\' bytes against the piece hashes, by kind (verify, spot) and result (passed, failed)', labelNames: ['kind', 'result'], registers: [registry] }),
     gauge (name, help, read) {
       // A gauge read at scrape time suits values owned elsewhere (tracker, seeding).

@@ -1,7 +1,7 @@
 /**
  * The pure rules behind mirrors: which verified mirror gets a redirect
  * (weights), what a failed check costs (drop, backoff), and which pieces a
- * check fetches. No I/O: `mirrors.ts` applies them.
+ * check fetches. No I/O: `mirror-choice.ts` and `mirror-checks.ts` apply them.
  */
 
 /** A mirror of one item, as the choice sees it. */

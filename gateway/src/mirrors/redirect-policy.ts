@@ -1,9 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http'
 
 /**
- * When `GET /media/:id` may answer `302` to a verified mirror instead of
- * sending the bytes (FEDSWARM_REDIRECT): never (`off`), for hot items
- * (`hot`, the default), or for every item (`always`).
+ * When a door that serves items (`GET /media/:id`, the drop-in front's
+ * keys) may answer `302` to a verified mirror instead of sending the bytes
+ * (FEDSWARM_REDIRECT): never (`off`), for hot items (`hot`, the default),
+ * or for every item (`always`).
  */
 export const REDIRECT_POLICIES = ['off', 'hot', 'always'] as const
 export type RedirectPolicy = typeof REDIRECT_POLICIES[number]
@@ -53,4 +54,17 @@ export function decideRedirect (input: RedirectInput): RedirectDecision {
   if (input.size < input.minSize) return 'small'
   if (input.policy === 'hot' && !input.hot) return 'not_hot'
   return 'redirect'
+}
+
+/** How long after an item became hot a GET of it may wait for a mirror (FEDSWARM_REDIRECT_WAIT). */
+export const JUST_HOT_MS = 60_000
+
+/**
+ * How long a redirected request may wait for a mirror: `waitMs` while the
+ * item became hot less than a minute ago, else 0. In a storm's first
+ * seconds no seeder has reported its fetch yet, and a short wait then saves
+ * the origin a whole copy.
+ */
+export function redirectWaitMs (hotAt: Date | null, now: number, waitMs: number): number {
+  return hotAt !== null && now - hotAt.getTime() < JUST_HOT_MS ? waitMs : 0
 }

@@ -1,4 +1,3 @@
-import type { KeyObject } from 'node:crypto'
 import type { Logger } from 'pino'
 import { publicKeyFromPem, seederDocumentSchema, type SeederUrls } from '@fedswarm/protocol'
 import type { Db } from '@fedswarm/storage'
@@ -10,7 +9,8 @@ import { SafeFetchError, type SafeFetch } from '../safe-fetch.ts'
 
 /** What a seeder's `/.well-known/fedswarm` proves: it controls the domain and publishes this key. */
 export interface PublishedKey {
-  key: KeyObject
+  /** Raw Ed25519 public key. */
+  key: Uint8Array
   publicKeyPem: string
   mirrorBase: string
 }
@@ -90,7 +90,7 @@ export function createInstanceRegistry (options: InstanceRegistryOptions): Insta
       if (document.publicKey.id !== seeder.keyId) {
         throw new HttpError('key_not_published', `${seeder.wellKnown} publishes the key ${document.publicKey.id}, not ${seeder.keyId}`)
       }
-      let key: KeyObject
+      let key: Uint8Array
       try {
         key = publicKeyFromPem(document.publicKey.publicKeyPem)
       } catch {

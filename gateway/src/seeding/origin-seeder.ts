@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Torrent } from 'webtorrent'
 import { createPeerClient, peerTorrent } from '@fedswarm/peer'
+import { isInfoHash } from '@fedswarm/protocol'
 import type { BlobStore } from '@fedswarm/storage'
 import { BlobChunkStore, type BlobChunkStoreOptions } from './blob-chunk-store.ts'
 import { superSeed } from './super-seed.ts'
@@ -52,7 +53,6 @@ const DEFAULT_MAX_ACTIVE = 50
 const CACHE_SLOTS = 4
 /** seed() waits this long at most for the first answer of the tracker. */
 const FIRST_ANNOUNCE_WAIT_MS = 5_000
-const INFO_HASH = /^[0-9a-f]{40}$/
 
 interface Entry {
   item: SeedableItem
@@ -175,7 +175,7 @@ export function createOriginSeeder (options: OriginSeederOptions): OriginSeeder 
     seed (item) {
       if (stopping !== null) return Promise.resolve()
       const infoHash = item.infoHash.toLowerCase()
-      if (!INFO_HASH.test(infoHash)) return Promise.reject(new TypeError(`invalid info hash ${JSON.stringify(item.infoHash)}`))
+      if (!isInfoHash(infoHash)) return Promise.reject(new TypeError(`invalid info hash ${JSON.stringify(item.infoHash)}`))
       const existing = entries.get(infoHash)
       if (existing !== undefined) {
         // Reseeding refreshes recency.

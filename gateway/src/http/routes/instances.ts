@@ -1,10 +1,11 @@
 import express, { Router, type RequestHandler } from 'express'
 import { z } from 'zod'
-import { publicKeyFromPem, seederPublicUrlSchema, seederUrls } from '@fedswarm/protocol'
+import { INFO_HASH, publicKeyFromPem, seederPublicUrlSchema, seederUrls } from '@fedswarm/protocol'
 import { HttpError, type ErrorCode } from '../../errors.ts'
 import type { Instance } from '../../seeders/instances-repository.ts'
 import type { InstanceRegistry, PublishedKey } from '../../seeders/instance-registry.ts'
-import type { MirrorStatus, Mirrors } from '../../mirrors/mirrors.ts'
+import type { Mirrors } from '../../mirrors/mirrors.ts'
+import type { MirrorStatus } from '../../mirrors/mirror-table.ts'
 import { verifySignedRequest, type SignedRequestOptions } from '../../seeders/signed-request.ts'
 
 export interface InstancesApiOptions {
@@ -16,7 +17,7 @@ export interface InstancesApiOptions {
 
 const registrationBody = z.object({ publicUrl: seederPublicUrlSchema }).strict()
 const holdingBody = z.object({
-  infoHash: z.string().regex(/^[0-9a-f]{40}$/, 'must be 40 lowercase hex characters'),
+  infoHash: z.string().regex(INFO_HASH, 'must be 40 lowercase hex characters'),
   held: z.boolean(),
   /** With `held: false`: the seeder is fetching the item now and can stream it, piece by verified piece. */
   filling: z.boolean().optional(),

@@ -3,46 +3,26 @@ import { SAFE_MEDIA_HEADERS, sendRepresentation } from '@fedswarm/web'
 import { HttpError } from '../../errors.ts'
 import type { MediaService } from '../../media/media-service.ts'
 import type { MediaItem } from '../../media/media-repository.ts'
-import { decideRedirect, redirectRequestOf, type RedirectPolicy } from '../../mirrors/redirect-policy.ts'
-import type { OriginUrls } from '@fedswarm/protocol'
+import { serveItem, type ItemDoor } from '../../mirrors/serve-item.ts'
 import type { BlobStore } from '@fedswarm/storage'
 import { BlobNotFoundError } from '@fedswarm/storage'
 
-export interface MediaFilesOptions {
+export interface MediaFilesOptions extends ItemDoor {
   media: MediaService
   blobs: BlobStore
-  urls: OriginUrls
   onBytesSent (n: number): void
   /** The origin's upload cap, shared with its swarm uploads; undefined when uncapped. */
   uploadThrottle: (() => NodeJS.ReadWriteStream) | undefined
   /** Called with each item requested as a whole or from its start: one fetch, whatever its ranges. */
   onRequested (item: MediaItem): void
-  redirects: MediaRedirects
 }
-
-/** How `GET /media/:id` may send a fetcher to a verified mirror (FEDSWARM_REDIRECT). */
-export interface MediaRedirects {
-  policy: RedirectPolicy
-  /** Smaller items are served directly. */
-  minSize: number
-  /** A mirror's URL for an item of `size` bytes, drawn by weight (mirrors.ts); undefined when none. */
-  choose (infoHash: string, size: number): string | undefined
-  /** The same, waiting up to `waitMs` for one while trusted mirrors exist. */
-  chooseWithin (infoHash: string, size: number, waitMs: number): Promise<string | undefined>
-  /** FEDSWARM_REDIRECT_WAIT (ms). */
-  waitMs: number
-  onRedirect (): void
-}
-
-/** How long after an item became hot a GET of it may wait for a mirror (FEDSWARM_REDIRECT_WAIT). */
-const JUST_HOT_MS = 60_000
 
 /**
  * `GET|HEAD /media/:id` (the bytes; also the BEP 19 web seed, or a 302 to a
- * verified mirror — see redirect-policy.ts) and `/media/:id.torrent`.
+ * verified mirror — see serve-item.ts) and `/media/:id.torrent`.
  */
 export function mediaFiles (options: MediaFilesOptions): Router {
-  const { media, blobs, redirects } = options
+  const { media, blobs } = options
   const router = Router()
 
   const handler: RequestHandler = async (req, res) => {
@@ -56,22 +36,7 @@ export function mediaFiles (options: MediaFilesOptions): Router {
     const item = await media.live(name)
     const range = req.headers.range
     if (req.method === 'GET' && (range === undefined || /^bytes=0-/.test(range))) options.onRequested(item)
-    const link = `<${options.urls.manifest(item.id)}>; rel="describedby"; type="application/json"`
-    const decision = decideRedirect({
-      ...redirectRequestOf(req.method, req.headers, req.query), policy: redirects.policy, minSize: redirects.minSize, size: item.size, hot: item.hotAt !== null
-    })
-    // In a storm's first seconds no seeder has reported its fetch yet: a short wait then saves the origin a whole copy.
-    const justHot = item.hotAt !== null && Date.now() - item.hotAt.getTime() < JUST_HOT_MS
-    const mirror = decision !== 'redirect'
-      ? undefined
-      : justHot ? await redirects.chooseWithin(item.infoHash, item.size, redirects.waitMs) : redirects.choose(item.infoHash, item.size)
-    if (mirror !== undefined) {
-      redirects.onRedirect()
-      // Not cached: the next fetch may go to another mirror, or here once this one is dropped. The mirror's answer carries the item's ETag.
-      res.status(302).set({ ...SAFE_MEDIA_HEADERS, Location: mirror, 'Cache-Control': 'no-store', Link: link, 'Content-Length': '0' }).end()
-      return
-    }
-    await sendRepresentation(req, res, {
+    await serveItem(req, res, item, options, (link) => sendRepresentation(req, res, {
       size: item.size,
       mediaType: item.mediaType,
       etag: `"${item.sha256}"`,
@@ -86,7 +51,7 @@ export function mediaFiles (options: MediaFilesOptions): Router {
         }
       },
       throttle: options.uploadThrottle
-    }, options.onBytesSent)
+    }, options.onBytesSent))
   }
 
   router.get('/media/:name', handler)

@@ -1,14 +1,14 @@
-// Real `fedswarm` processes for end-to-end tests: spawned with this Node
-// (24) on bin/fedswarm.js, output collected (shown only when a test fails),
-// readiness awaited with a bound, and every process stopped and reaped.
+// Real `fedswarm` processes for end-to-end tests and benchmarks: spawned with
+// this Node (24) on bin/fedswarm.js, output collected (shown only when a test
+// fails), readiness awaited with a bound, and every process stopped and reaped.
 
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer, type AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { tempDir, type TempDir } from '@fedswarm/testkit'
 
-export const FEDSWARM_BIN = fileURLToPath(new URL('../bin/fedswarm.js', import.meta.url))
-export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
+// The command under test is this checkout's own bin, run from its root.
+const FEDSWARM_BIN = fileURLToPath(new URL('../../bin/fedswarm.js', import.meta.url))
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 /** Env names that configure Fedswarm: never inherited from the developer's shell. */
 const CONFIG_ENV = /^(PORT|DATABASE_URL|S3_.*|AWS_.*|FEDSWARM_.*)$/
@@ -18,7 +18,7 @@ const CONFIG_ENV = /^(PORT|DATABASE_URL|S3_.*|AWS_.*|FEDSWARM_.*)$/
  * configuration, then quiet test defaults, then `env` (a value of
  * `undefined` removes a default).
  */
-export function childEnv (env: Record<string, string | undefined> = {}): Record<string, string> {
+function childEnv (env: Record<string, string | undefined> = {}): Record<string, string> {
   const merged: Record<string, string | undefined> = {}
   for (const [name, value] of Object.entries(process.env)) {
     if (!CONFIG_ENV.test(name)) merged[name] = value
@@ -60,7 +60,7 @@ function within<T> (promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
 }
 
 /** `signal` (SIGTERM), then SIGKILL after `graceMs`; resolves with how it exited. */
-export async function terminate (child: ChildProcess, graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<ExitStatus> {
+async function terminate (child: ChildProcess, graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<ExitStatus> {
   const done = exited(child)
   if (child.exitCode === null && child.signalCode === null) child.kill(signal)
   const graceful = await within(done, graceMs)
@@ -139,7 +139,6 @@ export interface StartOptions {
   /** RLIMIT_FSIZE of the process, in bytes: a write past it fails with EFBIG (Node ignores SIGXFSZ). */
   fileSizeLimit?: number
 }
-export type StartOriginOptions = StartOptions
 
 const ORIGIN_LISTENING = /^Fedswarm origin listening on (\S+) \(port (\d+)\), data in (.+)$/m
 const SEEDER_LISTENING = /^Fedswarm seeder listening on (\S+) \(port (\d+), BitTorrent port \d+\), helping .+$/m
@@ -200,16 +199,4 @@ async function startDaemon (verb: 'origin' | 'seeder', listeningLine: RegExp, op
     await stop()
     throw err
   }
-}
-
-/** A TCP port nobody listens on now (listen on 0, close). */
-export async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }

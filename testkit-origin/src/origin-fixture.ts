@@ -1,8 +1,5 @@
 import { parseOriginConfig, startOrigin, type RunningOrigin } from '@fedswarm/gateway'
-import { pgSchemaEnv } from './pg-schema.ts'
-import { startS3Server, type S3Server } from './s3-server.ts'
-import { tempDir, type TempDir } from './temp-dir.ts'
-import { testDatabaseUrl } from './db-backends.ts'
+import { pgSchemaEnv, startS3Server, tempDir, testDatabaseUrl, type S3Server, type TempDir } from '@fedswarm/testkit'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
 

@@ -1,0 +1,41 @@
+// The shape of bench/results/latest.json (and quick.json): the machine, and one
+// record per scenario, each with its result or the error that stopped it.
+
+import type { DbChoice } from './processes.ts'
+import type { GatewayResult } from './gateway.ts'
+import type { SeederScaleResult } from './seeder-scale.ts'
+import type { StormResult } from './storm.ts'
+import type { TrackerResult } from './tracker.ts'
+
+export interface Machine {
+  nproc: number
+  cpu: string
+  memoryBytes: number
+  node: string
+  date: string
+  loadAverageAtStart: number[]
+  maxOpenFiles: string
+  db: DbChoice
+  /** Absent in results written before it was recorded. */
+  revision?: { commit: string, changedFiles: number }
+}
+
+export interface ScenarioRecord<T> {
+  measuredAt: string
+  seconds: number
+  loadAverageAfter: number[]
+  result?: T
+  error?: string
+}
+
+export interface BenchReport {
+  mode: 'quick' | 'full'
+  machine: Machine
+  scenarios: {
+    storm?: ScenarioRecord<StormResult>
+    tracker?: ScenarioRecord<TrackerResult>
+    gateway?: ScenarioRecord<GatewayResult>
+    'seeder-scale'?: ScenarioRecord<SeederScaleResult>
+  }
+  totalSeconds?: number
+}

@@ -1,0 +1,208 @@
+import type { Logger } from 'pino'
+import { seederUrls } from '@fedswarm/protocol'
+import type { Db } from '@fedswarm/storage'
+import { mediaRepository } from '../media/media-repository.ts'
+import { decayedFailures, dropsMirror, planVerification, randomIndex, retryDelayMs, type CheckFailure } from './mirror-policy.ts'
+import { dropAll, readMirrorSnapshot, type Mirror, type MirrorTable } from './mirror-table.ts'
+import { checkPiece, pieceTable, type PieceCheckResult, type PieceTable } from './piece-check.ts'
+import type { SafeFetch } from '../safe-fetch.ts'
+
+export type CheckKind = 'verify' | 'spot'
+
+export interface MirrorChecksOptions {
+  db: Db
+  log: Logger
+  table: MirrorTable
+  /** The SSRF-guarded fetch, with a body cap of at least one piece (MAX_PIECE_LENGTH). */
+  fetch: SafeFetch
+  /** At most one spot check per mirror per interval; the table is re-read as often (5 s at most). */
+  checkIntervalMs: number
+  onCheck (kind: CheckKind, passed: boolean): void
+  /** The table was re-read, or a copy verified: a mirror may be available where none was. */
+  onChange (): void
+  random: () => number
+  now: () => number
+}
+
+export interface MirrorChecks {
+  /** Re-read the table now, not at the next interval. */
+  refresh (): void
+  /** A deleted item: its piece table is not kept. */
+  forget (infoHash: string): void
+  stop (): Promise<void>
+}
+
+const MAX_CONCURRENT_CHECKS = 8
+const MAX_TABLES = 1000
+
+/**
+ * The loop that keeps the table true: it re-reads holdings and statuses
+ * from the database, verifies each new copy (a few whole pieces fetched by
+ * range and compared with the torrent's SHA-1s) and spot-checks verified
+ * ones (one random piece per mirror per interval). A failed check, or a
+ * mirror that stops answering, drops it from every item at once until a
+ * backoff passes; a copy found missing drops that copy only. One request
+ * at a time per mirror, a few mirrors at a time.
+ */
+export function startMirrorChecks (options: MirrorChecksOptions): MirrorChecks {
+  const { db, log, table, checkIntervalMs, random, now } = options
+  const tickMs = Math.min(1000, Math.max(25, Math.floor(checkIntervalMs / 4)))
+  const syncMs = Math.min(5000, checkIntervalMs)
+  const tables = new Map<string, Promise<PieceTable | undefined>>()
+  const jobs = new Set<Promise<void>>()
+  let nextSyncAt = 0
+  let refreshWanted = false
+  let ticking: Promise<void> | undefined
+  let stopped = false
+
+  function tableOf (infoHash: string, id: string): Promise<PieceTable | undefined> {
+    let pieces = tables.get(infoHash)
+    if (pieces === undefined) {
+      if (tables.size >= MAX_TABLES) tables.delete(tables.keys().next().value!)
+      pieces = mediaRepository.byId(db, id).then((item) => item === undefined || item.deletedAt !== null ? undefined : pieceTable(item.torrent, item.sha256))
+      pieces.catch(() => tables.delete(infoHash))
+      tables.set(infoHash, pieces)
+    }
+    return pieces
+  }
+
+  function passed (mirror: Mirror, kind: CheckKind): void {
+    mirror.lastCheck = { at: now(), passed: true, error: null }
+    mirror.consecutiveFailures = 0
+    options.onCheck(kind, true)
+  }
+
+  function failed (mirror: Mirror, infoHash: string, kind: CheckKind, failure: CheckFailure, reason: string): void {
+    const t = now()
+    mirror.lastCheck = { at: t, passed: false, error: reason }
+    mirror.failedChecks++
+    mirror.failureScore = decayedFailures(mirror.failureScore, mirror.failureAt, t) + 1
+    mirror.failureAt = t
+    options.onCheck(kind, false)
+    if (!dropsMirror(failure)) {
+      const holding = mirror.holdings.get(infoHash)
+      if (holding === undefined) return
+      holding.verified = false
+      holding.misses++
+      holding.retryAt = t + retryDelayMs(failure, holding.misses, checkIntervalMs)
+      log.info({ domain: mirror.domain, infoHash, reason }, 'mirror no longer has an item it reported')
+      return
+    }
+    mirror.consecutiveFailures++
+    mirror.retryAt = t + retryDelayMs(failure, mirror.consecutiveFailures, checkIntervalMs)
+    dropAll(mirror)
+    log.warn({ domain: mirror.domain, failure, reason, retryAt: new Date(mirror.retryAt) }, 'mirror dropped from every item: a check failed')
+  }
+
+  /** Fetches and checks `pieces` of one copy, stopping at the first failure. */
+  async function check (mirror: Mirror, infoHash: string, pieces: PieceTable, indexes: number[]): Promise<PieceCheckResult> {
+    const url = seederUrls(mirror.publicUrl).mirror(infoHash)
+    for (const index of indexes) {
+      const result = await checkPiece(options.fetch, url, pieces, index)
+      if (!result.ok || stopped) return result
+    }
+    return { ok: true }
+  }
+
+  async function run (mirror: Mirror, infoHash: string, kind: CheckKind): Promise<void> {
+    const holding = mirror.holdings.get(infoHash)!
+    const epoch = mirror.epoch
+    const pieces = await tableOf(infoHash, holding.id)
+    if (stopped) return
+    if (pieces === undefined) {
+      table.removeHolding(mirror, infoHash)
+      return
+    }
+    const indexes = kind === 'verify' ? planVerification(pieces.pieces.length, random) : [randomIndex(pieces.pieces.length, random)]
+    const result = await check(mirror, infoHash, pieces, indexes)
+    // Dropped, forgotten or re-read meanwhile: this result is about a copy no longer tracked.
+    if (stopped || mirror.epoch !== epoch || mirror.holdings.get(infoHash) !== holding || table.get(mirror.domain) !== mirror) return
+    mirror.nextSpotAt = now() + checkIntervalMs
+    if (!result.ok) {
+      failed(mirror, infoHash, kind, result.failure, result.reason)
+      return
+    }
+    holding.verified = true
+    holding.misses = 0
+    passed(mirror, kind)
+    options.onChange()
+  }
+
+  /** The next check a mirror is due: a copy to verify, else a spot check of a random verified copy. */
+  function due (mirror: Mirror, t: number): { infoHash: string, kind: CheckKind } | undefined {
+    if (mirror.busy || mirror.status !== 'active' || t < mirror.retryAt) return undefined
+    const verified: string[] = []
+    for (const [infoHash, holding] of mirror.holdings) {
+      if (!holding.complete) continue
+      if (!holding.verified && t >= holding.retryAt) return { infoHash, kind: 'verify' }
+      if (holding.verified) verified.push(infoHash)
+    }
+    if (verified.length === 0 || t < mirror.nextSpotAt) return undefined
+    return { infoHash: verified[randomIndex(verified.length, random)]!, kind: 'spot' }
+  }
+
+  async function tick (): Promise<void> {
+    if (refreshWanted || now() >= nextSyncAt) {
+      refreshWanted = false
+      nextSyncAt = now() + syncMs
+      const snapshot = await readMirrorSnapshot(db)
+      if (stopped) return
+      table.apply(snapshot)
+      options.onChange()
+    }
+    for (const mirror of table.all()) {
+      if (stopped || jobs.size >= MAX_CONCURRENT_CHECKS) return
+      const next = due(mirror, now())
+      if (next === undefined) continue
+      mirror.busy = true
+      const job: Promise<void> = run(mirror, next.infoHash, next.kind)
+        .catch((err: unknown) => {
+          if (stopped) return
+          log.warn({ err, domain: mirror.domain, infoHash: next.infoHash }, 'mirror check failed to run; tried again after the check interval')
+          // Not the mirror's fault (the database, a torrent that does not parse): no verdict, only a pause.
+          const holding = mirror.holdings.get(next.infoHash)
+          if (holding !== undefined) holding.retryAt = now() + checkIntervalMs
+          mirror.nextSpotAt = now() + checkIntervalMs
+        })
+        .finally(() => {
+          mirror.busy = false
+          jobs.delete(job)
+          wake()
+        })
+      jobs.add(job)
+    }
+  }
+
+  function wake (): void {
+    if (stopped || ticking !== undefined) return
+    ticking = tick()
+      .catch((err: unknown) => { if (!stopped) log.warn({ err }, 'could not read holdings for mirror checks') })
+      .finally(() => {
+        ticking = undefined
+        // A refresh asked for during this tick is not left for the next one.
+        if (refreshWanted) wake()
+      })
+  }
+
+  const timer = setInterval(wake, tickMs)
+  timer.unref()
+  wake()
+
+  return {
+    refresh () {
+      refreshWanted = true
+      wake()
+    },
+
+    forget (infoHash) {
+      tables.delete(infoHash)
+    },
+
+    async stop () {
+      stopped = true
+      clearInterval(timer)
+      await ticking
+      await Promise.all(jobs)
+    }
+  }
+}

@@ -1,0 +1,190 @@
+import type { Logger } from 'pino'
+import type { Db } from '@fedswarm/storage'
+import { instancesRepository, type InstanceStatus, type MirrorRow } from '../seeders/instances-repository.ts'
+
+/** One seeder's copy of one item, or its fetch of it under way. */
+export interface Holding {
+  id: string
+  /** False while the seeder is fetching the item: never checked, never in the manifest, only streamed from. */
+  complete: boolean
+  verified: boolean
+  /** Not verified before this time (a copy found missing). */
+  retryAt: number
+  misses: number
+}
+
+/**
+ * A seeder as a mirror: what the database says of it (where, status,
+ * capacity, holdings), and what this process's checks and redirects made
+ * of it.
+ */
+export interface Mirror {
+  domain: string
+  publicUrl: string
+  status: InstanceStatus
+  capacity: number | null
+  holdings: Map<string, Holding>
+  /** Bytes of fetchers sent here, as of `backlogAt`, draining at its capacity: what makes its free capacity. */
+  backlog: number
+  backlogAt: number
+  /** Bumped when every copy is dropped: a check started before does not count. */
+  epoch: number
+  busy: boolean
+  failureScore: number
+  failureAt: number
+  consecutiveFailures: number
+  failedChecks: number
+  /** Dropped until then. */
+  retryAt: number
+  nextSpotAt: number
+  lastCheck?: { at: number, passed: boolean, error: string | null }
+}
+
+/** What `GET /api/instances` shows of a seeder as a mirror (this process's view). */
+export interface MirrorStatus {
+  capacity: number | null
+  /** Live items whose copy on this seeder is verified: the items it may be sent fetchers of. */
+  verifiedItems: number
+  lastCheckAt: Date | null
+  lastCheck: 'passed' | 'failed' | null
+  lastError: string | null
+  /** Failed checks since this process started. */
+  failures: number
+  /** When a dropped mirror is verified again; null unless dropped. */
+  retryAt: Date | null
+}
+
+export interface HoldingRow { domain: string, infoHash: string, id: string, complete: boolean }
+
+/** The seeders' rows and the holdings of live items, as one read of the database. */
+export interface MirrorSnapshot { rows: MirrorRow[], holdings: HoldingRow[] }
+
+export async function readMirrorSnapshot (db: Db): Promise<MirrorSnapshot> {
+  const [rows, holdings] = await Promise.all([instancesRepository.mirrors(db), instancesRepository.liveHoldings(db)])
+  return { rows, holdings }
+}
+
+/** Which seeder holds or fetches which item, as the database last said, with this process's verdicts on each copy. */
+export interface MirrorTable {
+  get (domain: string): Mirror | undefined
+  all (): Iterable<Mirror>
+  /** The mirrors holding or fetching an item. */
+  holders (infoHash: string): Mirror[]
+  /** Brings the table to a read of the database; copies it still holds keep their verdicts. */
+  apply (snapshot: MirrorSnapshot): void
+  removeHolding (mirror: Mirror, infoHash: string): void
+  /** A deleted item: its holdings are ignored from now on, even if a read still shows them. */
+  forget (infoHash: string): void
+  status (domain: string): MirrorStatus
+  stats (): { verified: number, inUse: number }
+}
+
+/** Every copy the mirror holds must be verified again. */
+export function dropAll (mirror: Mirror): void {
+  mirror.epoch++
+  for (const holding of mirror.holdings.values()) holding.verified = false
+}
+
+/** A mirror has earned trust while some copy it holds passed its checks (a drop unverifies them all). */
+export function isTrusted (mirror: Mirror): boolean {
+  return [...mirror.holdings.values()].some((holding) => holding.verified)
+}
+
+export function createMirrorTable (options: { log: Logger, now: () => number }): MirrorTable {
+  const { log, now } = options
+  const mirrors = new Map<string, Mirror>()
+  const byItem = new Map<string, Set<Mirror>>()
+  const forgotten = new Set<string>()
+
+  function addHolding (mirror: Mirror, infoHash: string, id: string, complete: boolean): void {
+    mirror.holdings.set(infoHash, { id, complete, verified: false, retryAt: 0, misses: 0 })
+    let set = byItem.get(infoHash)
+    if (set === undefined) byItem.set(infoHash, set = new Set())
+    set.add(mirror)
+  }
+
+  function removeHolding (mirror: Mirror, infoHash: string): void {
+    mirror.holdings.delete(infoHash)
+    const set = byItem.get(infoHash)
+    set?.delete(mirror)
+    if (set?.size === 0) byItem.delete(infoHash)
+  }
+
+  const verifiedCount = (mirror: Mirror): number => [...mirror.holdings.values()].filter((h) => h.verified).length
+
+  return {
+    get: (domain) => mirrors.get(domain),
+    all: () => mirrors.values(),
+    holders: (infoHash) => [...byItem.get(infoHash) ?? []],
+    removeHolding,
+
+    apply ({ rows, holdings }) {
+      const reported = new Map<string, Map<string, { id: string, complete: boolean }>>()
+      for (const { domain, infoHash, id, complete } of holdings) {
+        if (forgotten.has(infoHash)) continue
+        let items = reported.get(domain)
+        if (items === undefined) reported.set(domain, items = new Map())
+        items.set(infoHash, { id, complete })
+      }
+      const seen = new Set<string>()
+      for (const row of rows) {
+        seen.add(row.domain)
+        let mirror = mirrors.get(row.domain)
+        if (mirror === undefined) {
+          mirror = {
+            ...row, holdings: new Map(), backlog: 0, backlogAt: 0, epoch: 0, busy: false, failureScore: 0, failureAt: 0, consecutiveFailures: 0, failedChecks: 0, retryAt: 0, nextSpotAt: 0
+          }
+          mirrors.set(row.domain, mirror)
+        }
+        // A stale seeder owes a deletion ack: dropped from every item, verified afresh once active again. A new URL is a new mirror.
+        if ((row.status === 'stale' && mirror.status !== 'stale') || row.publicUrl !== mirror.publicUrl) {
+          if (row.status === 'stale') log.warn({ domain: row.domain }, 'mirror dropped from every item: the seeder is stale (a deletion ack is overdue)')
+          dropAll(mirror)
+        }
+        Object.assign(mirror, row)
+        const items = reported.get(row.domain) ?? new Map<string, { id: string, complete: boolean }>()
+        for (const infoHash of [...mirror.holdings.keys()]) if (!items.has(infoHash)) removeHolding(mirror, infoHash)
+        for (const [infoHash, { id, complete }] of items) {
+          const holding = mirror.holdings.get(infoHash)
+          if (holding === undefined) addHolding(mirror, infoHash, id, complete)
+          // A fetch that completed: verified like any new copy before fetchers are sent to it whole.
+          else if (complete && !holding.complete) holding.complete = true
+        }
+      }
+      for (const [domain, mirror] of mirrors) {
+        if (seen.has(domain)) continue
+        for (const infoHash of [...mirror.holdings.keys()]) removeHolding(mirror, infoHash)
+        mirrors.delete(domain)
+      }
+    },
+
+    forget (infoHash) {
+      forgotten.add(infoHash)
+      for (const mirror of [...byItem.get(infoHash) ?? []]) removeHolding(mirror, infoHash)
+    },
+
+    status (domain) {
+      const mirror = mirrors.get(domain)
+      return {
+        capacity: mirror?.capacity ?? null,
+        verifiedItems: mirror === undefined ? 0 : verifiedCount(mirror),
+        lastCheckAt: mirror?.lastCheck === undefined ? null : new Date(mirror.lastCheck.at),
+        lastCheck: mirror?.lastCheck === undefined ? null : mirror.lastCheck.passed ? 'passed' : 'failed',
+        lastError: mirror?.lastCheck?.error ?? null,
+        failures: mirror?.failedChecks ?? 0,
+        retryAt: mirror !== undefined && mirror.retryAt > now() ? new Date(mirror.retryAt) : null
+      }
+    },
+
+    stats () {
+      let verified = 0
+      let inUse = 0
+      for (const mirror of mirrors.values()) {
+        const count = verifiedCount(mirror)
+        verified += count
+        if (count > 0 && mirror.status === 'active') inUse++
+      }
+      return { verified, inUse }
+    }
+  }
+}

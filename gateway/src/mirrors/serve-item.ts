@@ -1,0 +1,49 @@
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
+import type { OriginUrls } from '@fedswarm/protocol'
+import { SAFE_MEDIA_HEADERS } from '@fedswarm/web'
+import type { MediaItem } from '../media/media-repository.ts'
+import { decideRedirect, redirectRequestOf, redirectWaitMs, type RedirectPolicy } from './redirect-policy.ts'
+
+/** How a fetcher of an item may be sent to a verified mirror (FEDSWARM_REDIRECT). */
+export interface ItemRedirects {
+  policy: RedirectPolicy
+  /** Smaller items are served directly. */
+  minSize: number
+  /** FEDSWARM_REDIRECT_WAIT (ms). */
+  waitMs: number
+  /** A mirror's URL for an item of `size` bytes, drawn by weight, waiting up to `waitMs` for one while trusted mirrors exist (mirror-choice.ts); undefined when none. */
+  choose (infoHash: string, size: number, waitMs: number): Promise<string | undefined>
+  onRedirect (): void
+}
+
+/** What every door that serves items needs to answer for one. */
+export interface ItemDoor {
+  urls: OriginUrls
+  redirects: ItemRedirects
+}
+
+export interface ItemRequest {
+  method: string
+  headers: IncomingHttpHeaders
+  query: Record<string, unknown>
+}
+
+/**
+ * Answers a request for an item at any door that serves items
+ * (`/media/:id`, the drop-in front's keys), so that every redirect rule
+ * applies at each: a `302` to a mirror when redirect-policy.ts allows it
+ * and a mirror is available, else `direct` sends the bytes from here. Both
+ * answers carry `link`, the item's manifest link.
+ */
+export async function serveItem (req: ItemRequest, res: ServerResponse, item: MediaItem, door: ItemDoor, direct: (link: string) => Promise<void>): Promise<void> {
+  const { redirects } = door
+  const link = `<${door.urls.manifest(item.id)}>; rel="describedby"; type="application/json"`
+  const decision = decideRedirect({
+    ...redirectRequestOf(req.method, req.headers, req.query), policy: redirects.policy, minSize: redirects.minSize, size: item.size, hot: item.hotAt !== null
+  })
+  const mirror = decision === 'redirect' ? await redirects.choose(item.infoHash, item.size, redirectWaitMs(item.hotAt, Date.now(), redirects.waitMs)) : undefined
+  if (mirror === undefined) return direct(link)
+  redirects.onRedirect()
+  // Not cached: the next fetch may go to another mirror, or here once this one is dropped. The mirror's answer carries the item's ETag.
+  res.writeHead(302, { ...SAFE_MEDIA_HEADERS, Location: mirror, 'Cache-Control': 'no-store', Link: link, 'Content-Length': '0' }).end()
+}

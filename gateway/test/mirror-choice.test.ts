@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict'
+import { pino } from 'pino'
+import { createMirrorChoice } from '../src/mirrors/mirror-choice.ts'
+import { createMirrorTable, type HoldingRow, type MirrorTable } from '../src/mirrors/mirror-table.ts'
+import type { MirrorRow } from '../src/seeders/instances-repository.ts'
+
+const ITEM = 'a'.repeat(40)
+const OTHER = 'b'.repeat(40)
+
+const row = (domain: string, status: 'active' | 'stale' = 'active'): MirrorRow => ({ domain, publicUrl: `http://${domain}`, status, capacity: null })
+const holding = (domain: string, infoHash: string, complete = true): HoldingRow => ({ domain, infoHash, id: infoHash.slice(0, 26), complete })
+
+/** A table read from `rows` and `holdings`, with the copies named in `verified` (domain/infoHash) passed. */
+function tableOf (rows: MirrorRow[], holdings: HoldingRow[], verified: string[]): MirrorTable {
+  const table = createMirrorTable({ log: pino({ level: 'silent' }), now: () => 0 })
+  table.apply({ rows, holdings })
+  for (const name of verified) {
+    const [domain, infoHash] = name.split('/') as [string, string]
+    table.get(domain)!.holdings.get(infoHash)!.verified = true
+  }
+  return table
+}
+
+describe('the choice of a mirror (a table in memory, no sockets)', function () {
+  it('sends fetchers to verified copies only, never to a stale mirror, and lists them best first', async function () {
+    const table = tableOf([row('a'), row('b'), row('c', 'stale')], [holding('a', ITEM), holding('b', ITEM), holding('c', ITEM)], [`a/${ITEM}`, `c/${ITEM}`])
+    const choice = createMirrorChoice({ table, random: Math.random, now: () => 0 })
+    assert.deepEqual(choice.urls(ITEM), [`http://a/media/${ITEM}`])
+    for (let i = 0; i < 20; i++) assert.equal(await choice.choose(ITEM, 1000, 0), `http://a/media/${ITEM}`)
+  })
+
+  it('while no copy is whole, sends fetchers to a trusted fetch under way, asking for a progressive answer', async function () {
+    const table = tableOf([row('trusted'), row('new')], [holding('trusted', OTHER), holding('trusted', ITEM, false), holding('new', ITEM, false)], [`trusted/${OTHER}`])
+    const choice = createMirrorChoice({ table, random: Math.random, now: () => 0 })
+    assert.deepEqual(choice.urls(ITEM), [], 'a fetch under way is never listed')
+    for (let i = 0; i < 20; i++) assert.equal(await choice.choose(ITEM, 1000, 0), `http://trusted/media/${ITEM}?progressive=1`)
+  })
+
+  it('waits, while trusted mirrors exist, for one to report a fetch, and gives up after the wait', async function () {
+    const rows = [row('trusted')]
+    const table = tableOf(rows, [holding('trusted', OTHER)], [`trusted/${OTHER}`])
+    const choice = createMirrorChoice({ table, random: Math.random, now: () => 0 })
+    const waiting = choice.choose(ITEM, 1000, 10_000)
+    table.apply({ rows, holdings: [holding('trusted', OTHER), holding('trusted', ITEM, false)] })
+    choice.changed()
+    assert.equal(await waiting, `http://trusted/media/${ITEM}?progressive=1`)
+
+    assert.equal(await choice.choose(OTHER.replace(/b/g, 'c'), 1000, 20), undefined, 'no report within the wait')
+    const stopped = choice.choose(OTHER.replace(/b/g, 'd'), 1000, 10_000)
+    choice.stop()
+    assert.equal(await stopped, undefined)
+  })
+
+  it('never waits when no mirror has earned trust', async function () {
+    const table = tableOf([row('new')], [holding('new', OTHER)], [])
+    const choice = createMirrorChoice({ table, random: Math.random, now: () => 0 })
+    assert.equal(await choice.choose(ITEM, 1000, 60_000), undefined)
+  })
+})

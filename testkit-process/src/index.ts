@@ -1,0 +1,1 @@
+export { runCli, startOriginProcess, startSeederProcess, type CliResult, type DaemonProcess, type ExitStatus, type OriginProcess, type StartOptions } from './fedswarm-process.ts'
