@@ -2,14 +2,14 @@ import type { Migration } from '@fedswarm/storage'
 
 export const SEEDER_NAMESPACE = 'seeder'
 
+/** Every table of the seeder, in an order that satisfies foreign keys (the PGlite-to-SQLite upgrade copies them). */
+export const SEEDER_TABLES = ['seeder_keys', 'seeder_origins', 'seeder_items', 'seeder_tombstones']
+
 /**
  * These migrations run on PostgreSQL, PGlite (data folders of earlier
  * versions, upgraded at start) and SQLite, the seeder's embedded engine:
  * keep them in the subset all three share (storage/src/migrations.ts).
  */
-/** Every table of the seeder, in an order that satisfies foreign keys (the PGlite-to-SQLite upgrade copies them). */
-export const SEEDER_TABLES = ['seeder_keys', 'seeder_origins', 'seeder_items', 'seeder_tombstones']
-
 export const seederMigrations: Migration[] = [
   {
     id: '001_items',
