@@ -22,6 +22,11 @@ export interface SeederOverrides {
   log?: Logger
   /** How long request headers may take to arrive (20 s); tests of slow clients shorten it. */
   headersTimeoutMs?: number
+  /**
+   * Tests only: keep the embedded database in PGlite (folder `DATA/db`), with no upgrade to SQLite, as
+   * releases before SQLite did; tests make a data folder of such a release with it.
+   */
+  previousReleasePglite?: boolean
 }
 
 export interface RunningSeeder {
@@ -48,13 +53,14 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     const itemsDir = join(config.dataDir, 'items')
     await mkdir(itemsDir, { recursive: true })
     const dbDir = join(config.dataDir, 'db')
-    if (config.database.url === undefined) {
+    const embedded = overrides.previousReleasePglite === true ? 'pglite' : 'sqlite'
+    if (config.database.url === undefined && embedded === 'sqlite') {
       // The embedded database is SQLite (node:sqlite: a few MiB, where PGlite held 100 to 300); a data folder of
       // an earlier version has it in PGlite, copied over once here.
       const copied = await upgradePgliteToSqlite(dbDir, { namespace: SEEDER_NAMESPACE, migrations: seederMigrations, tables: SEEDER_TABLES })
       if (copied !== null) log.info({ rows: copied, backup: `${dbDir}.pglite-imported` }, 'moved the embedded database from PGlite to SQLite')
     }
-    const db = await openDb({ url: config.database.url, schema: config.database.schema, dataDir: dbDir, embedded: 'sqlite' })
+    const db = await openDb({ url: config.database.url, schema: config.database.schema, dataDir: dbDir, embedded })
     teardown.add(() => db.close())
     await migrate(db, SEEDER_NAMESPACE, seederMigrations)
     const key = await loadOrCreateKeyPair(db, 'seeder_keys')

@@ -6,7 +6,8 @@ export interface SeederFixture {
   url: string
   dir: TempDir
   env: Record<string, string>
-  restart (): Promise<void>
+  /** Stops the seeder (if running) and starts it again on the same data folder, port and URL; `changed` replaces the overrides. */
+  restart (changed?: SeederOverrides): Promise<void>
   stop (): Promise<void>
   /** Stops the seeder but keeps its data folder (for restart tests). */
   halt (): Promise<void>
@@ -31,8 +32,10 @@ export async function startSeederFixture (origins: string[], extraEnv: Record<st
     url: seeder.url,
     dir,
     env,
-    async restart () {
+    async restart (changed) {
       if (running) await seeder.stop()
+      running = false
+      if (changed !== undefined) overrides = changed
       seeder = await startSeeder(parseSeederConfig({ ...env, PORT: String(seeder.port), FEDSWARM_PUBLIC_URL: seeder.url }), overrides)
       running = true
       fixture.seeder = seeder
