@@ -57,7 +57,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     if (config.database.url === undefined && embedded === 'sqlite') {
       // The embedded database is SQLite (node:sqlite: a few MiB, where PGlite held 100 to 300); a data folder of
       // an earlier version has it in PGlite, copied over once here.
-      const copied = await upgradePgliteToSqlite(dbDir, { namespace: SEEDER_NAMESPACE, migrations: seederMigrations, tables: SEEDER_TABLES })
+      const copied = await upgradePgliteToSqlite(dbDir, { namespace: SEEDER_NAMESPACE, migrations: seederMigrations, tables: SEEDER_TABLES, schema: config.database.schema })
       if (copied !== null) log.info({ rows: copied, backup: `${dbDir}.pglite-imported` }, 'moved the embedded database from PGlite to SQLite')
     }
     const db = await openDb({ url: config.database.url, schema: config.database.schema, dataDir: dbDir, embedded })

@@ -10,6 +10,8 @@ export interface PgliteUpgrade {
   migrations: Migration[]
   /** Tables whose rows move, in an order that satisfies foreign keys. */
   tables: string[]
+  /** The PostgreSQL schema the old database used (FEDSWARM_DB_SCHEMA), if any. */
+  schema?: string
 }
 
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false)
@@ -33,7 +35,7 @@ export async function upgradePgliteToSqlite (dataDir: string, upgrade: PgliteUpg
   const partial = `${target}.importing`
   for (const suffix of ['', '-wal', '-shm']) await rm(partial + suffix, { force: true })
   let copied = 0
-  const from = await openPglite(dataDir)
+  const from = await openPglite(dataDir, upgrade.schema)
   try {
     await migrate(from, upgrade.namespace, upgrade.migrations)
     const to: Db = await openSqlite(partial)

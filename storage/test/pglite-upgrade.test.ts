@@ -39,6 +39,22 @@ describe('upgrade of an embedded PGlite database to SQLite', function () {
     }
   })
 
+  it('reads the old database in the schema it used (FEDSWARM_DB_SCHEMA)', async function () {
+    const dbDir = join(dir.path, 'db')
+    const old = await openDb({ dataDir: dbDir, schema: 'seeder_a' })
+    await migrate(old, 'test', first)
+    await old.query('INSERT INTO things (id, size) VALUES ($1, $2)', ['b', 7])
+    await old.close()
+
+    assert.equal(await upgradePgliteToSqlite(dbDir, { namespace: 'test', migrations: first, tables: ['things'], schema: 'seeder_a' }), 1)
+    const db = await openDb({ dataDir: dbDir, embedded: 'sqlite' })
+    try {
+      assert.deepEqual((await db.query<{ id: string, size: number }>('SELECT id, size FROM things')).map((row) => ({ ...row })), [{ id: 'b', size: 7 }])
+    } finally {
+      await db.close()
+    }
+  })
+
   it('does nothing for a fresh data folder', async function () {
     assert.equal(await upgradePgliteToSqlite(join(dir.path, 'db'), { namespace: 'test', migrations: first, tables: ['things'] }), null)
     assert.deepEqual(await readdir(dir.path), [])
