@@ -180,6 +180,8 @@ describe('fedswarm command line', function () {
     })
 
     it('a second origin on the same port: exit 1, one line naming the port', async function () {
+      // It opens a fresh embedded database (initdb) before it tries the port: seconds, more on a busy machine.
+      this.timeout(60_000)
       assertOneLineFailure(await runCli(['origin'], { PORT: String(origin.port), FEDSWARM_DATA: join(files.path, 'second') }), 1, new RegExp(`${origin.port}.*(in use|EADDRINUSE)`))
     })
   })
