@@ -55,12 +55,12 @@ function readyRows (role: 'origin' | 'seeder'): Array<[string, string, Measure]>
 
 function rows (r: FootprintResult): Array<[string, string, Measure]> {
   const c = r.config
-  const items = c.items === T.fullSeederItems ? `${n(c.items, 0)} items` : `${n(c.items, 0)} items (**not the ${n(T.fullSeederItems, 0)} of the target**)`
+  const items = c.items === T.fullSeederItems ? `${n(c.items, 0)} items (` : `${n(c.items, 0)} items (**not the ${n(T.fullSeederItems, 0)} of the target**; `
   const soak = c.soakSeconds === T.soakSeconds ? `${c.soakSeconds} s` : `${c.soakSeconds} s, **not the ${T.soakSeconds} s of the target**`
   return [
     ...startRows('seeder'),
     ...startRows('origin'),
-    [`seeder holding ${items} (${c.maxActive} active in the swarm), RSS`, `≤ ${T.fullSeederMiB} MiB`, (col) => col.fullSeeder && rssCell(col.fullSeeder.rssBytes, col.fullSeeder.peakBytes, T.fullSeederMiB)],
+    [`seeder holding ${items}${c.maxActive} active in the swarm), RSS`, `≤ ${T.fullSeederMiB} MiB`, (col) => col.fullSeeder && rssCell(col.fullSeeder.rssBytes, col.fullSeeder.peakBytes, T.fullSeederMiB)],
     ...cpuRows('origin'),
     ...cpuRows('seeder'),
     [`idle CPU, the seeder holding ${n(c.items, 0)} items`, `≤ ${T.idleCpuPercent} %`, (col) => col.fullSeeder && cpuCell(col.fullSeeder.idleCpuPercent, col.fullSeeder.machineBusyPercent)],
