@@ -2,6 +2,7 @@
 // record per scenario, each with its result or the error that stopped it.
 
 import type { DbChoice } from './processes.ts'
+import type { FootprintResult } from './footprint.ts'
 import type { GatewayResult } from './gateway.ts'
 import type { SeederScaleResult } from './seeder-scale.ts'
 import type { StormResult } from './storm.ts'
@@ -26,6 +27,8 @@ export interface ScenarioRecord<T> {
   loadAverageAfter: number[]
   result?: T
   error?: string
+  /** The machine of this scenario's own run, for a scenario run by name only (footprint), which leaves the page's header to the run it adds to. */
+  machine?: Machine
 }
 
 export interface BenchReport {
@@ -36,6 +39,7 @@ export interface BenchReport {
     tracker?: ScenarioRecord<TrackerResult>
     gateway?: ScenarioRecord<GatewayResult>
     'seeder-scale'?: ScenarioRecord<SeederScaleResult>
+    footprint?: ScenarioRecord<FootprintResult>
   }
   totalSeconds?: number
 }

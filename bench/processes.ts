@@ -184,6 +184,17 @@ export async function rssBytes (pid: number): Promise<number> {
   return Number(kb) * 1024
 }
 
+/** Resident memory now and at its peak, in bytes (VmRSS and VmHWM of /proc/<pid>/status). */
+export async function memoryBytes (pid: number): Promise<{ rss: number, peak: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const kb = (name: string): number => {
+    const value = new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1]
+    if (value === undefined) throw new Error(`no ${name} for pid ${pid}`)
+    return Number(value) * 1024
+  }
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') }
+}
+
 /** CPU time used so far (utime + stime of /proc/<pid>/stat), in seconds; clock ticks are 100 Hz on Linux. */
 export async function cpuSeconds (pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8')

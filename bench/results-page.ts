@@ -1,8 +1,10 @@
 // bench/RESULTS.md: how to reproduce, the machine, the targets table, one
-// section per scenario (each in its own *-report.ts), what would close the
-// missed targets, the quick run and the soak.
+// section per scenario (each in its own *-report.ts; footprint has its own
+// targets in its section), what would close the missed targets, the quick run
+// and the soak.
 
 import type { BenchReport } from './bench-report.ts'
+import { footprintSection } from './footprint-report.ts'
 import { gatewaySection } from './gateway-report.ts'
 import { quickSummary } from './quick-report.ts'
 import { mib, n, type Verdict } from './report-format.ts'
@@ -43,6 +45,7 @@ export function renderResults (full: BenchReport | undefined, quick: BenchReport
   if (sc.tracker !== undefined) body.push(...trackerSection(sc.tracker, verdicts))
   if (sc.gateway !== undefined) body.push(...gatewaySection(sc.gateway, verdicts))
   if (sc['seeder-scale'] !== undefined) body.push(...seederScaleSection(sc['seeder-scale'], verdicts, m.maxOpenFiles))
+  if (sc.footprint !== undefined) body.push(...footprintSection(sc.footprint))
 
   lines.push('## Targets (issue 6)', '', '| target | measured | verdict |', '| --- | --- | --- |')
   for (const v of verdicts) lines.push(`| ${v.target} | ${v.measured} | ${v.verdict} |`)

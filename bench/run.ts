@@ -1,8 +1,10 @@
-// `npm run bench [-- --quick] [-- --only storm,tracker,gateway,seeder-scale] [-- --render]`
+// `npm run bench [-- --quick] [-- --only storm,tracker,gateway,seeder-scale,footprint] [-- --render]`
 // Runs the scenarios one after another on this machine (separate processes,
 // loopback only), writes bench/results/latest.json (or quick.json with
 // --quick), and renders bench/results/storm.svg and bench/RESULTS.md.
 // --render only renders the chart and RESULTS.md again from those files.
+// footprint (issue 15, about half an hour) runs only when named; for trying it
+// out, --soak-seconds S and --footprint-items N shorten it (its result says so).
 
 import { execFile } from 'node:child_process'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
@@ -11,24 +13,29 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
 import { runGateway, type GatewayOptions } from './gateway.ts'
 import { KiB, MiB, log, postgresAvailable, round, runCommand, type DbChoice } from './processes.ts'
+import { runFootprint, type FootprintOptions } from './footprint.ts'
 import { readReport, renderResultFiles, RESULTS_DIR, RESULTS_MD } from './render.ts'
 import type { BenchReport, Machine } from './bench-report.ts'
 import { runSeederScale, type SeederScaleOptions } from './seeder-scale.ts'
 import { runStorm, type StormOptions } from './storm.ts'
 import { runTracker, type TrackerOptions } from './tracker.ts'
 
-const SCENARIOS = ['storm', 'tracker', 'gateway', 'seeder-scale'] as const
+const SCENARIOS = ['storm', 'tracker', 'gateway', 'seeder-scale', 'footprint'] as const
 type Scenario = typeof SCENARIOS[number]
-
+/** Run only when named in --only: long, and judged against targets of their own; a run of only these leaves the page's header as it was. */
+const BY_NAME_ONLY: readonly Scenario[] = ['footprint']
 
 interface Plan {
   storm: StormOptions
   tracker: TrackerOptions
   gateway: GatewayOptions
   seederScale: SeederScaleOptions
+  footprint: FootprintOptions
 }
 
-function plan (quick: boolean, db: DbChoice): Plan {
+interface Overrides { soakSeconds?: number, footprintItems?: number }
+
+function plan (quick: boolean, db: DbChoice, overrides: Overrides): Plan {
   return {
     storm: {
       seeders: quick ? 5 : 20,
@@ -57,8 +64,29 @@ function plan (quick: boolean, db: DbChoice): Plan {
       originMaxActive: 5,
       webSeedAfter: '1s',
       fillTimeoutSeconds: quick ? 40 : 900
+    },
+    footprint: {
+      dbs: ['pglite', 'postgres'],
+      rssAfterSeconds: 25,
+      idleSeconds: 10,
+      items: overrides.footprintItems ?? (quick ? 200 : 10_000),
+      itemSize: 16 * KiB,
+      maxActive: 50,
+      publishConcurrency: 4,
+      originMaxActive: 5,
+      webSeedAfter: '1s',
+      fillTimeoutSeconds: quick ? 120 : 1800,
+      fillSettleSeconds: 10,
+      soakSeconds: overrides.soakSeconds ?? (quick ? 30 : 300)
     }
   }
+}
+
+function positiveInteger (flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const value = Number(text)
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${flag} must be a positive whole number, not "${text}"`)
+  return value
 }
 
 async function maxOpenFiles (): Promise<string> {
@@ -91,39 +119,54 @@ async function machine (db: DbChoice): Promise<Machine> {
 }
 
 async function main (): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, render: { type: 'boolean', default: false } } })
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      render: { type: 'boolean', default: false },
+      'soak-seconds': { type: 'string' },
+      'footprint-items': { type: 'string' }
+    }
+  })
   if (values.render === true) {
     await renderResultFiles()
     log(`bench: rendered ${RESULTS_MD}`)
     return
   }
   const quick = values.quick === true
-  const only = values.only === undefined ? [...SCENARIOS] : values.only.split(',').map((s) => s.trim())
+  const only = values.only === undefined ? SCENARIOS.filter((s) => !BY_NAME_ONLY.includes(s)) : values.only.split(',').map((s) => s.trim())
   for (const name of only) {
     if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario "${name}": one of ${SCENARIOS.join(', ')}`)
   }
   const db: DbChoice = await postgresAvailable() ? 'postgres' : 'pglite'
-  const config = plan(quick, db)
+  const config = plan(quick, db, { soakSeconds: positiveInteger('soak-seconds', values['soak-seconds']), footprintItems: positiveInteger('footprint-items', values['footprint-items']) })
   const started = performance.now()
   const file = `${RESULTS_DIR}${quick ? 'quick.json' : 'latest.json'}`
   // --only adds to the scenarios of the last run of the same kind: each scenario holds its own baseline and date.
   // A scenario that fails keeps its last good result, with the failure noted beside it.
   const previous = await readReport(quick ? 'quick.json' : 'latest.json')
-  const report: BenchReport = { mode: quick ? 'quick' : 'full', machine: await machine(db), scenarios: values.only === undefined ? {} : { ...previous?.scenarios } }
-  log(`bench: ${quick ? 'quick' : 'full'} run of ${only.join(', ')} on ${report.machine.nproc} cores, ${report.machine.node}, metadata in ${db}, load average ${report.machine.loadAverageAtStart.join(' ')}`)
+  const thisRun = await machine(db)
+  // A run of by-name-only scenarios adds their sections and leaves the header (machine, mode, total time) to the run it adds to.
+  const keepHeader = previous !== undefined && only.every((name) => BY_NAME_ONLY.includes(name as Scenario))
+  const report: BenchReport = keepHeader
+    ? { ...previous, scenarios: { ...previous.scenarios } }
+    : { mode: quick ? 'quick' : 'full', machine: thisRun, scenarios: values.only === undefined ? {} : { ...previous?.scenarios } }
+  log(`bench: ${quick ? 'quick' : 'full'} run of ${only.join(', ')} on ${thisRun.nproc} cores, ${thisRun.node}, metadata in ${db}, load average ${thisRun.loadAverageAtStart.join(' ')}`)
 
   const runners: Record<Scenario, () => Promise<unknown>> = {
     storm: () => runStorm(config.storm),
     tracker: () => runTracker(config.tracker),
     gateway: () => runGateway(config.gateway),
-    'seeder-scale': () => runSeederScale(config.seederScale)
+    'seeder-scale': () => runSeederScale(config.seederScale),
+    footprint: () => runFootprint(config.footprint)
   }
   for (const name of only as Scenario[]) {
     const t = performance.now()
     const measuredAt = new Date().toISOString()
+    const ownMachine = BY_NAME_ONLY.includes(name) ? { machine: { ...thisRun, date: measuredAt, loadAverageAtStart: loadavg().map((l) => round(l, 2)) } } : {}
     try {
       const result = await runners[name]()
-      report.scenarios[name] = { measuredAt, seconds: round((performance.now() - t) / 1000, 1), loadAverageAfter: loadavg().map((l) => round(l, 2)), result } as never
+      report.scenarios[name] = { measuredAt, seconds: round((performance.now() - t) / 1000, 1), loadAverageAfter: loadavg().map((l) => round(l, 2)), result, ...ownMachine } as never
     } catch (err) {
       console.error(`bench: ${name} failed: ${(err as Error).stack ?? String(err)}`)
       const failure = { measuredAt, error: (err as Error).message }
@@ -134,12 +177,12 @@ async function main (): Promise<void> {
     }
     log(`bench: ${name} took ${round((performance.now() - t) / 1000, 0)} s`)
   }
-  report.totalSeconds = round((performance.now() - started) / 1000, 1)
+  if (!keepHeader) report.totalSeconds = round((performance.now() - started) / 1000, 1)
 
   await mkdir(RESULTS_DIR, { recursive: true })
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`)
   await renderResultFiles()
-  log(`bench: done in ${round(report.totalSeconds, 0)} s; wrote ${file} and ${RESULTS_MD}`)
+  log(`bench: done in ${round((performance.now() - started) / 1000, 0)} s; wrote ${file} and ${RESULTS_MD}`)
 }
 
 await runCommand('bench', main)

@@ -101,6 +101,72 @@ async function emptySeeder (db: DbChoice, origin: OriginProcess): Promise<{ rssB
   }
 }
 
+/** What a fill needs: how many items, how big, how fast, for how long at most; `label` prefixes its progress lines. */
+export type FillOptions = Pick<SeederScaleOptions, 'items' | 'itemSize' | 'publishConcurrency' | 'maxActive' | 'webSeedAfter' | 'fillTimeoutSeconds'> & { label: string }
+
+export interface FilledSeeder {
+  seeder: DaemonProcess
+  /** In publishing order: the first is the coldest. */
+  manifests: Manifest[]
+  fill: SeederScaleResult['fill']
+}
+
+/**
+ * Starts a seeder (metadata in `db`, active set `maxActive`) on `origin`,
+ * publishes `items` items hot, a few at a time, and resolves once the seeder
+ * holds every one (it hears of each through its event stream and fetches it).
+ */
+export async function fillSeeder (origin: OriginProcess, db: DbChoice, options: FillOptions): Promise<FilledSeeder> {
+  const seeder = await startSeeder(db, origin.url, {
+    FEDSWARM_MAX_ACTIVE_TORRENTS: String(options.maxActive),
+    FEDSWARM_WEBSEED_AFTER: options.webSeedAfter,
+    FEDSWARM_POLL_INTERVAL: '1s'
+  })
+  await poll('the seeder\'s event stream', 60_000, 250, async () => {
+    const response = await fetch(`${origin.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    return metric(await response.text(), 'fedswarm_event_streams') >= 1 ? true : undefined
+  })
+
+  // Every item published hot, a few at a time: the seeder hears of each through its event stream and fetches it.
+  const started = performance.now()
+  const deadline = started + options.fillTimeoutSeconds * 1000
+  const manifests: Manifest[] = []
+  let next = 0
+  let publishSeconds = 0
+  const publisher = async (): Promise<void> => {
+    while (next < options.items && performance.now() < deadline) {
+      next++
+      manifests.push(await publish(origin, pngBytes(options.itemSize)))
+    }
+  }
+  let publishError: unknown
+  const publishing = Promise.all(Array.from({ length: options.publishConcurrency }, publisher)).then(
+    () => { publishSeconds = (performance.now() - started) / 1000 },
+    (err: unknown) => { publishError = err })
+  let state = { stored: 0, active: 0 }
+  let lastReport = 0
+  while (performance.now() < deadline && publishError === undefined) {
+    if (!alive(seeder.pid)) throw new Error(`the seeder exited while holding ${state.stored} items (${state.active} active); its last output:\n${outputTail(seeder)}`)
+    state = await held(seeder).catch(() => state)
+    if (performance.now() - lastReport > 5000) {
+      log(`${options.label}: ${manifests.length}/${options.items} published, ${state.stored} held, ${state.active} active (${round((performance.now() - started) / 1000, 0)} s)`)
+      lastReport = performance.now()
+    }
+    if (state.stored >= options.items) break
+    await sleep(500)
+  }
+  await publishing
+  if (publishError !== undefined) throw publishError
+  const heldSeconds = (performance.now() - started) / 1000
+  log(`${options.label}: ${manifests.length} published in ${round(publishSeconds, 1)} s, ${state.stored} held after ${round(heldSeconds, 1)} s`)
+
+  return {
+    seeder,
+    manifests,
+    fill: { published: manifests.length, held: state.stored, publishSeconds: round(publishSeconds, 1), heldSeconds: round(heldSeconds, 1), itemsPerSecond: round(state.stored / heldSeconds, 1) }
+  }
+}
+
 export async function runSeederScale (options: SeederScaleOptions): Promise<SeederScaleResult> {
   log(`seeder-scale: ${options.items} items of ${options.itemSize / KiB} KiB, active set ${options.maxActive}, seeder db ${options.seederDb}`)
   try {
@@ -111,49 +177,7 @@ export async function runSeederScale (options: SeederScaleOptions): Promise<Seed
     const empty: SeederScaleResult['empty'] = {}
     await Promise.all(options.emptyDbs.map(async (db) => { empty[db] = await emptySeeder(db, origin) }))
     log(`seeder-scale: an empty seeder: ${Object.entries(empty).map(([db, e]) => `${db} RSS ${round(e.rssBytes / MiB, 0)} MiB, idle CPU ${e.idleCpuPercent} %`).join('; ')}`)
-    const seeder = await startSeeder(options.seederDb, origin.url, {
-      FEDSWARM_MAX_ACTIVE_TORRENTS: String(options.maxActive),
-      FEDSWARM_WEBSEED_AFTER: options.webSeedAfter,
-      FEDSWARM_POLL_INTERVAL: '1s'
-    })
-    await poll('the seeder\'s event stream', 60_000, 250, async () => {
-      const response = await fetch(`${origin.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
-      return metric(await response.text(), 'fedswarm_event_streams') >= 1 ? true : undefined
-    })
-
-    // Every item published hot, a few at a time: the seeder hears of each through its event stream and fetches it.
-    const started = performance.now()
-    const deadline = started + options.fillTimeoutSeconds * 1000
-    const manifests: Manifest[] = []
-    let next = 0
-    let publishSeconds = 0
-    const publisher = async (): Promise<void> => {
-      while (next < options.items && performance.now() < deadline) {
-        next++
-        manifests.push(await publish(origin, pngBytes(options.itemSize)))
-      }
-    }
-    let publishError: unknown
-    const publishing = Promise.all(Array.from({ length: options.publishConcurrency }, publisher)).then(
-      () => { publishSeconds = (performance.now() - started) / 1000 },
-      (err: unknown) => { publishError = err })
-    let state = { stored: 0, active: 0 }
-    let lastReport = 0
-    while (performance.now() < deadline && publishError === undefined) {
-      if (!alive(seeder.pid)) throw new Error(`the seeder exited while holding ${state.stored} items (${state.active} active); its last output:\n${outputTail(seeder)}`)
-      state = await held(seeder).catch(() => state)
-      if (performance.now() - lastReport > 5000) {
-        log(`seeder-scale: ${manifests.length}/${options.items} published, ${state.stored} held, ${state.active} active (${round((performance.now() - started) / 1000, 0)} s)`)
-        lastReport = performance.now()
-      }
-      if (state.stored >= options.items) break
-      await sleep(500)
-    }
-    await publishing
-    if (publishError !== undefined) throw publishError
-    const heldSeconds = (performance.now() - started) / 1000
-    log(`seeder-scale: ${manifests.length} published in ${round(publishSeconds, 1)} s, ${state.stored} held after ${round(heldSeconds, 1)} s`)
-
+    const { seeder, manifests, fill } = await fillSeeder(origin, options.seederDb, { ...options, label: 'seeder-scale' })
     // Settle (the last fetches turn into seeding, the store writes its state), then measure.
     await sleep(options.settleSeconds * 1000)
     const rss = await rssBytes(seeder.pid)
@@ -165,7 +189,7 @@ export async function runSeederScale (options: SeederScaleOptions): Promise<Seed
       externalBytes: metric(seederMetricsText, 'nodejs_external_memory_bytes')
     }
     const files = await openFiles(seeder.pid)
-    state = await held(seeder)
+    const state = await held(seeder)
     const cpu0 = await cpuSeconds(seeder.pid)
     const idle0 = performance.now()
     await sleep(options.idleSeconds * 1000)
@@ -202,7 +226,7 @@ export async function runSeederScale (options: SeederScaleOptions): Promise<Seed
 
     return {
       config: options,
-      fill: { published: manifests.length, held: state.stored, publishSeconds: round(publishSeconds, 1), heldSeconds: round(heldSeconds, 1), itemsPerSecond: round(state.stored / heldSeconds, 1) },
+      fill,
       activeTorrents: state.active,
       rssBytes: rss,
       memory,
