@@ -102,12 +102,12 @@ export function footprintSection (record: ScenarioRecord<FootprintResult>): stri
     const errors = failed(r.columns[col.db])
     if (errors.length > 0) lines.push(`- ${col.label}: failed parts (the rest was measured): ${errors.join('; ')}.`)
     const full = r.columns[col.db]?.fullSeeder
-    if (full !== undefined) lines.push(`- ${col.label}: the fill put ${n(full.held, 0)} of ${n(full.published, 0)} items on the seeder in ${n(full.fillSeconds, 0)} s; its V8 heap then used ${mibOf(full.heapUsedBytes)} of the ${mibOf(full.rssBytes)} resident.`)
+    if (full !== undefined) lines.push(`- ${col.label}: the fill put ${n(full.held, 0)} items on the seeder (${n(full.published, 0)} published${full.held < c.items ? `, of ${n(c.items, 0)} asked for: publishing stops at the fill's bound of ${n(c.fillTimeoutSeconds, 0)} s` : ''}) in ${n(full.fillSeconds, 0)} s; its V8 heap then used ${mibOf(full.heapUsedBytes)} of the ${mibOf(full.rssBytes)} resident.`)
     const soak = r.columns[col.db]?.soak
     if (soak !== undefined) lines.push(`- ${col.label}: the soak sent ${n(soak.sent, 0)} requests, ${n(soak.errors, 0)} failed.`)
   }
   lines.push(`- "machine % busy" is the share of all cores busy (any process, this harness included) during each idle window, from \`/proc/stat\`: a high figure means other work ran beside the measurement. Load average after each part: ${r.load.map((l) => `${l.part} ${l.loadAverage.join(' ')}`).join('; ')}.`)
-  lines.push(`- Reproduce: \`npm run bench -- --only footprint\` (about half an hour; not part of the default run). \`--soak-seconds S\` and \`--footprint-items N\` shorten it for trying it out; the rows above then say so.`)
+  lines.push(`- Reproduce: \`npm run bench -- --only footprint\` (${n(record.seconds / 60, 0)} minutes in this run; not part of the default run). \`--soak-seconds S\` and \`--footprint-items N\` shorten it for trying it out; the rows above then say so.`)
   lines.push('')
   return lines
 }

@@ -3,7 +3,7 @@
 // loopback only), writes bench/results/latest.json (or quick.json with
 // --quick), and renders bench/results/storm.svg and bench/RESULTS.md.
 // --render only renders the chart and RESULTS.md again from those files.
-// footprint (issue 15, about half an hour) runs only when named; for trying it
+// footprint (issue 15, about an hour) runs only when named; for trying it
 // out, --soak-seconds S and --footprint-items N shorten it (its result says so).
 
 import { execFile } from 'node:child_process'
