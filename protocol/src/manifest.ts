@@ -33,16 +33,7 @@ export interface Manifest {
 }
 
 /** What the origin stores about an item, enough to describe it. */
-export interface ManifestSource {
-  id: string
-  mediaType: string
-  size: number
-  sha256: string
-  digestMultibase: string
-  infoHash: string
-  pieceLength: number
-  createdAt: Date
-}
+export type ManifestSource = Pick<Manifest, 'id' | 'mediaType' | 'size' | 'sha256' | 'digestMultibase' | 'infoHash' | 'pieceLength'> & { createdAt: Date }
 
 export function buildManifest (item: ManifestSource, urls: OriginUrls, mirrors: string[] = []): Manifest {
   const url = urls.media(item.id)
