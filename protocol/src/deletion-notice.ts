@@ -3,7 +3,7 @@ import { SHA256_BASE64URL } from './digest.ts'
 import { INFO_HASH } from './info-hash.ts'
 import { signObject, verifyObject } from './signed-object.ts'
 
-export const DELETION_NOTICE_TYPE = 'fedswarm.deletion/1'
+const DELETION_NOTICE_TYPE = 'fedswarm.deletion/1'
 
 /**
  * What an origin says when it deletes an item: signed with the origin's

@@ -16,8 +16,8 @@ import { signBytes, verifyBytes } from './ed25519.ts'
  * every cheap check, and errors from the key lookup are not mistaken for a
  * bad signature.
  */
-export const SIGNATURE_LABEL = 'sig1'
-export const SIGNATURE_ALGORITHM = 'ed25519'
+const SIGNATURE_LABEL = 'sig1'
+const SIGNATURE_ALGORITHM = 'ed25519'
 export const DEFAULT_SIGNATURE_MAX_AGE_SECONDS = 300
 
 export type SignatureErrorCode = 'signature_missing' | 'signature_invalid' | 'signature_expired' | 'digest_mismatch' | 'unknown_key'

@@ -57,7 +57,7 @@ export function buildManifest (item: ManifestSource, urls: OriginUrls, mirrors: 
   }
 }
 
-export function magnetLink (infoHash: string, name: string, trackers: string[], webSeeds: string[]): string {
+function magnetLink (infoHash: string, name: string, trackers: string[], webSeeds: string[]): string {
   const parts = [`xt=urn:btih:${infoHash}`, `dn=${encodeURIComponent(name)}`]
   for (const tracker of trackers) parts.push(`tr=${encodeURIComponent(tracker)}`)
   for (const seed of webSeeds) parts.push(`ws=${encodeURIComponent(seed)}`)
