@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { parseSeederConfig, SeederConfigError, startSeeder } from '@fedswarm/seeder'
 import { CliError, parseFlags } from './cli-error.ts'
 import { untilSignal } from './until-signal.ts'
@@ -21,6 +22,9 @@ export async function seederCommand (args: string[]): Promise<number> {
     throw err
   })
   console.log(`Fedswarm seeder listening on ${seeder.url} (port ${seeder.port}, BitTorrent port ${seeder.torrentPort}), helping ${config.origins.join(', ')}`)
+  if (seeder.generatedAdminToken !== undefined) {
+    console.log(`Admin token (shown once, kept in ${join(config.dataDir, 'admin-token')}): ${seeder.generatedAdminToken}`)
+  }
   await untilSignal()
   await seeder.stop()
   return 0

@@ -1,12 +1,11 @@
-import { listenHttp } from '@fedswarm/web'
+import { checkAdmin, listenHttp, loadAdminToken } from '@fedswarm/web'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { buildOriginDocument, originUrls, type OriginUrls } from '@fedswarm/protocol'
 import { createFsBlobStore, createS3BlobStore, loadOrCreateKeyPair, migrate, openDb, type BlobStore, type Db } from '@fedswarm/storage'
 import { createTracker, isTrackerPath, startRegisteredAddresses, type Tracker } from '@fedswarm/tracker'
-import { loadAdminToken } from './http/admin-token.ts'
-import { bearerToken, requireAdmin } from './http/admin-auth.ts'
+import { requireAdmin } from './http/admin-auth.ts'
 import { startAckSweep } from './deletion/ack-sweep.ts'
 import { startAllowlistSync } from './media/allowlist-sync.ts'
 import { createApp } from './http/app.ts'
@@ -82,10 +81,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     const events = await startEventLog({ db, log: log.child({ component: 'events' }) })
     teardown.add(() => events.stop())
     const adminToken = await loadAdminToken(config.dataDir, config.adminToken)
-    const isAdmin = (authorization: string | undefined): boolean => {
-      const token = bearerToken(authorization)
-      return token !== undefined && adminToken.matches(token)
-    }
+    const isAdmin = (authorization: string | undefined): boolean => checkAdmin(adminToken, authorization) === 'ok'
 
     // Listening comes before the tracker and seeding so that they stop before it does: the seeder's
     // last announce still reaches the tracker, and the tracker's WebSockets close before the server.

@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler } from 'express'
 import type { Logger } from 'pino'
 import { isInfoHash, type ErrorBody, type SeederDocument } from '@fedswarm/protocol'
-import { sendRepresentation } from '@fedswarm/web'
+import { checkAdmin, sendRepresentation, type AdminToken } from '@fedswarm/web'
 import type { Library } from './library.ts'
 import { ERRORS, HttpError } from './errors.ts'
 import type { SeederMetrics } from './metrics.ts'
@@ -15,6 +15,10 @@ export interface SeederAppOptions {
   onPoke (): void
   /** The seeder's upload cap, shared with its swarm uploads; undefined when uncapped. */
   uploadThrottle: (() => NodeJS.ReadWriteStream) | undefined
+  /** The bearer token of the admin API (`/api/...` routes other than the poke). */
+  adminToken: AdminToken
+  /** What `GET /api/status` answers: the seeder's state for its admin. */
+  status (): unknown
 }
 
 /** The error to answer with; undefined for a failure of the seeder itself. */
@@ -33,12 +37,22 @@ const notAllowed = (allow: string): express.RequestHandler => (_req, _res, next)
   next(new HttpError('method_not_allowed', `this resource answers ${allow} only`, { Allow: allow }))
 }
 
+function requireAdmin (token: AdminToken): express.RequestHandler {
+  return (req, _res, next) => {
+    const check = checkAdmin(token, req.headers.authorization)
+    if (check === 'unauthorized') return next(new HttpError('unauthorized', undefined, { 'WWW-Authenticate': 'Bearer' }))
+    if (check === 'forbidden') return next(new HttpError('forbidden'))
+    next()
+  }
+}
+
 /**
  * The seeder's HTTP face: its identity document, health, metrics, and the
  * mirror of complete, verified items under their info hash.
  */
 export function createSeederApp (options: SeederAppOptions): express.Express {
   const { library, metrics } = options
+  const admin = requireAdmin(options.adminToken)
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
@@ -78,6 +92,8 @@ export function createSeederApp (options: SeederAppOptions): express.Express {
     res.status(202).json({ ok: true })
   })
   app.all('/api/poke', notAllowed('POST'))
+  app.get('/api/status', admin, (_req, res) => { res.set('Cache-Control', 'no-store').json(options.status()) })
+  app.all('/api/status', notAllowed('GET'))
   app.get('/media/:infoHash', mirror)
   app.head('/media/:infoHash', mirror)
   app.all('/media/:infoHash', notAllowed('GET, HEAD'))

@@ -29,6 +29,8 @@ export interface SeederConfig {
   /** Poll interval when the origin's event stream is unavailable (ms). */
   pollInterval: number
   logLevel: string
+  /** FEDSWARM_ADMIN_TOKEN: the bearer token of the seeder's admin API; unset, one is kept in the data folder. */
+  adminToken?: string
 }
 
 export interface SeederFlags {
@@ -62,7 +64,8 @@ const envSchema = z.object({
   FEDSWARM_MIN_LIFETIME: duration.default(60 * 60_000),
   FEDSWARM_WEBSEED_AFTER: duration.default(5000),
   FEDSWARM_POLL_INTERVAL: duration.default(30_000),
-  FEDSWARM_LOG_LEVEL: configValues.logLevel.default('info')
+  FEDSWARM_LOG_LEVEL: configValues.logLevel.default('info'),
+  FEDSWARM_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional()
 })
 
 export function parseSeederConfig (env: Record<string, string | undefined>, flags: SeederFlags = {}): SeederConfig {
@@ -101,6 +104,7 @@ export function parseSeederConfig (env: Record<string, string | undefined>, flag
     minLifetime: e.FEDSWARM_MIN_LIFETIME,
     webSeedAfter: e.FEDSWARM_WEBSEED_AFTER,
     pollInterval: e.FEDSWARM_POLL_INTERVAL,
-    logLevel: e.FEDSWARM_LOG_LEVEL
+    logLevel: e.FEDSWARM_LOG_LEVEL,
+    adminToken: e.FEDSWARM_ADMIN_TOKEN
   }
 }

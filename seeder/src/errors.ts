@@ -7,6 +7,8 @@ import { httpErrorClass } from '@fedswarm/web'
 export const ERRORS = {
   bad_request: { status: 400, message: 'the request is malformed: check the percent-encoding of the path' },
   invalid_info_hash: { status: 400, message: 'mirror URLs end with the item\'s info hash, 40 lowercase hex characters' },
+  unauthorized: { status: 401, message: 'send the seeder\'s admin token as "Authorization: Bearer <token>"' },
+  forbidden: { status: 403, message: 'the admin token is wrong' },
   not_found: { status: 404, message: 'no such resource on this seeder' },
   media_not_held: { status: 404, message: 'this seeder does not hold a complete, verified copy of that item' },
   method_not_allowed: { status: 405, message: 'this method is not allowed here' },

@@ -1,4 +1,4 @@
-import { listenHttp } from '@fedswarm/web'
+import { listenHttp, loadAdminToken } from '@fedswarm/web'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
@@ -36,6 +36,8 @@ export interface RunningSeeder {
   library: Library
   swarm: Swarm
   deletions: Deletions
+  /** The admin token, only when this start generated it (kept in the data folder): print it once. */
+  generatedAdminToken?: string
   stop (): Promise<void>
 }
 
@@ -64,6 +66,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     teardown.add(() => db.close())
     await migrate(db, SEEDER_NAMESPACE, seederMigrations)
     const key = await loadOrCreateKeyPair(db, 'seeder_keys')
+    const adminToken = await loadAdminToken(config.dataDir, config.adminToken)
 
     const http = await listenHttp({ host: config.host, port: config.port, log, requestTimeoutMs: 120_000, headersTimeoutMs: overrides.headersTimeoutMs })
     teardown.add(() => http.close())
@@ -139,7 +142,10 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     metrics.gauge('fedswarm_seeder_items_fetching', 'Items being fetched', () => library.stats().fetching)
     metrics.gauge('fedswarm_seeder_torrents_active', 'Torrents in the swarm now', () => swarm.activeCount())
 
-    http.setHandler(createSeederApp({ log, document, library, metrics, onPoke: () => pokeCatchUp(), uploadThrottle: config.uploadLimit === undefined ? undefined : () => swarm.uploadThrottle() }))
+    http.setHandler(createSeederApp({ log, document, library, metrics, onPoke: () => pokeCatchUp(), uploadThrottle: config.uploadLimit === undefined ? undefined : () => swarm.uploadThrottle(),
+      adminToken,
+      status: () => ({ origins: config.origins.map((origin) => ({ origin })), items: library.stats() })
+    }))
 
     for (const client of clients.values()) {
       const originLog = log.child({ origin: client.origin })
@@ -162,7 +168,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
       teardown.add(() => follower.stop())
     }
     log.info({ url: publicUrl, port, torrentPort, origins: config.origins }, 'seeder listening')
-    return { url: publicUrl, port, torrentPort, library, swarm, deletions, stop: teardown.run }
+    return { url: publicUrl, port, torrentPort, library, swarm, deletions, generatedAdminToken: adminToken.generated, stop: teardown.run }
   } catch (err) {
     await teardown.run()
     throw err

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { assertJsonError, assertOrderly, metric, parseRawAnswer, pct, rawRequest, rawSocket, type RawRequest, type RawResponse } from '@fedswarm/testkit'
 import { startMirrorFixture, type HeldItem, type MirrorFixture } from './mirror-fixture.ts'
 import { storeSnapshot, type StoreSnapshot } from './store-snapshot.ts'
@@ -167,6 +169,22 @@ describe('the seeder answers bad input with a JSON 4xx, stays up and changes not
       const elapsed = Date.now() - started
       const fetches = await deletionFetches() - fetchesBefore
       assert.ok(fetches <= Math.ceil(elapsed / 2000) + 1, `${fetches} fetches of /api/deletions in ${elapsed} ms of pokes`)
+    })
+  })
+
+  describe('the admin API (GET /api/status)', function () {
+    it('answers 401 without a bearer token, 403 with a wrong one, 405 to other methods, and the status with the token', async function () {
+      const token = (await readFile(join(f.seeder.dir.path, 'admin-token'), 'utf8')).trim()
+      await runTable([
+        { name: 'no token', req: { method: 'GET', path: '/api/status' }, status: 401, error: 'unauthorized' },
+        { name: 'not a bearer', req: { method: 'GET', path: '/api/status', headers: { authorization: `Basic ${token}` } }, status: 401, error: 'unauthorized' },
+        { name: 'wrong token', req: { method: 'GET', path: '/api/status', headers: { authorization: `Bearer ${token}x` } }, status: 403, error: 'forbidden' },
+        { name: 'POST', req: { method: 'POST', path: '/api/status', headers: { authorization: `Bearer ${token}` } }, status: 405, error: 'method_not_allowed' }
+      ])
+      const response = await send({ method: 'GET', path: '/api/status', headers: { authorization: `Bearer ${token}` } })
+      assert.equal(response.status, 200)
+      const status = JSON.parse(response.body.toString('utf8')) as { items: { stored: number } }
+      assert.equal(status.items.stored, f.held.length)
     })
   })
 

@@ -11,6 +11,21 @@ export interface AdminToken {
 
 const TOKEN_FILE = 'admin-token'
 
+export type AdminCheck = 'ok' | 'unauthorized' | 'forbidden'
+
+/** The token of an `Authorization: Bearer T` header; undefined when there is none or it is malformed. */
+export function bearerToken (header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')
+  return match?.[1]
+}
+
+/** Whether an `Authorization` header carries the admin token: each role answers `unauthorized` (401) and `forbidden` (403) from its own error table. */
+export function checkAdmin (token: AdminToken, authorization: string | undefined): AdminCheck {
+  const presented = bearerToken(authorization)
+  if (presented === undefined) return 'unauthorized'
+  return token.matches(presented) ? 'ok' : 'forbidden'
+}
+
 /** FEDSWARM_ADMIN_TOKEN, else the token kept in the data folder, else a new one written there (mode 0600). */
 export async function loadAdminToken (dataDir: string, configured?: string): Promise<AdminToken> {
   let token = configured
