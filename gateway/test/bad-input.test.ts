@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
+import { connect } from 'node:net'
 import { sha256Of } from '@fedswarm/protocol'
 import { assertJsonError, assertOrderly, pct, pngBytes, rawRequest, rawSocket, type RawRequest, type RawResponse, tempDir, type TempDir } from '@fedswarm/testkit'
 import { ADMIN_TOKEN, originBackends, type OriginFixture, publish, startOriginFixture } from '@fedswarm/origin-fixture'
@@ -169,6 +170,28 @@ describe('the origin answers bad input with the right 4xx and JSON {error, messa
         assert.equal(response.status, 413, length)
         assert.equal(assertJsonError(response, length).error, 'body_too_large')
       }
+    })
+  })
+
+  describe('an upload refused while the client is still sending it', function () {
+    it('reaches the client as the 413, not as a reset connection (the rest of the body is read and dropped)', async function () {
+      // 4 MiB against a 1 MB limit, written at once without reading meanwhile (a client busy uploading): the answer
+      // comes from the declared length while most of the body is still on its way. A connection closed then would
+      // reset, and the reset would lose the answer and fail the write.
+      const body = Buffer.alloc(4 * 1024 * 1024)
+      const socket = connect(port, '127.0.0.1')
+      socket.pause()
+      const answer = new Promise<string>((resolve, reject) => {
+        const received: Buffer[] = []
+        socket.on('data', (data: Buffer) => received.push(data)).on('error', reject).on('close', () => resolve(Buffer.concat(received).toString('latin1')))
+      })
+      socket.write(`POST /api/media HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH.authorization}\r\nContent-Type: image/png\r\nContent-Length: ${body.length}\r\n\r\n`)
+      await new Promise<void>((resolve, reject) => socket.write(body, (err) => { if (err) reject(err); else resolve() }))
+      socket.end()
+      socket.resume()
+      const text = await answer
+      assert.match(text, /^HTTP\/1\.1 413 /)
+      assert.equal((JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as { error: string }).error, 'body_too_large')
     })
   })
 

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import type { Logger } from 'pino'
 import type { ErrorBody } from '@fedswarm/protocol'
@@ -25,6 +26,28 @@ export function toHttpError (err: unknown): HttpError {
   return new HttpError('internal')
 }
 
+/** How long the rest of a refused body is read and dropped before the connection is cut. */
+const LINGER_MS = 2000
+
+/**
+ * A refused upload (413 from its declared length, 401, 415) is answered before its body has arrived. Closing at
+ * once would reset the connection while the client is still sending, and a client that is still writing (fetch,
+ * curl) then sees EPIPE or ECONNRESET instead of the answer. So, as nginx's lingering close does, the rest of the
+ * body is read and dropped (Node drains a body the handler did not read once the response ends) for at most
+ * LINGER_MS; then the connection is cut, so a body that never ends costs no more than that.
+ */
+function lingerOverUnreadBody (req: IncomingMessage, res: ServerResponse): void {
+  res.once('finish', () => {
+    if (req.complete) return
+    const socket = req.socket
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS)
+    timer.unref()
+    const done = (): void => clearTimeout(timer)
+    req.once('end', done)
+    socket.once('close', done)
+  })
+}
+
 export function errorHandler (log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const httpError = toHttpError(err)
@@ -34,8 +57,7 @@ export function errorHandler (log: Logger): ErrorRequestHandler {
       res.destroy()
       return
     }
-    // A body the handler did not read (refused upload) must not be parsed as the next request.
-    if (!req.complete) res.setHeader('Connection', 'close')
+    if (!req.complete) lingerOverUnreadBody(req, res)
     const body: ErrorBody = { error: httpError.code, message: httpError.message, ...httpError.details }
     res.status(httpError.status).set(httpError.headers).set('Cache-Control', 'no-store').json(body)
   }
