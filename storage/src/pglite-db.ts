@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { PGlite, types } from '@electric-sql/pglite'
 import type { Db, Queryable } from './db.ts'
+import { readPgliteTemplate } from './pglite-template.ts'
 
 /** int8 columns hold sizes and counters, all far below 2^53. */
 const parsers = { [types.INT8]: (value: string) => Number(value) }
@@ -23,8 +26,11 @@ export const PGLITE_SETTINGS: Record<string, string> = {
 const startParams = [...PGlite.defaultStartParams, ...Object.entries(PGLITE_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`])]
 
 export async function openPglite (dataDir: string, schema?: string): Promise<Db> {
-  if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true })
-  const pglite = await PGlite.create(dataDir, { parsers, startParams })
+  const onDisk = !dataDir.startsWith('memory://')
+  if (onDisk) await mkdir(dataDir, { recursive: true })
+  // A new folder starts from the cluster packed at install (pglite-template.ts) rather than running initdb.
+  const loadDataDir = onDisk && !existsSync(join(dataDir, 'PG_VERSION')) ? await readPgliteTemplate() : undefined
+  const pglite = await PGlite.create(dataDir, { parsers, startParams, loadDataDir })
   if (schema !== undefined) {
     await pglite.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}`)
   }
