@@ -37,7 +37,7 @@ describe('e2e: redirects from one origin to three seeders\' mirrors, as separate
   before(async function () {
     // Generous start bounds: four processes opening their databases at once on a busy machine.
     // The upload cap keeps a swarm fetch going for seconds: long enough to be redirected into (the progressive test).
-    origin = await startOriginProcess({ env: { FEDSWARM_ADMIN_TOKEN: TOKEN, FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_MIRROR_CHECK_INTERVAL: '300ms', FEDSWARM_UPLOAD_LIMIT: String(UPLOAD_LIMIT) }, timeoutMs: 60_000 })
+    origin = await startOriginProcess({ env: { FEDSWARM_ADMIN_TOKEN: TOKEN, FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_REDIRECT_TO: 'any-accepted', FEDSWARM_MIRROR_CHECK_INTERVAL: '300ms', FEDSWARM_UPLOAD_LIMIT: String(UPLOAD_LIMIT) }, timeoutMs: 60_000 })
     seeders = await Promise.all([0, 1, 2].map((i) => startSeederProcess({ env: { FEDSWARM_ORIGINS: origin.url, FEDSWARM_UPLOAD_LIMIT: i === 2 ? String(CAPACITY) : undefined }, timeoutMs: 60_000 })))
   })
   after(async function () {
