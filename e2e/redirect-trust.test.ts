@@ -75,6 +75,7 @@ describe('e2e: redirects go only to seeders the admin names (FEDSWARM_REDIRECT_T
         assert.ok(answer.body.equals(bytes), 'byte-exact, from the origin')
       }
       assert.equal(await redirectsOf(origin), 0)
+      assert.doesNotMatch(origin.output(), /strangers can serve/)
     })
   })
 

@@ -46,6 +46,8 @@ describe('e2e: redirects from one origin to three seeders\' mirrors, as separate
   })
 
   it('plain GETs of a hot item get byte-exact media, and most bytes leave from the mirrors', async function () {
+    // Every seeder accepted and every one a redirect target: the origin says at start what that allows.
+    assert.match(origin.output(), /FEDSWARM_ACCEPT_SEEDERS=anybody with FEDSWARM_REDIRECT_TO=any-accepted: strangers can serve this origin's media/)
     bytes = pngBytes(SIZE)
     const published = await fetch(`${origin.url}/api/media?hot=1`, { method: 'POST', headers: { ...admin, 'content-type': 'image/png' }, body: new Uint8Array(bytes) })
     assert.equal(published.status, 201)
