@@ -328,7 +328,8 @@ export async function runStorm (options: StormOptions): Promise<StormResult> {
   const { seeders: n, plainFetchers: m, size, originCap, seederCap } = options
   log(`storm: N=${n} seeders, M=${m} plain fetchers, F=${size / MiB} MiB, U_s=${originCap / MiB} MiB/s, U=${seederCap / MiB} MiB/s, db ${options.db}`)
   try {
-    const originEnv = { FEDSWARM_UPLOAD_LIMIT: String(originCap) }
+    // Every seeder here is the benchmark's own: redirects may go to any of them.
+    const originEnv = { FEDSWARM_UPLOAD_LIMIT: String(originCap), FEDSWARM_REDIRECT_TO: 'any-accepted' }
     let t = performance.now()
     const origin = await startOrigin(options.db, originEnv)
     // The redirect-off twin: the same seeders help both origins, so the variant runs both ways in one run.

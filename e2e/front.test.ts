@@ -42,6 +42,7 @@ for (const kind of ['s3', 'fs'] as const) {
           ...store.env,
           FEDSWARM_ADMIN_TOKEN: TOKEN,
           FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true',
+          FEDSWARM_REDIRECT_TO: 'any-accepted',
           FEDSWARM_HOT_THRESHOLD: '3',
           FEDSWARM_FRONT_CHECK_INTERVAL: '1s',
           FEDSWARM_MIRROR_CHECK_INTERVAL: '500ms'

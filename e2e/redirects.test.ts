@@ -37,7 +37,7 @@ describe('e2e: redirects from one origin to three seeders\' mirrors, as separate
   before(async function () {
     // Generous start bounds: four processes opening their databases at once on a busy machine.
     // The upload cap keeps a swarm fetch going for seconds: long enough to be redirected into (the progressive test).
-    origin = await startOriginProcess({ env: { FEDSWARM_ADMIN_TOKEN: TOKEN, FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_MIRROR_CHECK_INTERVAL: '300ms', FEDSWARM_UPLOAD_LIMIT: String(UPLOAD_LIMIT) }, timeoutMs: 60_000 })
+    origin = await startOriginProcess({ env: { FEDSWARM_ADMIN_TOKEN: TOKEN, FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_REDIRECT_TO: 'any-accepted', FEDSWARM_MIRROR_CHECK_INTERVAL: '300ms', FEDSWARM_UPLOAD_LIMIT: String(UPLOAD_LIMIT) }, timeoutMs: 60_000 })
     seeders = await Promise.all([0, 1, 2].map((i) => startSeederProcess({ env: { FEDSWARM_ORIGINS: origin.url, FEDSWARM_UPLOAD_LIMIT: i === 2 ? String(CAPACITY) : undefined }, timeoutMs: 60_000 })))
   })
   after(async function () {
@@ -46,6 +46,8 @@ describe('e2e: redirects from one origin to three seeders\' mirrors, as separate
   })
 
   it('plain GETs of a hot item get byte-exact media, and most bytes leave from the mirrors', async function () {
+    // Every seeder accepted and every one a redirect target: the origin says at start what that allows.
+    assert.match(origin.output(), /FEDSWARM_ACCEPT_SEEDERS=anybody with FEDSWARM_REDIRECT_TO=any-accepted: strangers can serve this origin's media/)
     bytes = pngBytes(SIZE)
     const published = await fetch(`${origin.url}/api/media?hot=1`, { method: 'POST', headers: { ...admin, 'content-type': 'image/png' }, body: new Uint8Array(bytes) })
     assert.equal(published.status, 201)

@@ -37,6 +37,7 @@ export const ERRORS = {
   unknown_key: { status: 401, message: 'the keyid is not a registered seeder key: register with POST /api/instances first' },
   seeder_not_accepted: { status: 403, message: 'this origin does not accept seeders from this domain (FEDSWARM_ACCEPT_SEEDERS)' },
   key_not_published: { status: 403, message: 'the request is not signed with the key the domain publishes at /.well-known/fedswarm' },
+  invalid_server_address: { status: 400, message: 'serverAddresses: each entry an IP address or a prefix no wider than IPv4 /24 or IPv6 /48 (your own server\'s), at most 32' },
   well_known_unavailable: { status: 400, message: 'the seeder\'s /.well-known/fedswarm could not be fetched or is invalid' },
   method_not_allowed: { status: 405, message: 'this method is not allowed here' },
   storage_unavailable: { status: 503, message: 'the database or blob store is unavailable, try again' },

@@ -136,5 +136,14 @@ export const originMigrations: Migration[] = [
       -- false: the seeder is fetching the item now (it may stream it to fetchers the origin redirects, piece by
       -- verified piece); true: it holds the whole item, checked against the manifest's sha256.
       ALTER TABLE holdings ADD COLUMN complete boolean NOT NULL DEFAULT true;`
+  },
+  {
+    id: '009_locality_claims',
+    sql: `
+      -- Its own server first (gateway/src/mirrors/locality.ts). server_addresses: the prefixes the seeder's latest
+      -- registration declared for its own server (FEDSWARM_SERVER_ADDRESSES), null when it claims no locality.
+      -- seen_addresses: the addresses the origin saw it use then (its registration request's, its public URL's).
+      ALTER TABLE instances ADD COLUMN server_addresses jsonb;
+      ALTER TABLE instances ADD COLUMN seen_addresses jsonb NOT NULL DEFAULT '[]';`
   }
 ]

@@ -21,6 +21,7 @@ import { createMediaService, type MediaService } from './media/media-service.ts'
 import { mediaRepository, type MediaItem } from './media/media-repository.ts'
 import { createOriginMetrics } from './http/metrics.ts'
 import { startMirrors } from './mirrors/mirrors.ts'
+import { isRedirectTarget } from './mirrors/redirect-targets.ts'
 import { ORIGIN_NAMESPACE, originMigrations } from './migrations.ts'
 import { createNonceStore } from './seeders/nonce-store.ts'
 import { createOriginSeeder, type OriginSeeder } from './seeding/origin-seeder.ts'
@@ -129,6 +130,9 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       seeder.seed(item).catch((err: unknown) => log.warn({ err, id: item.id }, 'could not seed item'))
     }
 
+    if (config.acceptSeeders === 'anybody' && config.redirects.to === 'any-accepted') {
+      log.warn('FEDSWARM_ACCEPT_SEEDERS=anybody with FEDSWARM_REDIRECT_TO=any-accepted: strangers can serve this origin\'s media to plain fetchers, which check nothing; name the seeders you trust in FEDSWARM_REDIRECT_TO')
+    }
     const metrics = createOriginMetrics()
     const mirrors = startMirrors({
       db,
@@ -136,6 +140,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       // Checks have a fetch of their own: the same address guard, a body cap of one piece.
       fetch: createSafeFetch({ allowPrivateAddresses: config.allowPrivateAddresses, maxBytes: MAX_PIECE_LENGTH, timeoutMs: 10_000 }),
       checkIntervalMs: config.redirects.checkIntervalMs,
+      isTarget: (publicUrl) => isRedirectTarget(config.redirects.to, config.acceptSeeders, publicUrl),
       onCheck: (kind, passed) => metrics.mirrorChecks.inc({ kind, result: passed ? 'passed' : 'failed' })
     })
     teardown.add(() => mirrors.stop())
@@ -179,6 +184,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       log: log.child({ component: 'instances' }),
       accept: config.acceptSeeders,
       fetch: safeFetch,
+      allowPrivateAddresses: config.allowPrivateAddresses,
       ackTimeoutMs: config.ackTimeoutMs,
       onMirrorsChanged: () => mirrors.refresh()
     })
@@ -226,6 +232,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
         policy: config.redirects.policy,
         minSize: config.redirects.minSize,
         choose: (infoHash, size, waitMs) => mirrors.choose(infoHash, size, waitMs),
+        local: (infoHash, size, address) => mirrors.local(infoHash, size, address),
         waitMs: config.redirects.waitMs,
         onRedirect: () => metrics.redirects.inc()
       },

@@ -27,6 +27,8 @@ export interface SafeResponse {
   contentType: string
   headers: IncomingHttpHeaders
   body: Buffer
+  /** The address connected to (the one the guard checked): where the named host is, as the origin reached it. */
+  remoteAddress: string | undefined
 }
 
 /** A GET by default (`headers` such as `Range` may be added); a POST carries a small JSON body. */
@@ -108,6 +110,7 @@ export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
     }
     request.on('error', fail)
     request.on('response', (response: IncomingMessage) => {
+      const remoteAddress = response.socket.remoteAddress
       const chunks: Buffer[] = []
       let received = 0
       response.on('data', (chunk: Buffer) => {
@@ -120,7 +123,7 @@ export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
       })
       response.on('error', fail)
       response.on('end', () => {
-        resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), headers: response.headers, body: Buffer.concat(chunks) })
+        resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), headers: response.headers, body: Buffer.concat(chunks), remoteAddress })
       })
     })
     request.end(body)

@@ -245,7 +245,7 @@ describe('drop-in front: a GET of a key in a storm\'s first seconds (FEDSWARM_RE
 
   before(async function () {
     store = await startMastodonStore('fs')
-    fixture = await startOriginFixture(undefined, { ...store.env, FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_MIRROR_CHECK_INTERVAL: '200ms', FEDSWARM_REDIRECT_WAIT: '8s' })
+    fixture = await startOriginFixture(undefined, { ...store.env, FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_REDIRECT_TO: 'any-accepted', FEDSWARM_MIRROR_CHECK_INTERVAL: '200ms', FEDSWARM_REDIRECT_WAIT: '8s' })
     // A mirror earns trust with a verified copy of another item.
     trusted = await startMirrorDouble(fixture.url)
     const bytes = pngBytes(400_000)

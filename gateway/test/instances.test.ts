@@ -133,6 +133,48 @@ for (const backend of originBackends().filter((b) => b.blobs === 'fs')) {
       }
     })
 
+    it('keeps a seeder\'s locality claim with the addresses it was seen at, replaced at each registration', async function () {
+      const double = await seeder()
+      const key = { keyId: double.keyId, privateKey: double.privateKey }
+      const claim = (serverAddresses?: unknown) => signedPost(`${fixture.url}/api/instances`, { publicUrl: double.publicUrl, serverAddresses }, key)
+      const claimed = await (await claim(['192.0.2.9/24', '2001:DB8:5::/48', '192.0.2.0/24'])).send()
+      assert.equal(claimed.status, 200)
+      const body = await claimed.json() as InstanceView & { serverAddresses: string[] | null, seenAddresses: string[] }
+      assert.deepEqual(body.serverAddresses, ['192.0.2.0/24', '2001:db8:5::/48'])
+      // Its registration and its well-known document both came from loopback (counted: FEDSWARM_ALLOW_PRIVATE_ADDRESSES).
+      assert.deepEqual(body.seenAddresses, ['127.0.0.1'])
+      assert.deepEqual((await instances()).find((instance) => instance.publicUrl === double.publicUrl), { ...body, holdings: 0, pendingAcks: 0, lastAckSeq: null })
+      const withdrawn = await (await register(double)).send()
+      assert.equal((await withdrawn.json() as { serverAddresses: unknown }).serverAddresses, null, 'a registration without a claim withdraws it')
+    })
+
+    it('refuses a claim wider than one site, or not of addresses, with 400 invalid_server_address saying which entry', async function () {
+      const double = await seeder()
+      const key = { keyId: double.keyId, privateKey: double.privateKey }
+      const cases: Array<[unknown, RegExp]> = [
+        [['192.0.2.7', '10.0.0.0/8'], /^serverAddresses\[1\]: "10.0.0.0\/8" is wider than IPv4 \/24/],
+        [['192.0.2.0/23'], /wider than IPv4 \/24/],
+        [['2001:db8::/32'], /^serverAddresses\[0\]: .* is wider than IPv6 \/48/],
+        [['mastodon.example'], /^serverAddresses\[0\]: "mastodon.example" is not an IP address or a prefix/],
+        [['192.0.2.7/33'], /prefix length is 0 to 32/],
+        [Array.from({ length: 33 }, (_, i) => `192.0.2.${i}`), /at most 32/]
+      ]
+      for (const [serverAddresses, message] of cases) {
+        const response = await (await signedPost(`${fixture.url}/api/instances`, { publicUrl: double.publicUrl, serverAddresses }, key)).send()
+        assert.equal(response.status, 400, JSON.stringify(serverAddresses))
+        const body = await response.json() as { error: string, message: string }
+        assert.deepEqual(Object.keys(body).sort(), ['error', 'message'])
+        assert.equal(body.error, 'invalid_server_address')
+        assert.match(body.message, message)
+      }
+      for (const serverAddresses of ['192.0.2.7', [42]]) {
+        const response = await (await signedPost(`${fixture.url}/api/instances`, { publicUrl: double.publicUrl, serverAddresses }, key)).send()
+        assert.equal(await errorOf(response), 'invalid_body')
+      }
+      assert.equal(double.wellKnownFetches, 0, 'a refused claim costs the origin no fetch')
+      assert.equal((await instances()).some((instance) => instance.publicUrl === double.publicUrl), false)
+    })
+
     it('records holdings reported by a registered seeder', async function () {
       const double = await seeder()
       assert.equal((await (await register(double)).send()).status, 200)

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import { parseOriginConfig } from '@fedswarm/gateway'
+import { isRedirectTarget } from '../src/mirrors/redirect-targets.ts'
 import {
   CORRUPT_QUARANTINE_MS, decayedFailures, drainBacklog, dropsMirror, FAILURE_HALF_LIFE_MS, MAX_RETRY_MS, mirrorWeights, pickWeighted, pieceRange, planVerification, UNREPORTED_CAPACITY,
   retryDelayMs, type MirrorCandidate
 } from '../src/mirrors/mirror-policy.ts'
-import { decideRedirect, JUST_HOT_MS, redirectRequestOf, redirectWaitMs, type RedirectInput } from '../src/mirrors/redirect-policy.ts'
+import { allowsLocal, decideRedirect, JUST_HOT_MS, redirectRequestOf, redirectWaitMs, type RedirectInput } from '../src/mirrors/redirect-policy.ts'
 
 /** A deterministic source of "random" numbers. */
 function sequence (...values: number[]): () => number {
@@ -34,6 +35,20 @@ describe('redirect decision table', function () {
     for (const [change, expected] of cases) assert.equal(decideRedirect({ ...base, ...change }), expected, JSON.stringify(change))
   })
 
+  it('lets a server\'s own seeder take what only size or coldness keeps here, nothing else', function () {
+    const cases: Array<[Partial<RedirectInput>, boolean]> = [
+      [{}, true],
+      [{ size: 10 }, true],
+      [{ hot: false }, true],
+      [{ policy: 'off' }, false],
+      [{ method: 'HEAD' }, false],
+      [{ range: true }, false],
+      [{ conditional: true }, false],
+      [{ direct: true }, false]
+    ]
+    for (const [change, expected] of cases) assert.equal(allowsLocal(decideRedirect({ ...base, ...change })), expected, JSON.stringify(change))
+  })
+
   it('reads Range, conditionals and ?direct=1 from a request', function () {
     assert.deepEqual(redirectRequestOf('GET', {}, {}), { method: 'GET', range: false, conditional: false, direct: false })
     assert.equal(redirectRequestOf('GET', { range: 'bytes=0-' }, {}).range, true)
@@ -54,13 +69,36 @@ describe('redirect decision table', function () {
   })
 
   it('is configured by FEDSWARM_REDIRECT, FEDSWARM_REDIRECT_MIN_SIZE, FEDSWARM_REDIRECT_WAIT and FEDSWARM_MIRROR_CHECK_INTERVAL', function () {
-    assert.deepEqual(parseOriginConfig({}).redirects, { policy: 'hot', minSize: 256 * 1024, waitMs: 2000, checkIntervalMs: 60_000 })
+    assert.deepEqual(parseOriginConfig({}).redirects, { policy: 'hot', to: [], minSize: 256 * 1024, waitMs: 2000, checkIntervalMs: 60_000 })
     assert.deepEqual(parseOriginConfig({ FEDSWARM_REDIRECT: 'off', FEDSWARM_REDIRECT_MIN_SIZE: '1MB', FEDSWARM_REDIRECT_WAIT: '0', FEDSWARM_MIRROR_CHECK_INTERVAL: '200ms' }).redirects,
-      { policy: 'off', minSize: 1024 * 1024, waitMs: 0, checkIntervalMs: 200 })
+      { policy: 'off', to: [], minSize: 1024 * 1024, waitMs: 0, checkIntervalMs: 200 })
     assert.throws(() => parseOriginConfig({ FEDSWARM_REDIRECT_WAIT: '9s' }), /FEDSWARM_REDIRECT_WAIT/)
     assert.equal(parseOriginConfig({ FEDSWARM_REDIRECT: 'always' }).redirects.policy, 'always')
     assert.throws(() => parseOriginConfig({ FEDSWARM_REDIRECT: 'sometimes' }), /FEDSWARM_REDIRECT/)
     assert.throws(() => parseOriginConfig({ FEDSWARM_MIRROR_CHECK_INTERVAL: '10ms' }), /FEDSWARM_MIRROR_CHECK_INTERVAL/)
+  })
+
+  it('sends plain fetchers nowhere until FEDSWARM_REDIRECT_TO names seeders, matched as FEDSWARM_ACCEPT_SEEDERS matches them', function () {
+    const targetsOf = (env: Record<string, string>) => {
+      const config = parseOriginConfig(env)
+      return (url: string): boolean => isRedirectTarget(config.redirects.to, config.acceptSeeders, url)
+    }
+    const none = targetsOf({})
+    assert.equal(none('https://seeder.example'), false)
+    const listed = targetsOf({ FEDSWARM_REDIRECT_TO: 'Seeder.example, other.example:8443' })
+    assert.deepEqual(parseOriginConfig({ FEDSWARM_REDIRECT_TO: 'Seeder.example, other.example:8443' }).redirects.to, [{ host: 'seeder.example', port: undefined }, { host: 'other.example', port: 8443 }])
+    assert.equal(listed('https://seeder.example'), true)
+    assert.equal(listed('http://seeder.example:8090'), true, 'a host alone matches any port')
+    assert.equal(listed('https://other.example:8443'), true)
+    assert.equal(listed('https://other.example'), false)
+    assert.equal(listed('https://stranger.example'), false)
+    const any = targetsOf({ FEDSWARM_REDIRECT_TO: 'any-accepted', FEDSWARM_ACCEPT_SEEDERS: 'seeder.example' })
+    assert.equal(any('https://seeder.example'), true)
+    assert.equal(any('https://stranger.example'), false, 'any-accepted: accepted now, not merely registered once')
+    assert.equal(targetsOf({ FEDSWARM_REDIRECT_TO: 'seeder.example', FEDSWARM_ACCEPT_SEEDERS: 'other.example' })('https://seeder.example'), false)
+    for (const bad of ['any accepted', 'seeder.example:99999', 'https://seeder.example', ',']) {
+      assert.throws(() => parseOriginConfig({ FEDSWARM_REDIRECT_TO: bad }), /^ConfigError: invalid FEDSWARM_REDIRECT_TO: .*any-accepted/, bad)
+    }
   })
 })
 

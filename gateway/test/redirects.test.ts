@@ -46,7 +46,7 @@ describe('redirects to verified mirrors (an origin and seeder doubles)', functio
 
   before(async function () {
     // No waiting for mirrors here (see the FEDSWARM_REDIRECT_WAIT suite below): a GET with no mirror is served at once.
-    fixture = await startOriginFixture(undefined, { FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_MIRROR_CHECK_INTERVAL: '200ms', FEDSWARM_ACK_TIMEOUT: '1s', FEDSWARM_REDIRECT_WAIT: '0' })
+    fixture = await startOriginFixture(undefined, { FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_REDIRECT_TO: 'any-accepted', FEDSWARM_MIRROR_CHECK_INTERVAL: '200ms', FEDSWARM_ACK_TIMEOUT: '1s', FEDSWARM_REDIRECT_WAIT: '0' })
   })
   after(async function () {
     for (const double of doubles) await double.close()
@@ -245,7 +245,7 @@ describe('a GET in a storm\'s first seconds (FEDSWARM_REDIRECT_WAIT)', function 
 
 
   before(async function () {
-    fixture = await startOriginFixture(undefined, { FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_MIRROR_CHECK_INTERVAL: '200ms', FEDSWARM_REDIRECT_WAIT: '8s' })
+    fixture = await startOriginFixture(undefined, { FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_REDIRECT_TO: 'any-accepted', FEDSWARM_MIRROR_CHECK_INTERVAL: '200ms', FEDSWARM_REDIRECT_WAIT: '8s' })
     trusted = await startMirrorDouble(fixture.url)
     const bytes = pngBytes(400_000)
     const item = manifestSchema.parse((await publish(fixture, bytes, '?hot=1')).manifest)

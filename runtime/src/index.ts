@@ -2,3 +2,4 @@ export { configValues, definedOnly, parseDuration, parseEnv, parseSize } from '.
 export { createPopularity, type Popularity } from './popularity.ts'
 export { abortableSleep } from './abortable-sleep.ts'
 export { createTeardown, type Teardown } from './teardown.ts'
+export { canonicalAddress, MAX_SERVER_ADDRESSES, parseServerAddress, WIDEST_SERVER_PREFIX } from './server-address.ts'

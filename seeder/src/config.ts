@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { z } from 'zod'
-import { configValues, definedOnly, parseEnv } from '@fedswarm/runtime'
+import { configValues, definedOnly, MAX_SERVER_ADDRESSES, parseEnv, parseServerAddress } from '@fedswarm/runtime'
 
 /** Everything a seeder can be told, parsed once from env and flags. */
 export interface SeederConfig {
@@ -28,6 +28,14 @@ export interface SeederConfig {
   webSeedAfter: number
   /** Poll interval when the origin's event stream is unavailable (ms). */
   pollInterval: number
+  /**
+   * FEDSWARM_SERVER_ADDRESSES: the addresses (or prefixes no wider than IPv4
+   * /24, IPv6 /48) its own server fetches media from, sent in its
+   * registration so that origins redirect that server's GETs here
+   * (canonical prefixes; `self` alone: only the addresses origins see this
+   * seeder use). Undefined: no locality claim.
+   */
+  serverAddresses?: string[]
   logLevel: string
   /** FEDSWARM_ADMIN_TOKEN: the bearer token of the seeder's admin API; unset, one is kept in the data folder. */
   adminToken?: string
@@ -47,6 +55,25 @@ export class SeederConfigError extends Error {
 
 const { size, duration, port, positiveInt, httpUrl } = configValues
 
+/** `self` and addresses or narrow prefixes, comma separated; its own host's addresses are always implied (the origin sees them). */
+const serverAddresses = z.string().transform((text, ctx) => {
+  const prefixes = new Set<string>()
+  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+    if (entry.toLowerCase() === 'self') continue
+    try {
+      prefixes.add(parseServerAddress(entry))
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; give "self" and/or addresses or prefixes, comma separated` })
+      return z.NEVER
+    }
+  }
+  if (prefixes.size > MAX_SERVER_ADDRESSES) {
+    ctx.addIssue({ code: 'custom', message: `${prefixes.size} entries, at most ${MAX_SERVER_ADDRESSES}` })
+    return z.NEVER
+  }
+  return [...prefixes]
+})
+
 const envSchema = z.object({
   PORT: port.default(8090),
   FEDSWARM_HOST: z.string().min(1).default('0.0.0.0'),
@@ -64,6 +91,7 @@ const envSchema = z.object({
   FEDSWARM_MIN_LIFETIME: duration.default(60 * 60_000),
   FEDSWARM_WEBSEED_AFTER: duration.default(5000),
   FEDSWARM_POLL_INTERVAL: duration.default(30_000),
+  FEDSWARM_SERVER_ADDRESSES: serverAddresses.optional(),
   FEDSWARM_LOG_LEVEL: configValues.logLevel.default('info'),
   FEDSWARM_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional()
 })
@@ -104,6 +132,7 @@ export function parseSeederConfig (env: Record<string, string | undefined>, flag
     minLifetime: e.FEDSWARM_MIN_LIFETIME,
     webSeedAfter: e.FEDSWARM_WEBSEED_AFTER,
     pollInterval: e.FEDSWARM_POLL_INTERVAL,
+    serverAddresses: e.FEDSWARM_SERVER_ADDRESSES,
     logLevel: e.FEDSWARM_LOG_LEVEL,
     adminToken: e.FEDSWARM_ADMIN_TOKEN
   }

@@ -1,11 +1,13 @@
 import parseTorrent from 'parse-torrent'
 import { manifestSchema, originDocumentSchema, signRequest, type Manifest, type OriginDocument } from '@fedswarm/protocol'
 
-/** The seeder's identity: what it signs its calls to origins with. */
+/** The seeder's identity: what it signs its calls to origins with, and what its registration claims. */
 export interface SeederIdentity {
   keyId: string
   privateKey: Uint8Array
   publicUrl: string
+  /** FEDSWARM_SERVER_ADDRESSES, sent (signed) in each registration; undefined: no locality claim. */
+  serverAddresses?: string[]
 }
 
 export class OriginCallError extends Error {
@@ -65,7 +67,8 @@ export function createOriginClient (origin: string, identity: SeederIdentity, ca
       return originDocumentSchema.parse(await (await call('/.well-known/fedswarm')).json())
     },
     async register () {
-      await signedPost('/api/instances', { publicUrl: identity.publicUrl })
+      const { publicUrl, serverAddresses } = identity
+      await signedPost('/api/instances', serverAddresses === undefined ? { publicUrl } : { publicUrl, serverAddresses })
     },
     async reportHolding (infoHash, holding) {
       const body = { infoHash, held: holding === 'held', ...holding === 'filling' ? { filling: true } : {} }

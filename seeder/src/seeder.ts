@@ -73,7 +73,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     const port = http.port
     const publicUrl = config.port === 0 && config.publicUrl === 'http://localhost:0' ? `http://127.0.0.1:${port}` : config.publicUrl
     const document = buildSeederDocument(publicUrl, key.publicKeyPem, SEEDER_VERSION)
-    const identity = { keyId: document.publicKey.id, privateKey: key.privateKey, publicUrl }
+    const identity = { keyId: document.publicKey.id, privateKey: key.privateKey, publicUrl, serverAddresses: config.serverAddresses }
 
     const metrics = createSeederMetrics()
     const swarm = createSwarm({

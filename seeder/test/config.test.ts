@@ -23,13 +23,23 @@ describe('seeder config', function () {
     assert.equal(config.port, 9100)
   })
 
+  it('claims no locality unless FEDSWARM_SERVER_ADDRESSES says which addresses its server fetches from', function () {
+    const origin = { FEDSWARM_ORIGINS: 'https://a.example' }
+    assert.equal(parseSeederConfig(origin).serverAddresses, undefined)
+    assert.deepEqual(parseSeederConfig({ ...origin, FEDSWARM_SERVER_ADDRESSES: 'self' }).serverAddresses, [], 'only the addresses origins see it use')
+    assert.deepEqual(parseSeederConfig({ ...origin, FEDSWARM_SERVER_ADDRESSES: 'self, 192.0.2.9/24, 2001:db8:5::/48, 192.0.2.0/24' }).serverAddresses, ['192.0.2.0/24', '2001:db8:5::/48'])
+  })
+
   it('refuses bad values with one line naming them', function () {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ FEDSWARM_ORIGINS: 'ftp://x' }, /origin/],
       [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_QUOTA: 'big' }, /FEDSWARM_QUOTA/],
       [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_MAX_ACTIVE_TORRENTS: '0' }, /FEDSWARM_MAX_ACTIVE_TORRENTS/],
       [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_PUBLIC_URL: 'https://me.example/path' }, /no path/],
-      [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_MIN_LIFETIME: 'forever' }, /FEDSWARM_MIN_LIFETIME/]
+      [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_MIN_LIFETIME: 'forever' }, /FEDSWARM_MIN_LIFETIME/],
+      [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_SERVER_ADDRESSES: '192.0.2.0/23' }, /^invalid FEDSWARM_SERVER_ADDRESSES: "192.0.2.0\/23" is wider than IPv4 \/24/],
+      [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_SERVER_ADDRESSES: '2001:db8::/32' }, /FEDSWARM_SERVER_ADDRESSES: .*wider than IPv6 \/48/],
+      [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_SERVER_ADDRESSES: 'mastodon.example' }, /FEDSWARM_SERVER_ADDRESSES: .*not an IP address/]
     ]
     for (const [env, message] of cases) {
       assert.throws(() => parseSeederConfig(env), (err: Error) => err instanceof SeederConfigError && message.test(err.message), JSON.stringify(env))

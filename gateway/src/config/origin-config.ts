@@ -4,7 +4,8 @@ import { configValues, definedOnly, parseEnv } from '@fedswarm/runtime'
 import { PEER_POLICIES, type PeerPolicy } from '@fedswarm/tracker'
 import { DEFAULT_REDIRECT_MIN_SIZE, REDIRECT_POLICIES, type RedirectPolicy } from '../mirrors/redirect-policy.ts'
 import type { FrontConfig } from '../front/front-config.ts'
-import type { SeederAcceptance } from '../seeders/instance-registry.ts'
+import type { RedirectTargets } from '../mirrors/redirect-targets.ts'
+import type { SeederAcceptance, SeederDomain } from '../seeders/instance-registry.ts'
 import { parseFrontConfig } from './front-env.ts'
 
 /**
@@ -49,6 +50,8 @@ export interface OriginConfig {
   /** `GET /media/:id` answered with a 302 to a verified mirror (see redirect-policy.ts), and the checks of mirrors. */
   redirects: {
     policy: RedirectPolicy
+    /** The seeders plain fetchers may be sent to (FEDSWARM_REDIRECT_TO); none by default. */
+    to: RedirectTargets
     /** Items smaller than this (bytes) are always served directly. */
     minSize: number
     /** How long a GET of an item hot for less than a minute may wait for a mirror when none has it yet (ms). */
@@ -83,24 +86,27 @@ const { size, duration, port, positiveInt, bool, httpUrl } = configValues
 
 const ACCEPTED_DOMAIN = /^(\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::(\d{1,5}))?$/
 
-const acceptSeeders = z.string().transform((text, ctx): SeederAcceptance => {
-  if (text.trim().toLowerCase() === 'anybody') return 'anybody'
-  const domains: Array<{ host: string, port?: number }> = []
-  for (const entry of text.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean)) {
-    const match = ACCEPTED_DOMAIN.exec(entry)
-    const port = match?.[2] === undefined ? undefined : Number(match[2])
-    if (match === null || (port !== undefined && (port < 1 || port > 65535))) {
-      ctx.addIssue({ code: 'custom', message: `"${entry}" is not a domain (host or host:port), and the value is not "anybody"` })
+/** A comma list of seeder domains (`host` or `host:port`), or the one `keyword` meaning every seeder of its kind. */
+function seederDomains<K extends string> (keyword: K) {
+  return z.string().transform((text, ctx): K | SeederDomain[] => {
+    if (text.trim().toLowerCase() === keyword) return keyword
+    const domains: SeederDomain[] = []
+    for (const entry of text.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean)) {
+      const match = ACCEPTED_DOMAIN.exec(entry)
+      const port = match?.[2] === undefined ? undefined : Number(match[2])
+      if (match === null || (port !== undefined && (port < 1 || port > 65535))) {
+        ctx.addIssue({ code: 'custom', message: `"${entry}" is not a domain (host or host:port), and the value is not "${keyword}"` })
+        return z.NEVER
+      }
+      domains.push({ host: match[1]!, port })
+    }
+    if (domains.length === 0) {
+      ctx.addIssue({ code: 'custom', message: `give "${keyword}" or a comma-separated list of domains` })
       return z.NEVER
     }
-    domains.push({ host: match[1]!, port })
-  }
-  if (domains.length === 0) {
-    ctx.addIssue({ code: 'custom', message: 'give "anybody" or a comma-separated list of domains' })
-    return z.NEVER
-  }
-  return domains
-})
+    return domains
+  })
+}
 
 const envSchema = z.object({
   PORT: port.default(8080),
@@ -129,11 +135,12 @@ const envSchema = z.object({
   FEDSWARM_TRUST_PROXY: bool.default(false),
   FEDSWARM_EVENT_STREAMS_PER_ADDRESS: positiveInt.max(10_000).default(10),
   FEDSWARM_API_RATE: positiveInt.default(600),
-  FEDSWARM_ACCEPT_SEEDERS: acceptSeeders.default('anybody'),
+  FEDSWARM_ACCEPT_SEEDERS: seederDomains('anybody').default('anybody'),
   FEDSWARM_ALLOW_PRIVATE_ADDRESSES: bool.default(false),
   FEDSWARM_HOT_THRESHOLD: z.coerce.number().positive().max(1e9).default(10),
   FEDSWARM_ACK_TIMEOUT: duration.pipe(z.number().min(100, 'must be at least 100ms').max(7 * 86_400_000, 'must be at most 7d')).default(10 * 60_000),
   FEDSWARM_REDIRECT: z.enum(REDIRECT_POLICIES).default('hot'),
+  FEDSWARM_REDIRECT_TO: seederDomains('any-accepted').optional(),
   FEDSWARM_REDIRECT_MIN_SIZE: size.default(DEFAULT_REDIRECT_MIN_SIZE),
   // Well under the read timeouts of fediverse fetchers (Mastodon's is 10 s): the wait comes before any byte of the answer.
   FEDSWARM_REDIRECT_WAIT: duration.pipe(z.number().max(8000, 'must be at most 8s')).default(2000),
@@ -200,7 +207,7 @@ export function parseOriginConfig (env: Record<string, string | undefined>, flag
     allowPrivateAddresses: e.FEDSWARM_ALLOW_PRIVATE_ADDRESSES,
     hotThreshold: e.FEDSWARM_HOT_THRESHOLD,
     ackTimeoutMs: e.FEDSWARM_ACK_TIMEOUT,
-    redirects: { policy: e.FEDSWARM_REDIRECT, minSize: e.FEDSWARM_REDIRECT_MIN_SIZE, waitMs: e.FEDSWARM_REDIRECT_WAIT, checkIntervalMs: e.FEDSWARM_MIRROR_CHECK_INTERVAL },
+    redirects: { policy: e.FEDSWARM_REDIRECT, to: e.FEDSWARM_REDIRECT_TO ?? [], minSize: e.FEDSWARM_REDIRECT_MIN_SIZE, waitMs: e.FEDSWARM_REDIRECT_WAIT, checkIntervalMs: e.FEDSWARM_MIRROR_CHECK_INTERVAL },
     front: front.value,
     logLevel: e.FEDSWARM_LOG_LEVEL
   }

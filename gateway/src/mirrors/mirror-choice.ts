@@ -1,4 +1,5 @@
 import { seederUrls } from '@fedswarm/protocol'
+import { localityIndex, type LocalityIndex } from './locality.ts'
 import { decayedFailures, drainBacklog, mirrorWeights, pickWeighted } from './mirror-policy.ts'
 import { isTrusted, type Holding, type Mirror, type MirrorTable } from './mirror-table.ts'
 
@@ -6,14 +7,21 @@ export interface MirrorChoiceOptions {
   table: MirrorTable
   random: () => number
   now: () => number
+  /** Whether the seeder at this public URL may receive plain fetchers (FEDSWARM_REDIRECT_TO, redirect-targets.ts). */
+  isTarget (publicUrl: string): boolean
 }
 
 /** Which mirror a fetcher of an item is sent to, by the weights of mirror-policy.ts. */
 export interface MirrorChoice {
-  /** The URLs of the verified mirrors of an item, best first. */
+  /**
+   * The URLs of the verified mirrors of an item, best first, redirect
+   * targets or not: the manifest lists them for SDK clients, which check
+   * every byte against the manifest's sha256 (and every piece in the
+   * swarm), so a lying mirror costs them a retry, never a wrong file.
+   */
   urls (infoHash: string): string[]
   /**
-   * One verified mirror's URL for the item, drawn by weight; while no mirror
+   * One redirect target's URL for the item (see `isTarget`), drawn by weight; while no mirror
    * holds it whole, one that is fetching it now and has passed the checks of
    * other items (the URL asks it to stream the item as its pieces verify).
    * When neither is available yet while trusted mirrors exist (a storm's
@@ -21,6 +29,13 @@ export interface MirrorChoice {
    * `waitMs` for one; undefined when none comes.
    */
   choose (infoHash: string, size: number, waitMs: number): Promise<string | undefined>
+  /**
+   * The mirror of the server a GET comes from (locality.ts: the one seeder
+   * whose claim covers `address`), when it holds a verified copy of the
+   * item, or is fetching it and has earned trust; undefined otherwise, at
+   * once (a server's own fetches are not worth a wait).
+   */
+  local (infoHash: string, size: number, address: string): string | undefined
   /** The table was re-read or a copy verified: waiting fetchers try again. */
   changed (): void
   /** Waiting fetchers get no mirror. */
@@ -33,6 +48,22 @@ export function createMirrorChoice (options: MirrorChoiceOptions): MirrorChoice 
   const { table, random, now } = options
   const waiters = new Set<() => void>()
   let stopped = false
+  // Both follow the table: made again after each change (a re-read of the table at most every few seconds, or a check).
+  const targets = new Map<string, boolean>()
+  let locality: LocalityIndex | undefined
+
+  const isTarget = (mirror: Mirror): boolean => {
+    let target = targets.get(mirror.publicUrl)
+    if (target === undefined) targets.set(mirror.publicUrl, target = options.isTarget(mirror.publicUrl))
+    return target
+  }
+
+  const localityOf = (): LocalityIndex => {
+    locality ??= localityIndex([...table.all()].map((mirror) => ({
+      domain: mirror.domain, declared: mirror.serverAddresses, seen: mirror.seenAddresses, listed: isTarget(mirror)
+    })))
+    return locality
+  }
 
   /** Each mirror holding the item, weighed by its free capacity when its holding is `usable`, else 0. */
   function weigh (infoHash: string, usable: (holding: Holding, mirror: Mirror, t: number) => boolean): Weighed[] {
@@ -70,13 +101,13 @@ export function createMirrorChoice (options: MirrorChoiceOptions): MirrorChoice 
   }
 
   function chooseNow (infoHash: string, size: number): string | undefined {
-    const whole = draw(weigh(infoHash, verifiedCopy))
+    const whole = draw(weigh(infoHash, (holding, mirror) => isTarget(mirror) && verifiedCopy(holding)))
     if (whole !== undefined) return sendTo(whole, infoHash, size, '')
-    const filling = draw(weigh(infoHash, trustedFetch))
+    const filling = draw(weigh(infoHash, (holding, mirror, t) => isTarget(mirror) && trustedFetch(holding, mirror, t)))
     return filling === undefined ? undefined : sendTo(filling, infoHash, size, '?progressive=1')
   }
 
-  const trustedExists = (): boolean => [...table.all()].some((mirror) => mirror.status === 'active' && isTrusted(mirror))
+  const trustedExists = (): boolean => [...table.all()].some((mirror) => mirror.status === 'active' && isTarget(mirror) && isTrusted(mirror))
 
   const wakeWaiters = (): void => { for (const waiter of [...waiters]) waiter() }
 
@@ -104,7 +135,20 @@ export function createMirrorChoice (options: MirrorChoiceOptions): MirrorChoice 
       })
     },
 
-    changed: wakeWaiters,
+    local (infoHash, size, address) {
+      const domain = localityOf().ownerOf(address)
+      const mirror = domain === undefined ? undefined : table.get(domain)
+      const holding = mirror?.holdings.get(infoHash)
+      if (mirror === undefined || holding === undefined || mirror.status !== 'active') return undefined
+      if (verifiedCopy(holding)) return sendTo(mirror, infoHash, size, '')
+      return trustedFetch(holding, mirror, now()) ? sendTo(mirror, infoHash, size, '?progressive=1') : undefined
+    },
+
+    changed () {
+      targets.clear()
+      locality = undefined
+      wakeWaiters()
+    },
 
     stop () {
       stopped = true

@@ -23,6 +23,9 @@ export interface Mirror {
   publicUrl: string
   status: InstanceStatus
   capacity: number | null
+  /** Its locality claim (mirrors/locality.ts): declared prefixes (null: no claim) and the addresses seen. */
+  serverAddresses: string[] | null
+  seenAddresses: string[]
   holdings: Map<string, Holding>
   /** Bytes of fetchers sent here, as of `backlogAt`, draining at its capacity: what makes its free capacity. */
   backlog: number

@@ -13,6 +13,8 @@ export interface MirrorsOptions {
   /** FEDSWARM_MIRROR_CHECK_INTERVAL: at most one spot check per mirror per interval; holdings are re-read as often (5 s at most). */
   checkIntervalMs: number
   onCheck (kind: CheckKind, passed: boolean): void
+  /** Whether the seeder at this public URL may receive plain fetchers (FEDSWARM_REDIRECT_TO, redirect-targets.ts). */
+  isTarget (publicUrl: string): boolean
   random?: () => number
   now?: () => number
 }
@@ -24,7 +26,7 @@ export interface MirrorsOptions {
  * (mirror-choice.ts). A copy is used only once verified, and while its
  * mirror passes its spot checks and is not stale.
  */
-export interface Mirrors extends Pick<MirrorChoice, 'urls' | 'choose'>, Pick<MirrorTable, 'status' | 'stats'> {
+export interface Mirrors extends Pick<MirrorChoice, 'urls' | 'choose' | 'local'>, Pick<MirrorTable, 'status' | 'stats'> {
   /** Holdings or a seeder's status changed: read them again now. */
   refresh (): void
   /** A deleted item: no mirror of it is ever used again. */
@@ -36,11 +38,12 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
   const random = options.random ?? Math.random
   const now = options.now ?? Date.now
   const table = createMirrorTable({ log: options.log, now })
-  const choice = createMirrorChoice({ table, random, now })
+  const choice = createMirrorChoice({ table, random, now, isTarget: options.isTarget })
   const checks = startMirrorChecks({ ...options, table, random, now, onChange: () => choice.changed() })
   return {
     urls: (infoHash) => choice.urls(infoHash),
     choose: (infoHash, size, waitMs) => choice.choose(infoHash, size, waitMs),
+    local: (infoHash, size, address) => choice.local(infoHash, size, address),
     status: (domain) => table.status(domain),
     stats: () => table.stats(),
     refresh: () => checks.refresh(),

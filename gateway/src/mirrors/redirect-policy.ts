@@ -56,6 +56,20 @@ export function decideRedirect (input: RedirectInput): RedirectDecision {
   return 'redirect'
 }
 
+/**
+ * Whether a request may go to its own server's seeder (locality.ts): when
+ * it may be redirected at all, and also when only the item's size or
+ * coldness keeps it here. Those two rules weigh what a redirect saves the
+ * origin against the round trip it costs the fetcher; a server's own seeder
+ * is at most a hop away and holds the item already. FEDSWARM_REDIRECT=off,
+ * HEAD, Range, conditional requests and `?direct=1` are answered here, as
+ * for any mirror: the admin's switch turns every redirect off, and those
+ * requests are cheap or ask for the origin itself.
+ */
+export function allowsLocal (decision: RedirectDecision): boolean {
+  return decision === 'redirect' || decision === 'small' || decision === 'not_hot'
+}
+
 /** How long after an item became hot a GET of it may wait for a mirror (FEDSWARM_REDIRECT_WAIT). */
 export const JUST_HOT_MS = 60_000
 

@@ -5,6 +5,7 @@ import { deletionsRepository } from '../deletion/deletions-repository.ts'
 import { HttpError } from '../errors.ts'
 import { instancesRepository, type Instance, type InstanceCounts } from './instances-repository.ts'
 import { mediaRepository } from '../media/media-repository.ts'
+import { seenAddresses } from '../mirrors/locality.ts'
 import { SafeFetchError, type SafeFetch } from '../safe-fetch.ts'
 
 /** What a seeder's `/.well-known/fedswarm` proves: it controls the domain and publishes this key. */
@@ -13,6 +14,16 @@ export interface PublishedKey {
   key: Uint8Array
   publicKeyPem: string
   mirrorBase: string
+  /** The address the document was fetched from: the seeder's own host, as this origin reaches it. */
+  address: string | undefined
+}
+
+/** What a registration says of the seeder's own server (mirrors/locality.ts). */
+export interface RegistrationClaim {
+  /** Its FEDSWARM_SERVER_ADDRESSES, canonical prefixes; null when it claims no locality. */
+  serverAddresses: string[] | null
+  /** The address its registration request came from (behind FEDSWARM_TRUST_PROXY, the proxy's client). */
+  clientAddress: string | undefined
 }
 
 export interface InstanceRegistryOptions {
@@ -21,6 +32,8 @@ export interface InstanceRegistryOptions {
   accept: SeederAcceptance
   /** The SSRF-guarded fetch for well-known documents. */
   fetch: SafeFetch
+  /** FEDSWARM_ALLOW_PRIVATE_ADDRESSES: private and loopback addresses a seeder is seen at count for locality too. */
+  allowPrivateAddresses: boolean
   /** FEDSWARM_ACK_TIMEOUT: an ack may bring a stale seeder back to `active`. */
   ackTimeoutMs: number
   /** Told when a seeder's holdings, capacity or status changed here, so the mirrors are read again at once. */
@@ -37,7 +50,8 @@ export interface InstanceRegistry {
   assertAccepted (seeder: SeederUrls): void
   /** The key at the seeder's well-known document, or `well_known_unavailable` / `key_not_published`. */
   fetchPublishedKey (seeder: SeederUrls): Promise<PublishedKey>
-  register (seeder: SeederUrls, published: PublishedKey): Promise<Instance>
+  /** Records the seeder, its key and its locality claim with the addresses it was seen at. */
+  register (seeder: SeederUrls, published: PublishedKey, claim: RegistrationClaim): Promise<Instance>
   byKeyId (keyId: string): Promise<Instance | undefined>
   /** Records that the seeder holds (or no longer holds) an item, and the capacity it reports (bytes per second; undefined: not said). */
   /** `held`: the whole item, verified; `filling`: not yet, the seeder is fetching it now; neither: it has none. */
@@ -96,14 +110,22 @@ export function createInstanceRegistry (options: InstanceRegistryOptions): Insta
       } catch {
         throw unavailable(seeder, 'publicKey.publicKeyPem is not an Ed25519 public key (SPKI PEM)')
       }
-      return { key, publicKeyPem: document.publicKey.publicKeyPem, mirrorBase: document.mirrorBase }
+      return { key, publicKeyPem: document.publicKey.publicKeyPem, mirrorBase: document.mirrorBase, address: response.remoteAddress }
     },
 
-    async register (seeder, published) {
+    async register (seeder, published, claim) {
       const instance = await instancesRepository.upsert(db, {
-        domain: seeder.domain, publicUrl: seeder.base, keyId: seeder.keyId, publicKeyPem: published.publicKeyPem, mirrorBase: published.mirrorBase
+        domain: seeder.domain,
+        publicUrl: seeder.base,
+        keyId: seeder.keyId,
+        publicKeyPem: published.publicKeyPem,
+        mirrorBase: published.mirrorBase,
+        serverAddresses: claim.serverAddresses,
+        seenAddresses: seenAddresses([claim.clientAddress, published.address], options.allowPrivateAddresses)
       })
-      log.info({ domain: instance.domain, publicUrl: instance.publicUrl }, 'seeder registered')
+      log.info({ domain: instance.domain, publicUrl: instance.publicUrl, serverAddresses: instance.serverAddresses, seenAddresses: instance.seenAddresses }, 'seeder registered')
+      // A new claim (or a new URL) changes which seeder a GET belongs to: the mirrors are read again now.
+      options.onMirrorsChanged()
       return instance
     },
 
@@ -144,10 +166,13 @@ export function createInstanceRegistry (options: InstanceRegistryOptions): Insta
   }
 }
 
-/** `anybody`, or a list of domains: a host alone accepts it on any port, `host:port` only that port. */
-export type SeederAcceptance = 'anybody' | Array<{ host: string, port?: number }>
+/** A seeder's domain as an admin names it: a host alone matches it on any port, `host:port` only that port. */
+export interface SeederDomain { host: string, port?: number }
 
-/** A listed host accepts any port; a listed host:port only that port (the scheme's default when the URL has none). */
+/** `anybody`, or a list of domains. */
+export type SeederAcceptance = 'anybody' | SeederDomain[]
+
+/** A listed host matches any port; a listed host:port only that port (the scheme's default when the URL has none). */
 export function accepts (accept: SeederAcceptance, publicUrl: string): boolean {
   if (accept === 'anybody') return true
   const url = new URL(publicUrl)

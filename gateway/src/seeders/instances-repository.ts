@@ -15,9 +15,13 @@ export interface Instance {
   status: InstanceStatus
   registeredAt: Date
   lastSeenAt: Date
+  /** Its own server's addresses as its latest registration declared them (FEDSWARM_SERVER_ADDRESSES); null: it claims no locality. */
+  serverAddresses: string[] | null
+  /** Addresses this origin saw it use at its latest registration (mirrors/locality.ts seenAddresses). */
+  seenAddresses: string[]
 }
 
-export type NewInstance = Pick<Instance, 'domain' | 'publicUrl' | 'keyId' | 'publicKeyPem' | 'mirrorBase'>
+export type NewInstance = Pick<Instance, 'domain' | 'publicUrl' | 'keyId' | 'publicKeyPem' | 'mirrorBase' | 'serverAddresses' | 'seenAddresses'>
 
 interface InstanceRow {
   domain: string
@@ -28,9 +32,11 @@ interface InstanceRow {
   status: InstanceStatus
   registered_at: Date
   last_seen_at: Date
+  server_addresses: string[] | null
+  seen_addresses: string[]
 }
 
-const COLUMNS = 'domain, public_url, key_id, public_key_pem, mirror_base, status, registered_at, last_seen_at'
+const COLUMNS = 'domain, public_url, key_id, public_key_pem, mirror_base, status, registered_at, last_seen_at, server_addresses, seen_addresses'
 
 function fromRow (row: InstanceRow): Instance {
   return {
@@ -41,20 +47,24 @@ function fromRow (row: InstanceRow): Instance {
     mirrorBase: row.mirror_base,
     status: row.status,
     registeredAt: row.registered_at,
-    lastSeenAt: row.last_seen_at
+    lastSeenAt: row.last_seen_at,
+    serverAddresses: row.server_addresses,
+    seenAddresses: row.seen_addresses
   }
 }
 
 /** The SQL of registered seeders and what they hold, in one place. */
 export const instancesRepository = {
-  /** Registers a domain, or replaces its URL and key; the first registration time and the status are kept. */
+  /** Registers a domain, or replaces its URL, key and locality claim; the first registration time and the status are kept. */
   async upsert (db: Queryable, instance: NewInstance): Promise<Instance> {
     const [row] = await db.query<InstanceRow>(
-      `INSERT INTO instances (domain, public_url, key_id, public_key_pem, mirror_base) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO instances (domain, public_url, key_id, public_key_pem, mirror_base, server_addresses, seen_addresses) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)
        ON CONFLICT (domain) DO UPDATE SET public_url = EXCLUDED.public_url, key_id = EXCLUDED.key_id,
-         public_key_pem = EXCLUDED.public_key_pem, mirror_base = EXCLUDED.mirror_base, last_seen_at = now()
+         public_key_pem = EXCLUDED.public_key_pem, mirror_base = EXCLUDED.mirror_base,
+         server_addresses = EXCLUDED.server_addresses, seen_addresses = EXCLUDED.seen_addresses, last_seen_at = now()
        RETURNING ${COLUMNS}`,
-      [instance.domain, instance.publicUrl, instance.keyId, instance.publicKeyPem, instance.mirrorBase])
+      [instance.domain, instance.publicUrl, instance.keyId, instance.publicKeyPem, instance.mirrorBase,
+        instance.serverAddresses === null ? null : JSON.stringify(instance.serverAddresses), JSON.stringify(instance.seenAddresses)])
     return fromRow(row!)
   },
 
@@ -85,11 +95,18 @@ export const instancesRepository = {
     await db.query('UPDATE instances SET capacity = $2 WHERE domain = $1', [domain, capacity])
   },
 
-  /** Every seeder as a mirror: where it is, whether it is stale, its capacity. */
+  /** Every seeder as a mirror: where it is, whether it is stale, its capacity, its locality claim. */
   async mirrors (db: Queryable): Promise<MirrorRow[]> {
-    const rows = await db.query<{ domain: string, public_url: string, status: InstanceStatus, capacity: string | number | null }>(
-      'SELECT domain, public_url, status, capacity FROM instances')
-    return rows.map((row) => ({ domain: row.domain, publicUrl: row.public_url, status: row.status, capacity: row.capacity === null ? null : Number(row.capacity) }))
+    const rows = await db.query<{ domain: string, public_url: string, status: InstanceStatus, capacity: string | number | null, server_addresses: string[] | null, seen_addresses: string[] }>(
+      'SELECT domain, public_url, status, capacity, server_addresses, seen_addresses FROM instances')
+    return rows.map((row) => ({
+      domain: row.domain,
+      publicUrl: row.public_url,
+      status: row.status,
+      capacity: row.capacity === null ? null : Number(row.capacity),
+      serverAddresses: row.server_addresses,
+      seenAddresses: row.seen_addresses
+    }))
   },
 
   /** Every holding of a live item: who holds (or is fetching: `complete` false) which info hash, and the item's id. */
@@ -114,10 +131,7 @@ export const instancesRepository = {
   }
 }
 
-export interface MirrorRow {
-  domain: string
-  publicUrl: string
-  status: InstanceStatus
+export interface MirrorRow extends Pick<Instance, 'domain' | 'publicUrl' | 'status' | 'serverAddresses' | 'seenAddresses'> {
   capacity: number | null
 }
 

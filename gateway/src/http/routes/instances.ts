@@ -1,6 +1,7 @@
 import express, { Router, type RequestHandler } from 'express'
 import { z } from 'zod'
 import { INFO_HASH, publicKeyFromPem, seederPublicUrlSchema, seederUrls } from '@fedswarm/protocol'
+import { MAX_SERVER_ADDRESSES, parseServerAddress } from '@fedswarm/runtime'
 import { HttpError, type ErrorCode } from '../../errors.ts'
 import type { Instance } from '../../seeders/instances-repository.ts'
 import type { InstanceRegistry, PublishedKey } from '../../seeders/instance-registry.ts'
@@ -15,7 +16,27 @@ export interface InstancesApiOptions {
   requireAdmin: RequestHandler
 }
 
-const registrationBody = z.object({ publicUrl: seederPublicUrlSchema }).strict()
+const registrationBody = z.object({
+  publicUrl: seederPublicUrlSchema,
+  /** FEDSWARM_SERVER_ADDRESSES: its own server's addresses or narrow prefixes (mirrors/locality.ts); absent: no claim. */
+  serverAddresses: z.array(z.string()).optional()
+}).strict()
+const REGISTRATION_HINT = '{"publicUrl": "https://seeder.example", "serverAddresses": [<addresses or prefixes, optional>]}'
+
+/** The canonical prefixes of a claim, once each; `invalid_server_address` naming the first entry that is not one. */
+function serverAddressesOf (entries: string[] | undefined): string[] | null {
+  if (entries === undefined) return null
+  if (entries.length > MAX_SERVER_ADDRESSES) throw new HttpError('invalid_server_address', `serverAddresses: ${entries.length} entries, at most ${MAX_SERVER_ADDRESSES}`)
+  const prefixes = new Set<string>()
+  for (const [i, entry] of entries.entries()) {
+    try {
+      prefixes.add(parseServerAddress(entry))
+    } catch (err) {
+      throw new HttpError('invalid_server_address', `serverAddresses[${i}]: ${(err as Error).message}`)
+    }
+  }
+  return [...prefixes]
+}
 const holdingBody = z.object({
   infoHash: z.string().regex(INFO_HASH, 'must be 40 lowercase hex characters'),
   held: z.boolean(),
@@ -49,13 +70,15 @@ interface MirrorView extends Omit<MirrorStatus, 'lastCheckAt' | 'retryAt'> {
   retryAt: string | null
 }
 
-function encode (instance: Instance, mirror: MirrorStatus): { domain: string, publicUrl: string, status: string, registeredAt: string, lastSeenAt: string, mirror: MirrorView } {
+function encode (instance: Instance, mirror: MirrorStatus): { domain: string, publicUrl: string, status: string, registeredAt: string, lastSeenAt: string, serverAddresses: string[] | null, seenAddresses: string[], mirror: MirrorView } {
   return {
     domain: instance.domain,
     publicUrl: instance.publicUrl,
     status: instance.status,
     registeredAt: instance.registeredAt.toISOString(),
     lastSeenAt: instance.lastSeenAt.toISOString(),
+    serverAddresses: instance.serverAddresses,
+    seenAddresses: instance.seenAddresses,
     mirror: { ...mirror, lastCheckAt: mirror.lastCheckAt?.toISOString() ?? null, retryAt: mirror.retryAt?.toISOString() ?? null }
   }
 }
@@ -67,8 +90,9 @@ export function instancesApi (options: InstancesApiOptions): Router {
   const view = (instance: Instance): ReturnType<typeof encode> => encode(instance, options.mirrors.status(instance.domain))
 
   router.post('/api/instances', rawBody, async (req, res) => {
-    const { publicUrl } = parseBody(registrationBody, req.body, '{"publicUrl": "https://seeder.example"}')
-    const seeder = seederUrls(publicUrl)
+    const body = parseBody(registrationBody, req.body, REGISTRATION_HINT)
+    const serverAddresses = serverAddressesOf(body.serverAddresses)
+    const seeder = seederUrls(body.publicUrl)
     registry.assertAccepted(seeder)
     let published: PublishedKey | undefined
     try {
@@ -84,7 +108,7 @@ export function instancesApi (options: InstancesApiOptions): Router {
       }
       throw err
     }
-    res.json(view(await registry.register(seeder, published!)))
+    res.json(view(await registry.register(seeder, published!, { serverAddresses, clientAddress: req.ip })))
   })
 
   /** A registered seeder's signed call: the instance whose key verified it. */
