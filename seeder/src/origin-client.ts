@@ -21,11 +21,22 @@ export class OriginCallError extends Error {
 
 const TIMEOUT_MS = 10_000
 
+/** The client of each origin followed now, by origin: what the library and deletions ask to reach an origin. */
+export interface OriginClients {
+  get (origin: string): OriginClient | undefined
+}
+
+/** What the origin says of this seeder when it registers, as far as it tells: its status there, its mirror's trust. */
+export interface RegistrationAnswer {
+  status?: string
+  mirror?: unknown
+}
+
 /** What a seeder asks of one origin, over HTTP. */
 export interface OriginClient {
   readonly origin: string
   document (): Promise<OriginDocument>
-  register (): Promise<void>
+  register (): Promise<RegistrationAnswer>
   /** `held`: complete and verified; `filling`: being fetched now (the mirror streams it as pieces verify); `none`: not here. */
   reportHolding (infoHash: string, holding: 'held' | 'filling' | 'none'): Promise<void>
   popular (): Promise<Manifest[]>
@@ -65,7 +76,8 @@ export function createOriginClient (origin: string, identity: SeederIdentity, ca
       return originDocumentSchema.parse(await (await call('/.well-known/fedswarm')).json())
     },
     async register () {
-      await signedPost('/api/instances', { publicUrl: identity.publicUrl })
+      const body = await (await signedPost('/api/instances', { publicUrl: identity.publicUrl })).json().catch(() => null) as { status?: unknown, mirror?: unknown } | null
+      return { status: typeof body?.status === 'string' ? body.status : undefined, mirror: body?.mirror }
     },
     async reportHolding (infoHash, holding) {
       const body = { infoHash, held: holding === 'held', ...holding === 'filling' ? { filling: true } : {} }

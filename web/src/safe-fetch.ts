@@ -21,6 +21,8 @@ export interface SafeFetchOptions {
   allowPrivateAddresses: boolean
   timeoutMs?: number
   maxBytes?: number
+  /** Aborts every fetch under way and to come: the owner stops. */
+  signal?: AbortSignal
   /** Sent as User-Agent: which role is asking (`fedswarm-origin` unless told). */
   userAgent?: string
 }
@@ -102,10 +104,11 @@ export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
       },
       lookup: guardedLookup,
       agent: false,
-      signal: AbortSignal.timeout(timeoutMs)
+      signal: options.signal === undefined ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([AbortSignal.timeout(timeoutMs), options.signal])
     })
     const fail = (err: unknown): void => {
       if (err instanceof SafeFetchError) reject(err)
+      else if (options.signal?.aborted === true) reject(new SafeFetchError(`fetch of ${url.href} stopped`))
       else if ((err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError') reject(new SafeFetchError(`no answer from ${url.host} within ${timeoutMs} ms`))
       else reject(new SafeFetchError(`cannot fetch ${url.href}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`))
     }
