@@ -194,7 +194,7 @@ export function createDiscovery (options: DiscoveryOptions): Discovery {
       await readList()
       report()
       await probeRound()
-      await abortableSleep(round + options.interval - Date.now(), controller.signal)
+      await abortableSleep(Math.max(0, round + options.interval - Date.now()), controller.signal)
     }
   }
 
