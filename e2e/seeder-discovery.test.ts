@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net'
 import { manifestSchema, type Manifest } from '@fedswarm/protocol'
 import { eventually, pngBytes } from '@fedswarm/testkit'
-import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from '@fedswarm/process-fixture'
+import { runCli, startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from '@fedswarm/process-fixture'
 
 const TOKEN = 'e2e-admin-token-0123456789abcdef'
 const SIZE = 400 * 1024
@@ -127,7 +127,28 @@ describe('e2e: a seeder given only --discover-from joins the origins its server 
     })
     assert.deepEqual(followed(body), origins.map((o) => o.url).sort())
     assert.match(seeder.output(), /4 entries that are not domains dropped/)
+
+    // A server no longer listed is left; listed again, it is joined again.
+    const [one, two] = origins as [OriginProcess, OriginProcess]
+    listBody = JSON.stringify([one.url])
+    await eventually('the unlisted origin left', 20_000, async () => followed(await status(seeder)).join() === one.url ? true : undefined)
     listBody = good
+    await eventually('the origin joined again', 20_000, async () => {
+      const s = await status(seeder)
+      return s.origins.find((o) => o.origin === two.url)?.registration === 'accepted' ? true : undefined
+    })
+  })
+
+  it('documents every flag, and needs an origin or a list', async function () {
+    const help = await runCli(['seeder', '--help'])
+    assert.equal(help.code, 0)
+    for (const flag of ['--origin', '--discover-from', '--port', '--data', '--public-url']) assert.match(help.stdout, new RegExp(flag))
+    const none = await runCli(['seeder'])
+    assert.equal(none.code, 2)
+    assert.match(none.stderr, /^fedswarm: no origin to help: pass --origin URL .* or --discover-from URL/)
+    const bad = await runCli(['seeder', '--discover-from', 'https://my.server/peers'], { FEDSWARM_NEVER_HELP: 'https://x.example' })
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /FEDSWARM_NEVER_HELP/)
   })
 
   it('honours FEDSWARM_MAX_ORIGINS, and FEDSWARM_NEVER_HELP over FEDSWARM_HELP_ONLY', async function () {
