@@ -91,7 +91,7 @@ export function createSeederApp (options: SeederAppOptions): express.Express {
       options.onMirrorBytes(item.origin, n)
     })
   }
-  // Anyone may poke: it only makes the seeder ask its configured origins for their signed deletions, at most one round at a time.
+  // Anyone may poke: it only makes the seeder ask the origins it follows for their signed deletions, at most one round at a time.
   app.post('/api/poke', (_req, res) => {
     options.onPoke()
     res.status(202).json({ ok: true })

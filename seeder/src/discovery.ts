@@ -77,8 +77,13 @@ export function createDiscovery (options: DiscoveryOptions): Discovery {
   const listFetch: SafeFetch = createSafeFetch({ allowPrivateAddresses: true, timeoutMs: LIST_TIMEOUT_MS, maxBytes: MAX_DOMAIN_LIST_BYTES, signal: controller.signal, userAgent: 'fedswarm-seeder' })
 
   const probes = new Map<string, Probe>()
+  /** The probes that found an origin: few beside a list of 50,000. */
+  const positives = new Map<string, Probe>()
+  /** When each origin was last probed (through any domain naming it). */
+  const probedAt = new Map<string, Date>()
   /** The last good list, or null before one was read (then every origin found before counts). */
   let targets: string[] | null = null
+  let listed: ReadonlySet<string> | null = null
   let dropped = 0
   let lastReadAt: Date | null = null
   let lastError: string | null = null
@@ -86,10 +91,19 @@ export function createDiscovery (options: DiscoveryOptions): Discovery {
   let lastReported = ''
   let running: Promise<void> | null = null
 
+  function remember (probe: Probe): void {
+    probes.set(probe.target, probe)
+    if (probe.origin === null) positives.delete(probe.target)
+    else {
+      positives.set(probe.target, probe)
+      const last = probedAt.get(probe.origin)
+      if (last === undefined || probe.checkedAt > last) probedAt.set(probe.origin, probe.checkedAt)
+    }
+  }
+
   function found (): string[] {
-    const listed = targets === null ? null : new Set(targets)
-    return [...probes.values()]
-      .filter((probe) => probe.origin !== null && (listed === null || listed.has(probe.target)))
+    return [...positives.values()]
+      .filter((probe) => listed === null || listed.has(probe.target))
       .sort((a, b) => a.foundAt!.getTime() - b.foundAt!.getTime() || a.target.localeCompare(b.target))
       .map((probe) => probe.origin!)
       .filter((origin, i, all) => all.indexOf(origin) === i)
@@ -112,6 +126,7 @@ export function createDiscovery (options: DiscoveryOptions): Discovery {
       if (parsed.ok) {
         const usable = parsed.list.targets.filter((target) => allowedToHelp(target, options.filter))
         targets = usable
+        listed = new Set(usable)
         dropped = parsed.list.dropped
         lastReadAt = new Date()
         lastError = null
@@ -162,7 +177,7 @@ export function createDiscovery (options: DiscoveryOptions): Discovery {
     const origin = answer.origin ?? (answer.unreachable ? before?.origin ?? null : null)
     const now = new Date()
     const saved: Probe = { target, origin, checkedAt: now, foundAt: origin === null ? null : before?.origin === origin ? before.foundAt : now, error: answer.error }
-    probes.set(target, saved)
+    remember(saved)
     lastProbeAt = now
     if (answer.origin !== null && before?.origin !== answer.origin) log.info({ target, origin: answer.origin }, 'found an origin')
     else log.debug({ target, error: answer.error }, 'probed a domain')
@@ -187,7 +202,7 @@ export function createDiscovery (options: DiscoveryOptions): Discovery {
   }
 
   async function run (): Promise<void> {
-    for (const probe of await probesRepository.all(db)) probes.set(probe.target, probe)
+    for (const probe of await probesRepository.all(db)) remember(probe)
     report()
     while (!controller.signal.aborted) {
       const round = Date.now()
@@ -204,26 +219,20 @@ export function createDiscovery (options: DiscoveryOptions): Discovery {
     },
 
     state () {
-      const listed = targets ?? []
+      const list = targets ?? []
       return {
         listUrl: options.listUrl,
         lastReadAt: lastReadAt?.toISOString() ?? null,
         lastError,
-        domains: listed.length,
+        domains: list.length,
         dropped,
-        probed: listed.filter((target) => probes.has(target)).length,
+        probed: list.filter((target) => probes.has(target)).length,
         originsFound: found().length,
         lastProbeAt: lastProbeAt?.toISOString() ?? null
       }
     },
 
-    lastProbeOf (origin) {
-      let last: Date | null = null
-      for (const probe of probes.values()) {
-        if (probe.origin === origin && (last === null || probe.checkedAt > last)) last = probe.checkedAt
-      }
-      return last
-    },
+    lastProbeOf: (origin) => probedAt.get(origin) ?? null,
 
     async stop () {
       controller.abort()

@@ -77,7 +77,9 @@ export function createOriginClient (origin: string, identity: SeederIdentity, ca
     },
     async register () {
       const body = await (await signedPost('/api/instances', { publicUrl: identity.publicUrl })).json().catch(() => null) as { status?: unknown, mirror?: unknown } | null
-      return { status: typeof body?.status === 'string' ? body.status : undefined, mirror: body?.mirror }
+      // Shown to the admin as the origin said it; an origin found by discovery is a stranger, so only a small answer is kept.
+      const mirror = JSON.stringify(body?.mirror ?? null).length <= 2048 ? body?.mirror : undefined
+      return { status: typeof body?.status === 'string' ? body.status.slice(0, 64) : undefined, mirror }
     },
     async reportHolding (infoHash, holding) {
       const body = { infoHash, held: holding === 'held', ...holding === 'filling' ? { filling: true } : {} }
