@@ -10,9 +10,11 @@ export const USAGE = `Usage: fedswarm <command> [options]
 Commands:
   origin   [--port N] [--data DIR] [--public-url URL]
            Run an origin: HTTP gateway, web seed and tracker on one port.
-  seeder   --origin URL [--origin URL ...] [--port N] [--data DIR] [--public-url URL]
-           Run a seeder beside your server: prefetch the origins' hot media
-           through the swarm, seed it, and mirror it over HTTP.
+  seeder   [--origin URL ...] [--discover-from URL] [--port N] [--data DIR] [--public-url URL]
+           Run a seeder beside your server: prefetch the hot media of the
+           origins named, or found among the servers a list names (your
+           server's /api/v1/instance/peers), seed it, and mirror it over HTTP.
+           "fedswarm seeder --help" lists every flag.
   publish  FILE --origin URL [--token T] [--hot]
            Upload FILE to an origin and print its manifest as JSON.
   delete   ID --origin URL --reason TEXT [--token T] [--timeout 60s]

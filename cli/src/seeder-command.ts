@@ -3,16 +3,49 @@ import { parseSeederConfig, SeederConfigError, startSeeder } from '@fedswarm/see
 import { CliError, parseFlags } from './cli-error.ts'
 import { untilSignal } from './until-signal.ts'
 
+export const SEEDER_USAGE = `Usage: fedswarm seeder [--origin URL ...] [--discover-from URL] [--port N] [--data DIR] [--public-url URL]
+
+Run a seeder beside your server: prefetch the hot media of the origins it
+helps through the swarm, seed it, and mirror it over HTTP.
+
+Options (each also an environment variable):
+  --origin URL         An origin to help; repeat for more (FEDSWARM_ORIGINS, comma-separated).
+  --discover-from URL  Help every origin among the servers this URL lists: a JSON
+                       array of domains, such as your Mastodon server's
+                       https://your.server/api/v1/instance/peers (FEDSWARM_DISCOVER_FROM).
+                       At least one of --origin and --discover-from is needed.
+  --port N             HTTP port of the mirror and status API (PORT, 8090); the
+                       BitTorrent port is the next one (FEDSWARM_TORRENT_PORT).
+  --data DIR           Data folder: items, database, admin token (FEDSWARM_DATA, ./seeder-data).
+  --public-url URL     The address others reach this seeder at (FEDSWARM_PUBLIC_URL).
+  --help               Show this text.
+
+Whom to help and how much (environment only): FEDSWARM_HELP_ONLY,
+FEDSWARM_NEVER_HELP, FEDSWARM_MAX_ORIGINS, FEDSWARM_DISCOVER_INTERVAL,
+FEDSWARM_QUOTA, FEDSWARM_UPLOAD_LIMIT, FEDSWARM_DOWNLOAD_LIMIT; every variable
+is in the README's seeder table. GET /api/status (admin token) says what it does.`
+
 export async function seederCommand (args: string[]): Promise<number> {
   const { values } = parseFlags({
     args,
-    options: { origin: { type: 'string', multiple: true }, port: { type: 'string' }, data: { type: 'string' }, 'public-url': { type: 'string' } },
+    options: {
+      origin: { type: 'string', multiple: true },
+      'discover-from': { type: 'string' },
+      port: { type: 'string' },
+      data: { type: 'string' },
+      'public-url': { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    },
     allowPositionals: false,
     strict: true
   })
+  if (values.help === true) {
+    console.log(SEEDER_USAGE)
+    return 0
+  }
   let config
   try {
-    config = parseSeederConfig(process.env, { origins: values.origin, port: values.port, data: values.data, publicUrl: values['public-url'] })
+    config = parseSeederConfig(process.env, { origins: values.origin, discoverFrom: values['discover-from'], port: values.port, data: values.data, publicUrl: values['public-url'] })
   } catch (err) {
     if (err instanceof SeederConfigError) throw new CliError(err.message, 2)
     throw err
@@ -21,7 +54,8 @@ export async function seederCommand (args: string[]): Promise<number> {
     if (err.code === 'EADDRINUSE' || err.code === 'EACCES') throw new CliError(err.message)
     throw err
   })
-  console.log(`Fedswarm seeder listening on ${seeder.url} (port ${seeder.port}, BitTorrent port ${seeder.torrentPort}), helping ${config.origins.join(', ')}`)
+  const helping = [...config.origins, ...config.discovery === undefined ? [] : [`the origins found among ${config.discovery.listUrl}`]]
+  console.log(`Fedswarm seeder listening on ${seeder.url} (port ${seeder.port}, BitTorrent port ${seeder.torrentPort}), helping ${helping.join(', ')}`)
   if (seeder.generatedAdminToken !== undefined) {
     console.log(`Admin token (shown once, kept in ${join(config.dataDir, 'admin-token')}): ${seeder.generatedAdminToken}`)
   }

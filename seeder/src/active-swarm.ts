@@ -21,7 +21,8 @@ export interface SwarmOptions {
   webrtc: boolean
   /** A fetch that has verified no new piece for this long adds its web seeds (ms). */
   webSeedAfter: number
-  onBytes (source: ByteSource, direction: 'in' | 'out', bytes: number): void
+  /** Bytes of one torrent (`infoHash`) moved: counted by source and by origin. */
+  onBytes (source: ByteSource, direction: 'in' | 'out', bytes: number, infoHash: string): void
 }
 
 export interface SwarmItem {
@@ -120,8 +121,8 @@ export function createSwarm (options: SwarmOptions): Swarm {
   function count (torrent: Torrent): void {
     torrent.on('wire', (wire: Wire) => {
       const source: ByteSource = wire.type === 'webSeed' ? 'webseed' : 'peers'
-      wire.on('download', (bytes: number) => options.onBytes(source, 'in', bytes))
-      wire.on('upload', (bytes: number) => options.onBytes(source, 'out', bytes))
+      wire.on('download', (bytes: number) => options.onBytes(source, 'in', bytes, torrent.infoHash))
+      wire.on('upload', (bytes: number) => options.onBytes(source, 'out', bytes, torrent.infoHash))
     })
     torrent.on('warning', (err: Error) => log.debug({ err, infoHash: torrent.infoHash }, 'swarm: torrent warning'))
   }

@@ -19,6 +19,8 @@ export interface SeederAppOptions {
   adminToken: AdminToken
   /** What `GET /api/status` answers: the seeder's state for its admin. */
   status (): unknown
+  /** Bytes of an item of `origin` sent by the mirror: counted per origin. */
+  onMirrorBytes (origin: string, bytes: number): void
 }
 
 /** The error to answer with; undefined for a failure of the seeder itself. */
@@ -84,9 +86,12 @@ export function createSeederApp (options: SeederAppOptions): express.Express {
       headers: { Link: `<${item.origin}/api/media/${item.mediaId}>; rel="describedby"; type="application/json"` },
       read: servable.read,
       throttle: options.uploadThrottle
-    }, (n) => metrics.bytes.inc({ direction: 'out', source: 'mirror' }, n))
+    }, (n) => {
+      metrics.bytes.inc({ direction: 'out', source: 'mirror' }, n)
+      options.onMirrorBytes(item.origin, n)
+    })
   }
-  // Anyone may poke: it only makes the seeder ask its configured origins for their signed deletions, at most one round at a time.
+  // Anyone may poke: it only makes the seeder ask the origins it follows for their signed deletions, at most one round at a time.
   app.post('/api/poke', (_req, res) => {
     options.onPoke()
     res.status(202).json({ ok: true })

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { z } from 'zod'
 import { configValues, definedOnly, MAX_SERVER_ADDRESSES, parseEnv, parseServerAddress } from '@fedswarm/runtime'
+import { isFilterEntry, type OriginFilter } from './origin-filter.ts'
 
 /** Everything a seeder can be told, parsed once from env and flags. */
 export interface SeederConfig {
@@ -9,8 +10,16 @@ export interface SeederConfig {
   /** The address other servers and clients reach this seeder at: its identity (domain) and mirror base. */
   publicUrl: string
   dataDir: string
-  /** Origins this seeder helps, without trailing slash. */
+  /** Origins this seeder helps, named by hand (`--origin`), without trailing slash. */
   origins: string[]
+  /** Finding origins among the servers a list names (`--discover-from`); undefined: only `origins`. */
+  discovery?: { listUrl: string, interval: number }
+  /** Whom to help, configured and discovered origins alike (origin-filter.ts). */
+  filter: OriginFilter
+  /** The most origins followed at once: configured ones first. */
+  maxOrigins: number
+  /** Outbound fetches to hosts named by others (discovery probes) may reach private addresses, and lists may name http URLs. */
+  allowPrivateAddresses: boolean
   database: { url?: string, schema?: string }
   /** Bytes of media kept on disk at most. */
   quota: number
@@ -43,6 +52,7 @@ export interface SeederConfig {
 
 export interface SeederFlags {
   origins?: string[]
+  discoverFrom?: string
   port?: string
   data?: string
   publicUrl?: string
@@ -53,7 +63,18 @@ export class SeederConfigError extends Error {
   readonly code = 'ERR_CONFIG'
 }
 
-const { size, duration, port, positiveInt, httpUrl } = configValues
+const { size, duration, port, positiveInt, httpUrl, bool } = configValues
+
+/** A list of domains (`host` or `host:port`), comma- or space-separated. */
+const domainList = z.string().transform((text, ctx) => {
+  const entries = text.split(/[\s,]+/).filter(Boolean)
+  const bad = entries.find((entry) => !isFilterEntry(entry))
+  if (bad !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(bad)} is not a domain (lowercase host, or host:port)` })
+    return z.NEVER
+  }
+  return entries
+})
 
 /** `self` and addresses or narrow prefixes, comma separated; its own host's addresses are always implied (the origin sees them). */
 const serverAddresses = z.string().transform((text, ctx) => {
@@ -80,6 +101,12 @@ const envSchema = z.object({
   FEDSWARM_PUBLIC_URL: httpUrl.optional(),
   FEDSWARM_DATA: z.string().min(1).default('./seeder-data'),
   FEDSWARM_ORIGINS: z.string().min(1).optional(),
+  FEDSWARM_DISCOVER_FROM: httpUrl.optional(),
+  FEDSWARM_DISCOVER_INTERVAL: duration.pipe(z.number().min(1000, 'at least 1s')).default(3_600_000),
+  FEDSWARM_HELP_ONLY: domainList.default([]),
+  FEDSWARM_NEVER_HELP: domainList.default([]),
+  FEDSWARM_MAX_ORIGINS: positiveInt.default(1000),
+  FEDSWARM_ALLOW_PRIVATE_ADDRESSES: bool.default(false),
   DATABASE_URL: configValues.databaseUrl.optional(),
   FEDSWARM_DB_SCHEMA: configValues.dbSchema.optional(),
   FEDSWARM_QUOTA: size.default(10 * 1024 ** 3),
@@ -102,13 +129,16 @@ export function parseSeederConfig (env: Record<string, string | undefined>, flag
     PORT: flags.port ?? env.PORT,
     FEDSWARM_DATA: flags.data ?? env.FEDSWARM_DATA,
     FEDSWARM_PUBLIC_URL: flags.publicUrl ?? env.FEDSWARM_PUBLIC_URL,
-    FEDSWARM_ORIGINS: flags.origins !== undefined && flags.origins.length > 0 ? flags.origins.join(',') : env.FEDSWARM_ORIGINS
+    FEDSWARM_ORIGINS: flags.origins !== undefined && flags.origins.length > 0 ? flags.origins.join(',') : env.FEDSWARM_ORIGINS,
+    FEDSWARM_DISCOVER_FROM: flags.discoverFrom ?? env.FEDSWARM_DISCOVER_FROM
   })
   const parsed = parseEnv(envSchema, merged)
   if (!parsed.ok) throw new SeederConfigError(parsed.message)
   const e = parsed.value
   const origins = (e.FEDSWARM_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean)
-  if (origins.length === 0) throw new SeederConfigError('no origin to help: pass --origin URL (or FEDSWARM_ORIGINS)')
+  if (origins.length === 0 && e.FEDSWARM_DISCOVER_FROM === undefined) {
+    throw new SeederConfigError('no origin to help: pass --origin URL (or FEDSWARM_ORIGINS), or --discover-from URL (or FEDSWARM_DISCOVER_FROM)')
+  }
   for (const origin of origins) {
     if (!httpUrl.safeParse(origin).success) throw new SeederConfigError(`invalid origin ${JSON.stringify(origin)}: an http(s) URL`)
   }
@@ -122,6 +152,10 @@ export function parseSeederConfig (env: Record<string, string | undefined>, flag
     publicUrl,
     dataDir: resolve(e.FEDSWARM_DATA),
     origins: [...new Set(origins.map((o) => o.replace(/\/+$/, '')))],
+    discovery: e.FEDSWARM_DISCOVER_FROM === undefined ? undefined : { listUrl: e.FEDSWARM_DISCOVER_FROM, interval: e.FEDSWARM_DISCOVER_INTERVAL },
+    filter: { helpOnly: e.FEDSWARM_HELP_ONLY, neverHelp: e.FEDSWARM_NEVER_HELP },
+    maxOrigins: e.FEDSWARM_MAX_ORIGINS,
+    allowPrivateAddresses: e.FEDSWARM_ALLOW_PRIVATE_ADDRESSES,
     database: { url: e.DATABASE_URL, schema: e.FEDSWARM_DB_SCHEMA },
     quota: e.FEDSWARM_QUOTA,
     uploadLimit: e.FEDSWARM_UPLOAD_LIMIT,

@@ -3,12 +3,12 @@ import { deletionNoticeSchema, publicKeyFromPem, verifyDeletionNotice, type Dele
 import type { Db } from '@fedswarm/storage'
 import { itemsRepository } from './items-repository.ts'
 import type { Library } from './library.ts'
-import type { OriginClient } from './origin-client.ts'
+import type { OriginClients } from './origin-client.ts'
 
 export interface DeletionsOptions {
   db: Db
   library: Library
-  clients: Map<string, OriginClient>
+  clients: OriginClients
   log: Logger
 }
 

@@ -24,12 +24,12 @@ export function itemValue (item: EvictionCandidate, now: number): number {
  * The least valuable evictable items whose removal frees `needed` bytes, or
  * null when even evicting every evictable item would not.
  */
-export function chooseEvictions (items: EvictionCandidate[], needed: number, now: number, minLifetimeMs: number): EvictionCandidate[] | null {
+export function chooseEvictions<T extends EvictionCandidate> (items: T[], needed: number, now: number, minLifetimeMs: number): T[] | null {
   if (needed <= 0) return []
   const evictable = items
     .filter((item) => item.completedAt !== null && now - item.completedAt >= minLifetimeMs)
     .sort((a, b) => itemValue(a, now) - itemValue(b, now))
-  const chosen: EvictionCandidate[] = []
+  const chosen: T[] = []
   let freed = 0
   for (const item of evictable) {
     if (freed >= needed) break

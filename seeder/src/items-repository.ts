@@ -87,6 +87,11 @@ export const itemsRepository = {
     await db.query('DELETE FROM seeder_items WHERE info_hash = $1', [infoHash])
   },
 
+  /** Every origin the items on disk came from. */
+  async origins (db: Queryable): Promise<string[]> {
+    return (await db.query<{ origin: string }>('SELECT DISTINCT origin FROM seeder_items')).map((row) => row.origin)
+  },
+
   async cursor (db: Queryable, origin: string): Promise<number | null> {
     const [row] = await db.query<{ event_cursor: number | null }>('SELECT event_cursor FROM seeder_origins WHERE origin = $1', [origin])
     return row?.event_cursor ?? null

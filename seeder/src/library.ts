@@ -6,9 +6,9 @@ import { type Manifest } from '@fedswarm/protocol'
 import { createPopularity } from '@fedswarm/runtime'
 import type { Readable } from 'node:stream'
 import { createFsBlobStore, type ByteRange, type Db } from '@fedswarm/storage'
-import { chooseEvictions } from './eviction.ts'
+import { chooseFairEvictions } from './fair-eviction.ts'
 import { itemsRepository, type SeederItem } from './items-repository.ts'
-import type { OriginClient } from './origin-client.ts'
+import type { OriginClients } from './origin-client.ts'
 import type { Swarm } from './active-swarm.ts'
 import { sha256OfFile } from './verify-file.ts'
 
@@ -19,7 +19,7 @@ export interface LibraryOptions {
   log: Logger
   quota: number
   minLifetime: number
-  clients: Map<string, OriginClient>
+  clients: OriginClients
   now?: () => number
 }
 
@@ -56,6 +56,8 @@ export interface Library {
   stats (): LibraryStats
   /** Info hashes of the complete items of one origin: reported again after (re)registration. */
   held (origin: string): string[]
+  /** The origin of an item held or being fetched: bytes moved are counted per origin. */
+  originOf (infoHash: string): string | undefined
   stop (): Promise<void>
 }
 
@@ -93,18 +95,18 @@ export function createLibrary (options: LibraryOptions): Library {
     return total
   }
 
-  /** Frees room for `size` more bytes, or returns false when the quota cannot hold it now. */
-  async function makeRoom (size: number): Promise<boolean> {
-    const needed = usedBytes() + size - options.quota
-    if (needed <= 0) return true
+  /** Frees room for `size` more bytes of `origin` within its fair share (fair-eviction.ts), or returns false when the quota cannot hold it now. */
+  async function makeRoom (origin: string, size: number): Promise<boolean> {
+    if (usedBytes() + size <= options.quota) return true
     const t = now()
-    const victims = chooseEvictions([...items.values()].map((item) => ({
+    const victims = chooseFairEvictions([...items.values()].map((item) => ({
       infoHash: item.infoHash,
+      origin: item.origin,
       size: item.size,
       requests: demand.score(item.infoHash) + item.requests,
       demandedAt: item.demandedAt.getTime(),
       completedAt: item.state === 'complete' ? (item.completedAt?.getTime() ?? null) : null
-    })), needed, t, options.minLifetime)
+    })), { origin, size }, options.quota, t, options.minLifetime)
     if (victims === null) return false
     for (const victim of victims) await drop(items.get(victim.infoHash)!, 'evicted: over quota')
     return true
@@ -184,8 +186,8 @@ export function createLibrary (options: LibraryOptions): Library {
         if (known.state === 'complete') await swarm.seed({ infoHash: known.infoHash, torrent: known.torrent })
         return
       }
-      if (!await makeRoom(manifest.size)) {
-        log.warn({ infoHash: manifest.infoHash, size: manifest.size, quota: options.quota }, 'hot item does not fit the quota now; skipped')
+      if (!await makeRoom(origin, manifest.size)) {
+        log.warn({ infoHash: manifest.infoHash, origin, size: manifest.size, quota: options.quota }, 'hot item does not fit the quota, or its origin\'s fair share of it, now; skipped')
         return
       }
       const client = options.clients.get(origin)
@@ -267,6 +269,8 @@ export function createLibrary (options: LibraryOptions): Library {
     held (origin) {
       return [...items.values()].filter((item) => item.origin === origin && item.state === 'complete').map((item) => item.infoHash)
     },
+
+    originOf: (infoHash) => items.get(infoHash)?.origin,
 
     async stop () {
       stopped = true

@@ -3,7 +3,7 @@ import type { Migration } from '@fedswarm/storage'
 export const SEEDER_NAMESPACE = 'seeder'
 
 /** Every table of the seeder, in an order that satisfies foreign keys (the PGlite-to-SQLite upgrade copies them). */
-export const SEEDER_TABLES = ['seeder_keys', 'seeder_origins', 'seeder_items', 'seeder_tombstones']
+export const SEEDER_TABLES = ['seeder_keys', 'seeder_origins', 'seeder_items', 'seeder_tombstones', 'seeder_probes']
 
 /**
  * These migrations run on PostgreSQL, PGlite (data folders of earlier
@@ -59,5 +59,17 @@ export const seederMigrations: Migration[] = [
       -- When the origin took the ack of this deletion; null: sent again at the next catch-up (the origin's poke, a start).
       ALTER TABLE seeder_tombstones ADD COLUMN acked_at timestamptz;
       UPDATE seeder_tombstones SET acked_at = deleted_at;`
+  },
+  {
+    id: '004_probes',
+    sql: `
+      -- Discovery: what each domain of the list answered when probed, so a restart does not probe them all again.
+      CREATE TABLE seeder_probes (
+        target text PRIMARY KEY,
+        origin text,
+        checked_at timestamptz NOT NULL,
+        found_at timestamptz,
+        error text
+      );`
   }
 ]

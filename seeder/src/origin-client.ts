@@ -23,11 +23,22 @@ export class OriginCallError extends Error {
 
 const TIMEOUT_MS = 10_000
 
+/** The client of each origin followed now, by origin: what the library and deletions ask to reach an origin. */
+export interface OriginClients {
+  get (origin: string): OriginClient | undefined
+}
+
+/** What the origin says of this seeder when it registers, as far as it tells: its status there, its mirror's trust. */
+export interface RegistrationAnswer {
+  status?: string
+  mirror?: unknown
+}
+
 /** What a seeder asks of one origin, over HTTP. */
 export interface OriginClient {
   readonly origin: string
   document (): Promise<OriginDocument>
-  register (): Promise<void>
+  register (): Promise<RegistrationAnswer>
   /** `held`: complete and verified; `filling`: being fetched now (the mirror streams it as pieces verify); `none`: not here. */
   reportHolding (infoHash: string, holding: 'held' | 'filling' | 'none'): Promise<void>
   popular (): Promise<Manifest[]>
@@ -68,7 +79,11 @@ export function createOriginClient (origin: string, identity: SeederIdentity, ca
     },
     async register () {
       const { publicUrl, serverAddresses } = identity
-      await signedPost('/api/instances', serverAddresses === undefined ? { publicUrl } : { publicUrl, serverAddresses })
+      const answer = await signedPost('/api/instances', serverAddresses === undefined ? { publicUrl } : { publicUrl, serverAddresses })
+      const body = await answer.json().catch(() => null) as { status?: unknown, mirror?: unknown } | null
+      // Shown to the admin as the origin said it; an origin found by discovery is a stranger, so only a small answer is kept.
+      const mirror = JSON.stringify(body?.mirror ?? null).length <= 2048 ? body?.mirror : undefined
+      return { status: typeof body?.status === 'string' ? body.status.slice(0, 64) : undefined, mirror }
     },
     async reportHolding (infoHash, holding) {
       const body = { infoHash, held: holding === 'held', ...holding === 'filling' ? { filling: true } : {} }

@@ -3,17 +3,19 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { buildSeederDocument } from '@fedswarm/protocol'
-import { abortableSleep, createTeardown } from '@fedswarm/runtime'
+import { createTeardown } from '@fedswarm/runtime'
 import { loadOrCreateKeyPair, migrate, openDb, upgradePgliteToSqlite } from '@fedswarm/storage'
 import { createSeederApp } from './app.ts'
 import { createDeletions, type Deletions } from './deletions.ts'
 import type { SeederConfig } from './config.ts'
-import { followEvents } from './event-follower.ts'
+import { createDiscovery } from './discovery.ts'
+import { createFollowedOrigins } from './followed-origins.ts'
 import { itemsRepository } from './items-repository.ts'
 import { createLibrary, type Library } from './library.ts'
 import { createSeederMetrics } from './metrics.ts'
 import { SEEDER_NAMESPACE, SEEDER_TABLES, seederMigrations } from './migrations.ts'
-import { createOriginClient, type OriginClient } from './origin-client.ts'
+import type { OriginClients } from './origin-client.ts'
+import { chooseOrigins, type ChosenOrigin } from './origin-filter.ts'
 import { createSwarm, type Swarm } from './active-swarm.ts'
 
 export const SEEDER_VERSION = '0.1.0'
@@ -27,6 +29,8 @@ export interface SeederOverrides {
    * releases before SQLite did; tests make a data folder of such a release with it.
    */
   previousReleasePglite?: boolean
+  /** Tests only: a shorter bound on a discovery probe than 5 s. */
+  probeTimeoutMs?: number
 }
 
 export interface RunningSeeder {
@@ -41,11 +45,9 @@ export interface RunningSeeder {
   stop (): Promise<void>
 }
 
-const REGISTER_RETRY_MAX_MS = 60_000
-
 /**
  * Wires a seeder from its config in dependency order — log, storage, key,
- * HTTP, swarm, library, origins — and tears it down in reverse.
+ * HTTP, swarm, library, origins followed, discovery — and tears it down in reverse.
  */
 export async function startSeeder (config: SeederConfig, overrides: SeederOverrides = {}): Promise<RunningSeeder> {
   const log = overrides.log ?? pino({ level: config.logLevel })
@@ -85,109 +87,64 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
       torrentPort: config.torrentPort,
       webrtc: config.webrtc,
       webSeedAfter: config.webSeedAfter,
-      onBytes: (source, direction, bytes) => metrics.bytes.inc({ source, direction }, bytes)
+      onBytes: (source, direction, bytes, infoHash) => {
+        metrics.bytes.inc({ source, direction }, bytes)
+        const origin = library.originOf(infoHash)
+        if (origin !== undefined) followed.countBytes(origin, direction, bytes)
+      }
     })
     teardown.add(() => swarm.stop())
     const torrentPort = await swarm.listening().catch((err: NodeJS.ErrnoException) => {
       throw Object.assign(new Error(`cannot listen for BitTorrent peers on port ${config.torrentPort}: ${err.code ?? err.message} (set FEDSWARM_TORRENT_PORT)`), { code: err.code })
     })
 
-    const clients = new Map<string, OriginClient>(config.origins.map((origin) => [origin, createOriginClient(origin, identity, config.uploadLimit)]))
+    // The library and deletions reach an origin through the set followed now, built below on them.
+    const clients: OriginClients = { get: (origin) => followed.get(origin) }
     const library = createLibrary({ db, swarm, itemsDir, log: log.child({ component: 'library' }), quota: config.quota, minLifetime: config.minLifetime, clients })
     teardown.add(() => library.stop())
     const deletions = createDeletions({ db, library, clients, log: log.child({ component: 'deletions' }) })
-    const controller = new AbortController()
-    teardown.add(() => controller.abort())
+    const followed = createFollowedOrigins({ db, library, deletions, identity, uploadLimit: config.uploadLimit, pollInterval: config.pollInterval, log })
+    teardown.add(() => followed.stop())
+    const chosen = (discovered: string[]): ChosenOrigin[] => chooseOrigins(config.origins, discovered, config.filter, config.maxOrigins)
 
-    /** Loads the origin's key and applies its deletions since the stored cursor; true when done. */
-    const catchUp = async (origin: string): Promise<boolean> => {
-      try {
-        await deletions.loadKey(origin)
-        await deletions.catchUp(origin)
-        await library.unblock(origin)
-        return true
-      } catch (err) {
-        log.warn({ err, origin }, 'could not catch up on deletions; the origin\'s items are held back until it answers')
-        return false
-      }
-    }
-
-    const retryCatchUp = async (origin: string): Promise<void> => {
-      let backoff = 1000
-      while (!controller.signal.aborted && !await catchUp(origin)) {
-        await abortableSleep(backoff, controller.signal)
-        backoff = Math.min(backoff * 2, REGISTER_RETRY_MAX_MS)
-      }
-    }
-
-    /** An origin's poke (it misses an ack): catch up everywhere, at most once at a time. */
-    let poking: Promise<unknown> | null = null
-    let lastPoke = 0
-    const pokeCatchUp = (): void => {
-      if (poking !== null || Date.now() - lastPoke < 2000) return
-      lastPoke = Date.now()
-      poking = Promise.all(config.origins.map((origin) => catchUp(origin))).finally(() => { poking = null })
-    }
-
-    // Deletions first: nothing of an origin is served or seeded before its notices since the stored cursor are applied.
-    for (const origin of config.origins) library.block(origin)
+    // Deletions first: nothing of an origin is served or seeded before its notices since the stored cursor are applied,
+    // and nothing of an origin no longer followed (its deletions are no longer heard).
+    for (const origin of await itemsRepository.origins(db)) library.block(origin)
     await library.start()
-    const caughtUp = await Promise.all(config.origins.map((origin) => catchUp(origin)))
-    for (const [i, origin] of config.origins.entries()) {
-      if (!caughtUp[i]) void retryCatchUp(origin)
-    }
+    await followed.followOnly(chosen([]))
+    const discovery = config.discovery === undefined
+      ? undefined
+      : createDiscovery({
+        ...config.discovery,
+        allowPrivateAddresses: config.allowPrivateAddresses,
+        filter: config.filter,
+        db,
+        log: log.child({ component: 'discovery' }),
+        onFound: (found) => { void followed.followOnly(chosen(found)) },
+        probeTimeoutMs: overrides.probeTimeoutMs
+      })
+    teardown.add(() => discovery?.stop())
 
     metrics.gauge('fedswarm_seeder_items_stored', 'Complete, verified items on disk', () => library.stats().stored)
     metrics.gauge('fedswarm_seeder_bytes_stored', 'Bytes of complete items on disk', () => library.stats().storedBytes)
     metrics.gauge('fedswarm_seeder_items_fetching', 'Items being fetched', () => library.stats().fetching)
     metrics.gauge('fedswarm_seeder_torrents_active', 'Torrents in the swarm now', () => swarm.activeCount())
+    metrics.gauge('fedswarm_seeder_origins_followed', 'Origins followed now, configured and discovered', () => followed.list().length)
 
-    http.setHandler(createSeederApp({ log, document, library, metrics, onPoke: () => pokeCatchUp(), uploadThrottle: config.uploadLimit === undefined ? undefined : () => swarm.uploadThrottle(),
+    http.setHandler(createSeederApp({ log, document, library, metrics, onPoke: () => followed.pokeCatchUp(), uploadThrottle: config.uploadLimit === undefined ? undefined : () => swarm.uploadThrottle(),
       adminToken,
-      status: () => ({ origins: config.origins.map((origin) => ({ origin })), items: library.stats() })
+      status: () => ({
+        origins: followed.status().map((origin) => ({ ...origin, lastProbeAt: discovery?.lastProbeOf(origin.origin)?.toISOString() ?? null })),
+        discovery: discovery?.state() ?? null,
+        items: library.stats()
+      }),
+      onMirrorBytes: (origin, bytes) => followed.countBytes(origin, 'out', bytes)
     }))
-
-    for (const client of clients.values()) {
-      const originLog = log.child({ origin: client.origin })
-      // Following events needs no registration; reporting holdings and acks does, so it is retried on its own.
-      void registerUntilAccepted(client, originLog, controller.signal).then(async (registered) => {
-        if (!registered) return
-        for (const infoHash of library.held(client.origin)) {
-          await client.reportHolding(infoHash, 'held').catch((err: unknown) => originLog.warn({ err, infoHash }, 'could not report holding'))
-        }
-      })
-      const follower = followEvents({
-        client,
-        log: originLog,
-        cursor: await itemsRepository.cursor(db, client.origin),
-        pollInterval: config.pollInterval,
-        onHot: (manifest) => library.onHot(client.origin, manifest),
-        onDeleted: async (notice) => { await deletions.apply(client.origin, notice) },
-        onCursor: (seq) => itemsRepository.saveCursor(db, client.origin, seq)
-      })
-      teardown.add(() => follower.stop())
-    }
-    log.info({ url: publicUrl, port, torrentPort, origins: config.origins }, 'seeder listening')
+    discovery?.start()
+    log.info({ url: publicUrl, port, torrentPort, origins: config.origins, discoverFrom: config.discovery?.listUrl }, 'seeder listening')
     return { url: publicUrl, port, torrentPort, library, swarm, deletions, generatedAdminToken: adminToken.generated, stop: teardown.run }
   } catch (err) {
     await teardown.run()
     throw err
-  }
-
-  /** Registers with an origin, retrying with backoff while it is unreachable or refuses; false once stopped. */
-  async function registerUntilAccepted (client: OriginClient, originLog: Logger, signal: AbortSignal): Promise<boolean> {
-    let backoff = 1000
-    while (!signal.aborted) {
-      try {
-        await client.register()
-        originLog.info('registered with origin')
-        return true
-      } catch (err) {
-        originLog.warn({ err }, `registration failed; retrying in ${backoff / 1000} s`)
-        await abortableSleep(backoff, signal)
-        backoff = Math.min(backoff * 2, REGISTER_RETRY_MAX_MS)
-      }
-    }
-    return false
   }
 }

@@ -3,7 +3,7 @@ import { parseSeederConfig, SeederConfigError } from '@fedswarm/seeder'
 
 describe('seeder config', function () {
   it('needs an origin and has safe defaults', function () {
-    assert.throws(() => parseSeederConfig({}), /--origin/)
+    assert.throws(() => parseSeederConfig({}), /--origin.*--discover-from/)
     const config = parseSeederConfig({}, { origins: ['https://origin.example/', 'https://origin.example'] })
     assert.deepEqual(config.origins, ['https://origin.example'])
     assert.equal(config.port, 8090)
@@ -30,6 +30,19 @@ describe('seeder config', function () {
     assert.deepEqual(parseSeederConfig({ ...origin, FEDSWARM_SERVER_ADDRESSES: 'self, 192.0.2.9/24, 2001:db8:5::/48, 192.0.2.0/24' }).serverAddresses, ['192.0.2.0/24', '2001:db8:5::/48'])
   })
 
+  it('helps the origins found among the servers a list names, with or without --origin', function () {
+    const config = parseSeederConfig({ FEDSWARM_HELP_ONLY: 'a.example, b.example:8443', FEDSWARM_NEVER_HELP: 'c.example', FEDSWARM_MAX_ORIGINS: '3' }, { discoverFrom: 'https://my.server/api/v1/instance/peers' })
+    assert.deepEqual(config.origins, [])
+    assert.deepEqual(config.discovery, { listUrl: 'https://my.server/api/v1/instance/peers', interval: 3_600_000 })
+    assert.deepEqual(config.filter, { helpOnly: ['a.example', 'b.example:8443'], neverHelp: ['c.example'] })
+    assert.equal(config.maxOrigins, 3)
+    assert.equal(config.allowPrivateAddresses, false)
+    const defaults = parseSeederConfig({ FEDSWARM_DISCOVER_FROM: 'https://my.server/peers', FEDSWARM_DISCOVER_INTERVAL: '10m' }, { origins: ['https://o.example'] })
+    assert.deepEqual(defaults.origins, ['https://o.example'])
+    assert.equal(defaults.discovery?.interval, 600_000)
+    assert.equal(defaults.maxOrigins, 1000)
+  })
+
   it('refuses bad values with one line naming them', function () {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ FEDSWARM_ORIGINS: 'ftp://x' }, /origin/],
@@ -39,7 +52,13 @@ describe('seeder config', function () {
       [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_MIN_LIFETIME: 'forever' }, /FEDSWARM_MIN_LIFETIME/],
       [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_SERVER_ADDRESSES: '192.0.2.0/23' }, /^invalid FEDSWARM_SERVER_ADDRESSES: "192.0.2.0\/23" is wider than IPv4 \/24/],
       [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_SERVER_ADDRESSES: '2001:db8::/32' }, /FEDSWARM_SERVER_ADDRESSES: .*wider than IPv6 \/48/],
-      [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_SERVER_ADDRESSES: 'mastodon.example' }, /FEDSWARM_SERVER_ADDRESSES: .*not an IP address/]
+      [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_SERVER_ADDRESSES: 'mastodon.example' }, /FEDSWARM_SERVER_ADDRESSES: .*not an IP address/],
+      [{ FEDSWARM_DISCOVER_FROM: 'ftp://my.server/peers' }, /FEDSWARM_DISCOVER_FROM/],
+      [{ FEDSWARM_DISCOVER_FROM: 'https://my.server/peers', FEDSWARM_DISCOVER_INTERVAL: '10ms' }, /FEDSWARM_DISCOVER_INTERVAL/],
+      [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_HELP_ONLY: 'https://a.example' }, /FEDSWARM_HELP_ONLY.*not a domain/],
+      [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_NEVER_HELP: 'ok.example,*.bad' }, /FEDSWARM_NEVER_HELP/],
+      [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_MAX_ORIGINS: '0' }, /FEDSWARM_MAX_ORIGINS/],
+      [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'maybe' }, /FEDSWARM_ALLOW_PRIVATE_ADDRESSES/]
     ]
     for (const [env, message] of cases) {
       assert.throws(() => parseSeederConfig(env), (err: Error) => err instanceof SeederConfigError && message.test(err.message), JSON.stringify(env))

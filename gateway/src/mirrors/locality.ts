@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js'
 import { canonicalAddress } from '@fedswarm/runtime'
-import { isPublicAddress } from '../safe-fetch.ts'
+import { isPublicAddress } from '@fedswarm/web'
 
 /**
  * Its own server first: a GET from the addresses of a participating

@@ -5,9 +5,10 @@ import type { LookupFunction } from 'node:net'
 import ipaddr from 'ipaddr.js'
 
 /**
- * Fetches a URL that a stranger named (a seeder's well-known document, its
- * poke endpoint, pieces of its mirror) without
- * letting them point the origin at its own network (SSRF): every address the
+ * Fetches a URL that a stranger named (for an origin: a seeder's well-known
+ * document, its poke endpoint, pieces of its mirror; for a seeder: a domain's
+ * well-known document while discovering origins) without
+ * letting them point the server at its own network (SSRF): every address the
  * host resolves to must be public unicast — not private, loopback,
  * link-local, unique-local, multicast, unspecified, carrier-grade NAT or
  * reserved — unless `allowPrivateAddresses` (tests, private deployments).
@@ -20,6 +21,10 @@ export interface SafeFetchOptions {
   allowPrivateAddresses: boolean
   timeoutMs?: number
   maxBytes?: number
+  /** Aborts every fetch under way and to come: the owner stops. */
+  signal?: AbortSignal
+  /** Sent as User-Agent: which role is asking (`fedswarm-origin` unless told). */
+  userAgent?: string
 }
 
 export interface SafeResponse {
@@ -95,16 +100,17 @@ export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
       method: body === undefined ? 'GET' : 'POST',
       headers: {
         accept: 'application/json',
-        'user-agent': 'fedswarm-origin',
+        'user-agent': options.userAgent ?? 'fedswarm-origin',
         ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(body.length) }),
         ...(init !== undefined && 'headers' in init ? init.headers : {})
       },
       lookup: guardedLookup,
       agent: false,
-      signal: AbortSignal.timeout(timeoutMs)
+      signal: options.signal === undefined ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([AbortSignal.timeout(timeoutMs), options.signal])
     })
     const fail = (err: unknown): void => {
       if (err instanceof SafeFetchError) reject(err)
+      else if (options.signal?.aborted === true) reject(new SafeFetchError(`fetch of ${url.href} stopped`))
       else if ((err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError') reject(new SafeFetchError(`no answer from ${url.host} within ${timeoutMs} ms`))
       else reject(new SafeFetchError(`cannot fetch ${url.href}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`))
     }

@@ -1,0 +1,236 @@
+import type { Logger } from 'pino'
+import { abortableSleep } from '@fedswarm/runtime'
+import type { Db } from '@fedswarm/storage'
+import type { Deletions } from './deletions.ts'
+import { followEvents, type EventFollower } from './event-follower.ts'
+import { itemsRepository } from './items-repository.ts'
+import type { Library } from './library.ts'
+import type { FoundBy } from './origin-filter.ts'
+import { createOriginClient, type OriginClient, type OriginClients, type RegistrationAnswer, type SeederIdentity } from './origin-client.ts'
+
+export interface FollowedOriginsOptions {
+  db: Db
+  library: Library
+  deletions: Deletions
+  identity: SeederIdentity
+  /** The seeder's upload cap, told to each origin with its holdings. */
+  uploadLimit?: number
+  pollInterval: number
+  log: Logger
+  /** How often each origin's line is written to the log (10 minutes). */
+  reportInterval?: number
+}
+
+/** One origin followed, as the admin's status shows it. */
+export interface OriginStatus {
+  origin: string
+  how: FoundBy
+  /** `pending` until the origin takes the registration, `failing` while it refuses or is unreachable. */
+  registration: 'pending' | 'accepted' | 'failing'
+  /** What the origin said of this seeder when it registered (its status there, its mirror's trust), if it said. */
+  trust: RegistrationAnswer | null
+  /** Whether its deletions since the stored cursor are applied (until then its items are neither served nor seeded). */
+  caughtUp: boolean
+  itemsHeld: number
+  /** Bytes of its items received and sent (swarm and mirror) since this start. */
+  bytesIn: number
+  bytesOut: number
+  lastEventAt: string | null
+  lastError: string | null
+}
+
+/**
+ * The origins a seeder follows now, each with its client, its deletion
+ * catch-up, its registration loop and its event follower: joined and left
+ * while the seeder runs (by hand at start, or as discovery finds them).
+ */
+export interface FollowedOrigins extends OriginClients {
+  /** Blocks the origin's items, catches up on its deletions (first attempt awaited), registers and follows its events. */
+  join (origin: string, how: FoundBy): Promise<void>
+  /** Stops following: its items stay on disk but are neither served nor seeded, since its deletions are no longer heard. */
+  leave (origin: string): Promise<void>
+  /** Follows exactly these origins: joins the new ones, leaves the others. */
+  followOnly (wanted: Array<{ origin: string, how: FoundBy }>): Promise<void>
+  list (): string[]
+  /** An origin's poke (it misses an ack): catch up everywhere, at most once at a time. */
+  pokeCatchUp (): void
+  countBytes (origin: string, direction: 'in' | 'out', bytes: number): void
+  status (): OriginStatus[]
+  stop (): Promise<void>
+}
+
+const REGISTER_RETRY_MAX_MS = 60_000
+const REPORT_INTERVAL_MS = 10 * 60_000
+const JOIN_BATCH = 16
+
+interface Followed {
+  client: OriginClient
+  status: Omit<OriginStatus, 'itemsHeld'>
+  log: Logger
+  controller: AbortController
+  follower: EventFollower
+}
+
+export function createFollowedOrigins (options: FollowedOriginsOptions): FollowedOrigins {
+  const { db, library, deletions, log } = options
+  const followed = new Map<string, Followed>()
+  /** Joins and leaves run one at a time, in order, so the set never races with itself. */
+  let changes: Promise<unknown> = Promise.resolve()
+  let stopped = false
+
+  /** Loads the origin's key and applies its deletions since the stored cursor; true when done. */
+  const catchUp = async (entry: Followed): Promise<boolean> => {
+    const { origin } = entry.client
+    try {
+      await deletions.loadKey(origin)
+      await deletions.catchUp(origin)
+      if (entry.controller.signal.aborted) return true
+      await library.unblock(origin)
+      entry.status.caughtUp = true
+      return true
+    } catch (err) {
+      entry.status.lastError = (err as Error).message
+      entry.log.warn({ err }, 'could not catch up on deletions; the origin\'s items are held back until it answers')
+      return false
+    }
+  }
+
+  const retryCatchUp = async (entry: Followed): Promise<void> => {
+    let backoff = 1000
+    while (!entry.controller.signal.aborted && !await catchUp(entry)) {
+      await abortableSleep(backoff, entry.controller.signal)
+      backoff = Math.min(backoff * 2, REGISTER_RETRY_MAX_MS)
+    }
+  }
+
+  /** Registers with an origin, retrying with backoff while it is unreachable or refuses; false once stopped. */
+  async function registerUntilAccepted (entry: Followed, signal: AbortSignal): Promise<boolean> {
+    const { client, log: originLog } = entry
+    let backoff = 1000
+    while (!signal.aborted) {
+      try {
+        entry.status.trust = await client.register()
+        entry.status.registration = 'accepted'
+        originLog.info({ status: entry.status.trust.status }, 'registered with origin')
+        return true
+      } catch (err) {
+        entry.status.registration = 'failing'
+        entry.status.lastError = (err as Error).message
+        originLog.warn({ err }, `registration failed; retrying in ${backoff / 1000} s`)
+        await abortableSleep(backoff, signal)
+        backoff = Math.min(backoff * 2, REGISTER_RETRY_MAX_MS)
+      }
+    }
+    return false
+  }
+
+  async function join (origin: string, how: FoundBy): Promise<void> {
+    if (stopped || followed.has(origin)) return
+    const originLog = log.child({ origin })
+    const controller = new AbortController()
+    const client = createOriginClient(origin, options.identity, options.uploadLimit)
+    const entry: Followed = {
+      client,
+      log: originLog,
+      controller,
+      status: { origin, how, registration: 'pending', trust: null, caughtUp: false, bytesIn: 0, bytesOut: 0, lastEventAt: null, lastError: null },
+      follower: { stop: async () => {} }
+    }
+    followed.set(origin, entry)
+    // Deletions first: nothing of an origin is served or seeded before its notices since the stored cursor are applied.
+    library.block(origin)
+    originLog.info({ how }, 'following origin')
+    if (!await catchUp(entry)) void retryCatchUp(entry)
+    if (controller.signal.aborted) return
+    // Following events needs no registration; reporting holdings and acks does, so it is retried on its own.
+    void registerUntilAccepted(entry, controller.signal).then(async (registered) => {
+      if (!registered) return
+      for (const infoHash of library.held(origin)) {
+        await client.reportHolding(infoHash, 'held').catch((err: unknown) => originLog.warn({ err, infoHash }, 'could not report holding'))
+      }
+    })
+    entry.follower = followEvents({
+      client,
+      log: originLog,
+      cursor: await itemsRepository.cursor(db, origin),
+      pollInterval: options.pollInterval,
+      onHot: (manifest) => library.onHot(origin, manifest),
+      onDeleted: async (notice) => { await deletions.apply(origin, notice) },
+      onCursor: async (seq) => {
+        entry.status.lastEventAt = new Date().toISOString()
+        await itemsRepository.saveCursor(db, origin, seq)
+      }
+    })
+  }
+
+  async function leave (origin: string): Promise<void> {
+    const entry = followed.get(origin)
+    if (entry === undefined) return
+    followed.delete(origin)
+    entry.controller.abort()
+    library.block(origin)
+    await entry.follower.stop()
+    entry.log.info({ how: entry.status.how }, 'no longer following origin; its items stay on disk, neither served nor seeded')
+  }
+
+  /** Queues a change of the set behind the others. */
+  function queued<T> (change: () => Promise<T>): Promise<T> {
+    const next = changes.then(change)
+    changes = next.catch((err: unknown) => log.error({ err }, 'could not change the origins followed'))
+    return next
+  }
+
+  let poking: Promise<unknown> | null = null
+  let lastPoke = 0
+
+  const statusOf = (entry: Followed): OriginStatus => ({ ...entry.status, itemsHeld: library.held(entry.client.origin).length })
+  const writeReport = (): void => {
+    for (const entry of followed.values()) {
+      const { origin, how, registration, itemsHeld, bytesIn, bytesOut, lastEventAt } = statusOf(entry)
+      log.info({ origin, how, registration, trust: entry.status.trust?.status, itemsHeld, bytesIn, bytesOut, lastEventAt }, 'origin followed')
+    }
+  }
+  const reporter = setInterval(writeReport, options.reportInterval ?? REPORT_INTERVAL_MS)
+  reporter.unref()
+
+  return {
+    get: (origin) => followed.get(origin)?.client,
+    join: (origin, how) => queued(() => join(origin, how)),
+    leave: (origin) => queued(() => leave(origin)),
+    followOnly: (wanted) => queued(async () => {
+      const keep = new Set(wanted.map((w) => w.origin))
+      for (const origin of [...followed.keys()]) {
+        if (!keep.has(origin)) await leave(origin)
+      }
+      // A few at a time: each join's first catch-up may wait on an origin that does not answer.
+      const joining = wanted.filter((w) => !followed.has(w.origin))
+      for (let i = 0; i < joining.length && !stopped; i += JOIN_BATCH) {
+        await Promise.all(joining.slice(i, i + JOIN_BATCH).map((w) => join(w.origin, w.how)))
+      }
+      writeReport()
+    }),
+    list: () => [...followed.keys()],
+
+    pokeCatchUp () {
+      if (poking !== null || Date.now() - lastPoke < 2000) return
+      lastPoke = Date.now()
+      poking = Promise.all([...followed.values()].map((entry) => catchUp(entry))).finally(() => { poking = null })
+    },
+
+    countBytes (origin, direction, bytes) {
+      const entry = followed.get(origin)
+      if (entry === undefined) return
+      if (direction === 'in') entry.status.bytesIn += bytes
+      else entry.status.bytesOut += bytes
+    },
+
+    status: () => [...followed.values()].map(statusOf),
+
+    async stop () {
+      stopped = true
+      clearInterval(reporter)
+      await changes
+      await Promise.all([...followed.keys()].map((origin) => leave(origin)))
+    }
+  }
+}
