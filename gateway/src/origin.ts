@@ -1,4 +1,4 @@
-import { listenHttp } from '@fedswarm/web'
+import { createSafeFetch, listenHttp } from '@fedswarm/web'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
@@ -26,7 +26,6 @@ import { ORIGIN_NAMESPACE, originMigrations } from './migrations.ts'
 import { createNonceStore } from './seeders/nonce-store.ts'
 import { createOriginSeeder, type OriginSeeder } from './seeding/origin-seeder.ts'
 import { clientAddressOf } from './http/client-address.ts'
-import { createSafeFetch } from './safe-fetch.ts'
 import { MAX_PIECE_LENGTH } from '@fedswarm/protocol'
 import { createPopularity, createTeardown } from '@fedswarm/runtime'
 

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { ConfigError, parseOriginConfig } from '@fedswarm/gateway'
 import { accepts } from '../src/seeders/instance-registry.ts'
-import { createSafeFetch, isPublicAddress, SafeFetchError } from '../src/safe-fetch.ts'
+import { createSafeFetch, isPublicAddress, SafeFetchError } from '@fedswarm/web'
 
 describe('seeder policy: acceptance, hot threshold, guarded fetch', function () {
   it('parses FEDSWARM_ACCEPT_SEEDERS, FEDSWARM_ALLOW_PRIVATE_ADDRESSES and FEDSWARM_HOT_THRESHOLD', function () {

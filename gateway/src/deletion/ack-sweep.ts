@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { Db } from '@fedswarm/storage'
 import { deletionsRepository } from './deletions-repository.ts'
-import type { SafeFetch } from '../safe-fetch.ts'
+import type { SafeFetch } from '@fedswarm/web'
 
 export interface AckSweepOptions {
   db: Db

@@ -5,7 +5,7 @@ import { mediaRepository } from '../media/media-repository.ts'
 import { decayedFailures, dropsMirror, planVerification, randomIndex, retryDelayMs, type CheckFailure } from './mirror-policy.ts'
 import { dropAll, readMirrorSnapshot, type Mirror, type MirrorTable } from './mirror-table.ts'
 import { checkPiece, pieceTable, type PieceCheckResult, type PieceTable } from './piece-check.ts'
-import type { SafeFetch } from '../safe-fetch.ts'
+import type { SafeFetch } from '@fedswarm/web'
 
 export type CheckKind = 'verify' | 'spot'
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Db } from '@fedswarm/storage'
-import type { SafeFetch } from '../safe-fetch.ts'
+import type { SafeFetch } from '@fedswarm/web'
 import { startMirrorChecks, type CheckKind } from './mirror-checks.ts'
 import { createMirrorChoice, type MirrorChoice } from './mirror-choice.ts'
 import { createMirrorTable, type MirrorTable } from './mirror-table.ts'

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import parseTorrent from 'parse-torrent'
 import { pieceRange, type CheckFailure } from './mirror-policy.ts'
-import { SafeFetchError, type SafeFetch } from '../safe-fetch.ts'
+import { SafeFetchError, type SafeFetch } from '@fedswarm/web'
 
 /** What a check compares a mirror's bytes with: the item's torrent (piece SHA-1s) and its sha256 (the ETag). */
 export interface PieceTable {

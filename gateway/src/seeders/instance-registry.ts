@@ -5,7 +5,7 @@ import { deletionsRepository } from '../deletion/deletions-repository.ts'
 import { HttpError } from '../errors.ts'
 import { instancesRepository, type Instance, type InstanceCounts } from './instances-repository.ts'
 import { mediaRepository } from '../media/media-repository.ts'
-import { SafeFetchError, type SafeFetch } from '../safe-fetch.ts'
+import { SafeFetchError, type SafeFetch } from '@fedswarm/web'
 
 /** What a seeder's `/.well-known/fedswarm` proves: it controls the domain and publishes this key. */
 export interface PublishedKey {

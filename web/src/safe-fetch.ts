@@ -6,8 +6,8 @@ import ipaddr from 'ipaddr.js'
 
 /**
  * Fetches a URL that a stranger named (a seeder's well-known document, its
- * poke endpoint, pieces of its mirror) without
- * letting them point the origin at its own network (SSRF): every address the
+ * poke endpoint, pieces of its mirror; for a seeder, the mirrors an origin
+ * lists) without letting them point us at our own network (SSRF): every address the
  * host resolves to must be public unicast — not private, loopback,
  * link-local, unique-local, multicast, unspecified, carrier-grade NAT or
  * reserved — unless `allowPrivateAddresses` (tests, private deployments).
@@ -20,6 +20,8 @@ export interface SafeFetchOptions {
   allowPrivateAddresses: boolean
   timeoutMs?: number
   maxBytes?: number
+  /** Who asks: `fedswarm-origin` unless told. */
+  userAgent?: string
 }
 
 export interface SafeResponse {
@@ -29,8 +31,19 @@ export interface SafeResponse {
   body: Buffer
 }
 
-/** A GET by default (`headers` such as `Range` may be added); a POST carries a small JSON body. */
-export type SafeRequest = { method: 'POST', json: unknown } | { method?: 'GET', headers: Record<string, string> }
+/**
+ * A GET by default (`headers` such as `Range` may be added); a POST carries a
+ * small JSON body. A GET may also be cut short by `signal`, cap its own body
+ * at `maxBytes` (a piece's length) and pass its body through `throttle` (a
+ * download cap's token bucket).
+ */
+export type SafeRequest = { method: 'POST', json: unknown } | {
+  method?: 'GET'
+  headers: Record<string, string>
+  signal?: AbortSignal
+  maxBytes?: number
+  throttle? (): NodeJS.ReadWriteStream
+}
 
 export type SafeFetch = (url: string, request?: SafeRequest) => Promise<SafeResponse>
 
@@ -53,7 +66,7 @@ function describe (address: string): string {
 
 export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
+  const userAgent = options.userAgent ?? 'fedswarm-origin'
 
   const guardedLookup = ((hostname: string, lookupOptions: { all?: boolean, family?: number }, callback: (err: Error | null, address?: string | LookupAddress[], family?: number) => void) => {
     dnsLookup(hostname, { family: lookupOptions.family ?? 0, all: true }, (err, addresses) => {
@@ -89,20 +102,28 @@ export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
       return
     }
     const body = init?.method === 'POST' ? Buffer.from(JSON.stringify(init.json)) : undefined
+    const get = init !== undefined && init.method !== 'POST' ? init : undefined
+    const maxBytes = get?.maxBytes ?? options.maxBytes ?? DEFAULT_MAX_BYTES
+    const deadline = AbortSignal.timeout(timeoutMs)
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
       method: body === undefined ? 'GET' : 'POST',
       headers: {
         accept: 'application/json',
-        'user-agent': 'fedswarm-origin',
+        'user-agent': userAgent,
         ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(body.length) }),
-        ...(init !== undefined && 'headers' in init ? init.headers : {})
+        ...get?.headers
       },
       lookup: guardedLookup,
       agent: false,
-      signal: AbortSignal.timeout(timeoutMs)
+      signal: get?.signal === undefined ? deadline : AbortSignal.any([deadline, get.signal])
     })
+    let throttle: NodeJS.ReadWriteStream | undefined
+    // A throttle stays in its token-bucket group until destroyed (see media-response.ts).
+    const release = (): void => { (throttle as { destroy? (): void } | undefined)?.destroy?.() }
     const fail = (err: unknown): void => {
+      release()
       if (err instanceof SafeFetchError) reject(err)
+      else if (get?.signal?.aborted === true) reject(get.signal.reason)
       else if ((err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError') reject(new SafeFetchError(`no answer from ${url.host} within ${timeoutMs} ms`))
       else reject(new SafeFetchError(`cannot fetch ${url.href}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`))
     }
@@ -110,7 +131,9 @@ export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
     request.on('response', (response: IncomingMessage) => {
       const chunks: Buffer[] = []
       let received = 0
-      response.on('data', (chunk: Buffer) => {
+      throttle = get?.throttle?.()
+      const source = throttle === undefined ? response : response.pipe(throttle)
+      source.on('data', (chunk: Buffer) => {
         received += chunk.length
         if (received > maxBytes) {
           request.destroy(new SafeFetchError(`the answer of ${url.href} is larger than ${maxBytes} bytes`))
@@ -119,7 +142,8 @@ export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
         chunks.push(chunk)
       })
       response.on('error', fail)
-      response.on('end', () => {
+      source.on('end', () => {
+        release()
         resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), headers: response.headers, body: Buffer.concat(chunks) })
       })
     })
