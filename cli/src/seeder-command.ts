@@ -20,7 +20,7 @@ export async function seederCommand (args: string[]): Promise<number> {
     if (err.code === 'EADDRINUSE' || err.code === 'EACCES') throw new CliError(err.message)
     throw err
   })
-  console.log(`Fedswarm seeder listening on ${seeder.url} (port ${seeder.port}, BitTorrent port ${seeder.torrentPort}), helping ${config.origins.join(', ')}`)
+  console.log(`Fedswarm seeder listening on ${seeder.url} (port ${seeder.port}, ${seeder.torrentPort === null ? 'HTTP only, no BitTorrent port' : `BitTorrent port ${seeder.torrentPort}`}), helping ${config.origins.join(', ')}`)
   await untilSignal()
   await seeder.stop()
   return 0

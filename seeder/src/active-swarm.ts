@@ -6,7 +6,8 @@ import type { Torrent, TorrentFile, Wire } from 'webtorrent'
 import { createPeerClient, peerTorrent } from '@fedswarm/peer'
 import { guardPieces } from './piece-guard.ts'
 
-export type ByteSource = 'peers' | 'webseed'
+/** Where fetched bytes came from: BitTorrent peers, the origin's web seed, other seeders' mirrors (HTTP transport). */
+export type ByteSource = 'peers' | 'webseed' | 'mirror'
 
 export interface SwarmOptions {
   /** Folder holding one sub-folder per item: `<itemsDir>/<infoHash>/<file>`. */
@@ -30,8 +31,12 @@ export interface SwarmItem {
 }
 
 export interface FetchOptions {
-  /** HTTP sources (the origin's web seed, mirrors), added only when peers stall. */
+  /** The origin's own URLs for the item (its web seed, from the torrent): over BitTorrent, added only when peers stall. */
   webSeeds: string[]
+  /** The item's sha256 (base64url): the ETag its HTTP sources answer with. */
+  sha256: string
+  /** The item's verified mirrors now, from its origin's manifest; the HTTP transport asks again while it fetches. */
+  mirrors (): Promise<string[]>
   signal?: AbortSignal
   onProgress? (received: number, total: number): void
   /** The torrent is ready: from now on `stream()` can serve the item as its pieces verify. */
@@ -46,7 +51,8 @@ export interface FetchOptions {
  * stays on disk.
  */
 export interface Swarm {
-  listening (): Promise<number>
+  /** The BitTorrent port peers reach us on; null for a transport that opens none (HTTP). */
+  listening (): Promise<number | null>
   /** Downloads into `<itemsDir>/<infoHash>/`, pieces checked by their SHA-1; resolves with the file's path. */
   fetch (item: SwarmItem, options: FetchOptions): Promise<string>
   /** Seeds an item already complete on disk (verified by the caller), or marks it demanded if active. */

@@ -14,7 +14,8 @@ import { createLibrary, type Library } from './library.ts'
 import { createSeederMetrics } from './metrics.ts'
 import { SEEDER_NAMESPACE, SEEDER_TABLES, seederMigrations } from './migrations.ts'
 import { createOriginClient, type OriginClient } from './origin-client.ts'
-import { createSwarm, type Swarm } from './active-swarm.ts'
+import type { ByteSource, Swarm } from './active-swarm.ts'
+import { createHttpTransport } from './http-transport.ts'
 
 export const SEEDER_VERSION = '0.1.0'
 
@@ -32,7 +33,8 @@ export interface SeederOverrides {
 export interface RunningSeeder {
   url: string
   port: number
-  torrentPort: number
+  /** null with FEDSWARM_TRANSPORT=http: no BitTorrent port is open. */
+  torrentPort: number | null
   library: Library
   swarm: Swarm
   deletions: Deletions
@@ -73,20 +75,22 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     const identity = { keyId: document.publicKey.id, privateKey: key.privateKey, publicUrl }
 
     const metrics = createSeederMetrics()
-    const swarm = createSwarm({
+    const { transport } = config
+    const transportOptions = {
       itemsDir,
       log: log.child({ component: 'swarm' }),
       uploadLimit: config.uploadLimit,
       downloadLimit: config.downloadLimit,
       maxActive: config.maxActive,
-      torrentPort: config.torrentPort,
-      webrtc: config.webrtc,
-      webSeedAfter: config.webSeedAfter,
-      onBytes: (source, direction, bytes) => metrics.bytes.inc({ source, direction }, bytes)
-    })
+      onBytes: (source: ByteSource, direction: 'in' | 'out', bytes: number) => metrics.bytes.inc({ source, direction }, bytes)
+    }
+    // webtorrent (tens of MiB) is loaded only by a seeder that joins the swarm.
+    const swarm: Swarm = transport.kind === 'http'
+      ? createHttpTransport({ ...transportOptions, allowPrivateAddresses: config.allowPrivateAddresses, publicUrl })
+      : (await import('./active-swarm.ts')).createSwarm({ ...transportOptions, torrentPort: transport.torrentPort, webrtc: config.webrtc, webSeedAfter: config.webSeedAfter })
     teardown.add(() => swarm.stop())
     const torrentPort = await swarm.listening().catch((err: NodeJS.ErrnoException) => {
-      throw Object.assign(new Error(`cannot listen for BitTorrent peers on port ${config.torrentPort}: ${err.code ?? err.message} (set FEDSWARM_TORRENT_PORT)`), { code: err.code })
+      throw Object.assign(new Error(`cannot listen for BitTorrent peers on port ${transport.kind === 'bittorrent' ? transport.torrentPort : ''}: ${err.code ?? err.message} (set FEDSWARM_TORRENT_PORT)`), { code: err.code })
     })
 
     const clients = new Map<string, OriginClient>(config.origins.map((origin) => [origin, createOriginClient(origin, identity, config.uploadLimit)]))

@@ -47,9 +47,21 @@ export type SafeRequest = { method: 'POST', json: unknown } | {
 
 export type SafeFetch = (url: string, request?: SafeRequest) => Promise<SafeResponse>
 
+/**
+ * What went wrong: the URL is not one we fetch (`refused`: not http(s), or a
+ * host that is not public), the host never answered in time or the
+ * connection failed (`unreachable`), or its answer was too large.
+ */
+export type SafeFetchFailure = 'refused' | 'unreachable' | 'too_large'
+
 /** Why a fetch failed, in words fit for the error message a seeder's admin reads. */
 export class SafeFetchError extends Error {
   override readonly name = 'SafeFetchError'
+  readonly failure: SafeFetchFailure
+  constructor (message: string, failure: SafeFetchFailure) {
+    super(message)
+    this.failure = failure
+  }
 }
 
 const DEFAULT_TIMEOUT_MS = 5000
@@ -71,12 +83,12 @@ export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
   const guardedLookup = ((hostname: string, lookupOptions: { all?: boolean, family?: number }, callback: (err: Error | null, address?: string | LookupAddress[], family?: number) => void) => {
     dnsLookup(hostname, { family: lookupOptions.family ?? 0, all: true }, (err, addresses) => {
       if (err !== null) {
-        callback(new SafeFetchError(`cannot resolve ${hostname}: ${err.code ?? err.message}`))
+        callback(new SafeFetchError(`cannot resolve ${hostname}: ${err.code ?? err.message}`, 'unreachable'))
         return
       }
       const refused = options.allowPrivateAddresses ? undefined : addresses.find((a) => !isPublicAddress(a.address))
       if (refused !== undefined) {
-        callback(new SafeFetchError(`${hostname} resolves to ${describe(refused.address)}, not a public address`))
+        callback(new SafeFetchError(`${hostname} resolves to ${describe(refused.address)}, not a public address`, 'refused'))
         return
       }
       if (lookupOptions.all === true) callback(null, addresses)
@@ -89,16 +101,16 @@ export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
     try {
       url = new URL(text)
     } catch {
-      reject(new SafeFetchError(`${text} is not a URL`))
+      reject(new SafeFetchError(`${text} is not a URL`, 'refused'))
       return
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      reject(new SafeFetchError(`${url.protocol} URLs are not fetched`))
+      reject(new SafeFetchError(`${url.protocol} URLs are not fetched`, 'refused'))
       return
     }
     const literal = url.hostname.replace(/^\[(.*)\]$/, '$1')
     if (ipaddr.isValid(literal) && !options.allowPrivateAddresses && !isPublicAddress(literal)) {
-      reject(new SafeFetchError(`${describe(literal)} is not a public address`))
+      reject(new SafeFetchError(`${describe(literal)} is not a public address`, 'refused'))
       return
     }
     const body = init?.method === 'POST' ? Buffer.from(JSON.stringify(init.json)) : undefined
@@ -124,8 +136,8 @@ export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
       release()
       if (err instanceof SafeFetchError) reject(err)
       else if (get?.signal?.aborted === true) reject(get.signal.reason)
-      else if ((err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError') reject(new SafeFetchError(`no answer from ${url.host} within ${timeoutMs} ms`))
-      else reject(new SafeFetchError(`cannot fetch ${url.href}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`))
+      else if ((err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError') reject(new SafeFetchError(`no answer from ${url.host} within ${timeoutMs} ms`, 'unreachable'))
+      else reject(new SafeFetchError(`cannot fetch ${url.href}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'unreachable'))
     }
     request.on('error', fail)
     request.on('response', (response: IncomingMessage) => {
@@ -136,7 +148,7 @@ export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
       source.on('data', (chunk: Buffer) => {
         received += chunk.length
         if (received > maxBytes) {
-          request.destroy(new SafeFetchError(`the answer of ${url.href} is larger than ${maxBytes} bytes`))
+          request.destroy(new SafeFetchError(`the answer of ${url.href} is larger than ${maxBytes} bytes`, 'too_large'))
           return
         }
         chunks.push(chunk)
