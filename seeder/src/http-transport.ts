@@ -188,10 +188,10 @@ export function createHttpTransport (options: HttpTransportOptions): Swarm {
       }
 
       const fail = (assignment: Assignment, fault: PieceFault, reason: string): void => {
-        scheduler.failed(assignment.piece, assignment.url, fault, Date.now())
+        const dropped = scheduler.failed(assignment.piece, assignment.url, fault, Date.now())
         const context = { infoHash, source: assignment.url, piece: assignment.piece, reason }
-        if (fault === 'wrong') log.warn(context, 'dropped a source that answered a piece wrongly; the piece is asked of another')
-        else log.debug(context, 'a source did not answer a piece; it rests a while')
+        if (dropped) log.warn(context, fault === 'wrong' ? 'dropped a source that answered a piece wrongly; its pieces are asked of others' : 'dropped a source that did not answer, time after time')
+        else log.debug(context, 'a piece was not had from a source; it is asked again')
       }
 
       const ask = async (assignment: Assignment): Promise<void> => {

@@ -54,7 +54,8 @@ export interface PieceScheduler {
   /** The next request to make now; undefined when none can be made now. */
   next (now: number): Assignment | undefined
   verified (piece: number, url: string): void
-  failed (piece: number, url: string, fault: PieceFault, now: number): void
+  /** True when this failure dropped the source. */
+  failed (piece: number, url: string, fault: PieceFault, now: number): boolean
   isVerified (piece: number): boolean
   verifiedCount (): number
   done (): boolean
@@ -171,14 +172,11 @@ export function createPieceScheduler (options: PieceSchedulerOptions): PieceSche
 
     failed (piece, url, fault, now) {
       const source = settle(piece, url)
-      if (source === undefined) return
-      if (fault === 'wrong') {
-        source.dropped = true
-        return
-      }
+      if (source === undefined || source.dropped) return false
       source.errors++
-      if (source.errors >= options.maxErrors) source.dropped = true
-      else source.retryAt = now + options.backoffMs * 2 ** (source.errors - 1)
+      source.dropped = fault === 'wrong' || source.errors >= options.maxErrors
+      if (!source.dropped) source.retryAt = now + options.backoffMs * 2 ** (source.errors - 1)
+      return source.dropped
     },
 
     isVerified: (piece) => done[piece] === 1,

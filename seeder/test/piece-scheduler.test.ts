@@ -42,7 +42,7 @@ describe('piece scheduler (HTTP transport)', function () {
     s.setMirrors([A, B])
     const first = s.next(0)!
     assert.deepEqual([first.piece, first.url], [0, A])
-    s.failed(0, A, 'wrong', 0)
+    assert.equal(s.failed(0, A, 'wrong', 0), true)
     const again = s.next(0)!
     assert.deepEqual([again.piece, again.url], [0, B])
     s.verified(0, B)
@@ -62,14 +62,14 @@ describe('piece scheduler (HTTP transport)', function () {
   it('a source that does not answer rests, longer each time, and is dropped after maxErrors in a row', function () {
     const s = scheduler({ webSeeds: [], parallel: 1 })
     s.setMirrors([A])
-    s.failed(s.next(0)!.piece, A, 'transient', 0)
+    assert.equal(s.failed(s.next(0)!.piece, A, 'transient', 0), false)
     assert.equal(s.next(500), undefined)
     assert.equal(s.wakeAt(500), 1000)
     assert.equal(s.stuck(), false)
     s.failed(s.next(1000)!.piece, A, 'transient', 1000)
     assert.equal(s.wakeAt(1000), 3000)
     assert.equal(s.next(2999), undefined)
-    s.failed(s.next(3000)!.piece, A, 'transient', 3000)
+    assert.equal(s.failed(s.next(3000)!.piece, A, 'transient', 3000), true)
     assert.equal(s.next(1e9), undefined)
     assert.equal(s.stuck(), true)
   })
@@ -90,9 +90,9 @@ describe('piece scheduler (HTTP transport)', function () {
     const s = scheduler({ parallel: 2 })
     s.setMirrors([A])
     const [a, b] = drain(s)
-    s.failed(a!.piece, a!.url, 'wrong', 0)
+    assert.equal(s.failed(a!.piece, a!.url, 'wrong', 0), true)
     assert.equal(s.stuck(), false)
-    s.failed(b!.piece, b!.url, 'wrong', 0)
+    assert.equal(s.failed(b!.piece, b!.url, 'wrong', 0), false, 'dropped already')
     assert.equal(s.stuck(), false, 'the web seed is left')
     const w = s.next(0)!
     assert.equal(w.url, WEB)
