@@ -80,7 +80,7 @@ describe('e2e: an HTTP-only seeder (FEDSWARM_TRANSPORT=http) fills from mirrors 
     const webSeedBefore = metric(await originMetrics(), 'fedswarm_media_http_bytes_sent_total')
     // No FEDSWARM_TORRENT_PORT: the config never asks for one.
     httpSeeder = await startSeederProcess({
-      env: { FEDSWARM_ORIGINS: origin.url, FEDSWARM_TRANSPORT: 'http', FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_DOWNLOAD_LIMIT: String(DOWNLOAD_LIMIT), FEDSWARM_TORRENT_PORT: undefined },
+      env: { FEDSWARM_ORIGINS: origin.url, FEDSWARM_TRANSPORT: 'http', FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_DOWNLOAD_LIMIT: String(DOWNLOAD_LIMIT), FEDSWARM_WEBSEED_AFTER: '0', FEDSWARM_TORRENT_PORT: undefined },
       timeoutMs: 60_000
     })
     const seeder = httpSeeder

@@ -34,7 +34,7 @@ export interface SeederConfig {
   webrtc: boolean
   /** An item is never evicted before it has been held this long (ms). */
   minLifetime: number
-  /** A fetch that has received nothing from peers for this long adds the origin's web seed (ms). */
+  /** A fetch that has verified nothing from peers (or, over HTTP, from mirrors) for this long asks the origin's web seed (ms). */
   webSeedAfter: number
   /** Poll interval when the origin's event stream is unavailable (ms). */
   pollInterval: number

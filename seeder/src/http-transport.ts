@@ -23,6 +23,8 @@ export interface HttpTransportOptions {
   allowPrivateAddresses: boolean
   /** This seeder's public URL: its own mirror is never a source of its fetches. */
   publicUrl: string
+  /** FEDSWARM_WEBSEED_AFTER: the origin's web seed is asked only once mirrors have given nothing for this long (ms). */
+  webSeedAfter: number
   onBytes (source: ByteSource, direction: 'in' | 'out', bytes: number): void
   /** Requests at once per fetch, and to one source. */
   parallel?: number
@@ -33,8 +35,8 @@ const PARALLEL = 6
 const PER_SOURCE = 2
 const MAX_ERRORS = 5
 const BACKOFF_MS = 1000
-/** The origin's manifest is read again this often while a fetch runs: mirrors verified meanwhile join it. */
-const MIRROR_REFRESH_MS = 5000
+/** The origin's manifest is read again this often while a fetch runs: mirrors verified meanwhile join it before the web seed is asked. */
+const MIRROR_REFRESH_MS = 2000
 const MIN_TIMEOUT_MS = 30_000
 
 interface Entry {
@@ -76,7 +78,8 @@ async function layoutOf (item: SwarmItem, sha256: string): Promise<{ layout: Pie
  * (FEDSWARM_TRANSPORT=http): the same `Swarm` as active-swarm.ts, with no
  * BitTorrent port. It fetches each item's pieces with Range requests, in
  * parallel, from the verified mirrors its origin lists and from the
- * origin's web seed (the last resort: piece-scheduler.ts), checks each
+ * origin's web seed (the last resort, once mirrors have stalled for
+ * FEDSWARM_WEBSEED_AFTER: piece-scheduler.ts), checks each
  * piece against the torrent's SHA-1 (piece-answer.ts), drops a source that
  * answers one wrongly and asks another. Mirrors are fetched through the
  * SSRF guard; the web seed is the origin the admin named. Items are served
@@ -157,6 +160,8 @@ export function createHttpTransport (options: HttpTransportOptions): Swarm {
   function run (infoHash: string, entry: Entry, file: PieceFile, mirrors: () => Promise<string[]>, signal: AbortSignal | undefined, onProgress?: (received: number, total: number) => void): Promise<void> {
     const { scheduler, layout } = entry
     const requests = new AbortController()
+    let received = 0
+    for (let piece = 0; piece < layout.hashes.length; piece++) if (scheduler.isVerified(piece)) received += pieceSpec(layout, piece).length
     return new Promise<void>((resolve, reject) => {
       let finished = false
       let timer: NodeJS.Timeout | undefined
@@ -207,9 +212,10 @@ export function createHttpTransport (options: HttpTransportOptions): Swarm {
             fail(assignment, verdict.fault, verdict.reason)
           } else {
             await file.write(spec, answer.body)
-            scheduler.verified(assignment.piece, assignment.url)
+            scheduler.verified(assignment.piece, assignment.url, Date.now())
             wake(entry)
-            onProgress?.(scheduler.verifiedCount(), layout.hashes.length)
+            received += spec.length
+            onProgress?.(received, layout.total)
           }
         } catch (err) {
           if (finished) return
@@ -251,7 +257,7 @@ export function createHttpTransport (options: HttpTransportOptions): Swarm {
       })
       const file = await openPieceFile(path, layout)
       const scheduler = createPieceScheduler({
-        pieces: layout.hashes.length, verified: file.verified, webSeeds: fetchOptions.webSeeds, parallel, perSource, maxErrors: MAX_ERRORS, backoffMs: BACKOFF_MS
+        pieces: layout.hashes.length, verified: file.verified, webSeeds: fetchOptions.webSeeds, parallel, perSource, maxErrors: MAX_ERRORS, backoffMs: BACKOFF_MS, webSeedAfter: options.webSeedAfter, now: Date.now()
       })
       scheduler.setMirrors(usableMirrors(firstMirrors, item.infoHash, options.publicUrl))
       const entry: Entry = { layout, path, scheduler, fetching: true, failure: null, waiters: new Set(), want: () => {}, abort: () => {} }

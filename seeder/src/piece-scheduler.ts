@@ -29,6 +29,10 @@ export interface PieceSchedulerOptions {
   maxErrors: number
   /** Rest after the first transient failure, doubled at each next one (ms). */
   backoffMs: number
+  /** Web seeds are asked only once no mirror has given a verified piece for this long (ms; 0: at once, for what mirrors cannot take). */
+  webSeedAfter: number
+  /** When the fetch began (ms). */
+  now: number
 }
 
 export interface SourceReport {
@@ -42,8 +46,9 @@ export interface SourceReport {
  * Which piece to ask of which source, for a fetch over HTTP: pure state,
  * no I/O, so every rule is tested without sockets. Mirrors come first, to
  * spare the origin: a free request slot goes to the least busy mirror, and
- * to a web seed only when no mirror can take it (the web seed is the source
- * of last resort). Pieces go in order, except those a reader is waiting for
+ * to a web seed only when no mirror can take it and no mirror has given a
+ * verified piece for `webSeedAfter` (the web seed is the source of last
+ * resort, as it is for the BitTorrent swarm). Pieces go in order, except those a reader is waiting for
  * (progressive streaming), which go first.
  */
 export interface PieceScheduler {
@@ -53,15 +58,14 @@ export interface PieceScheduler {
   want (piece: number): void
   /** The next request to make now; undefined when none can be made now. */
   next (now: number): Assignment | undefined
-  verified (piece: number, url: string): void
+  verified (piece: number, url: string, now: number): void
   /** True when this failure dropped the source. */
   failed (piece: number, url: string, fault: PieceFault, now: number): boolean
   isVerified (piece: number): boolean
-  verifiedCount (): number
   done (): boolean
   /** Nothing in flight and no source left that could ever be asked: the fetch cannot finish. */
   stuck (): boolean
-  /** When a resting source may be asked again; undefined when none rests after `now`. */
+  /** When a resting source (or a web seed waiting for mirrors to stall) may be asked; undefined when none waits after `now`. */
   wakeAt (now: number): number | undefined
   sources (): SourceReport[]
 }
@@ -87,6 +91,7 @@ export function createPieceScheduler (options: PieceSchedulerOptions): PieceSche
   let verifiedCount = 0
   let nextMissing = 0
   let asked = 0
+  let mirrorGaveAt = options.now
 
   for (const piece of options.verified ?? []) {
     if (done[piece] === 0) verifiedCount++
@@ -98,11 +103,13 @@ export function createPieceScheduler (options: PieceSchedulerOptions): PieceSche
   for (const url of options.webSeeds) add(url, 'webseed')
 
   const usable = (source: Source): boolean => source.listed && !source.dropped
+  /** When `source` may be asked next. */
+  const readyAt = (source: Source): number => source.kind === 'webseed' ? Math.max(source.retryAt, mirrorGaveAt + options.webSeedAfter) : source.retryAt
 
   function pickSource (now: number): Source | undefined {
     let best: Source | undefined
     for (const source of sources.values()) {
-      if (!usable(source) || source.inFlight >= options.perSource || source.retryAt > now) continue
+      if (!usable(source) || source.inFlight >= options.perSource || readyAt(source) > now) continue
       if (best === undefined || better(source, best)) best = source
     }
     return best
@@ -159,11 +166,12 @@ export function createPieceScheduler (options: PieceSchedulerOptions): PieceSche
       return { piece, url: source.url, kind: source.kind }
     },
 
-    verified (piece, url) {
+    verified (piece, url, now) {
       const source = settle(piece, url)
       if (source !== undefined) {
         source.served++
         source.errors = 0
+        if (source.kind === 'mirror') mirrorGaveAt = now
       }
       if (done[piece] === 1) return
       done[piece] = 1
@@ -180,7 +188,6 @@ export function createPieceScheduler (options: PieceSchedulerOptions): PieceSche
     },
 
     isVerified: (piece) => done[piece] === 1,
-    verifiedCount: () => verifiedCount,
     done: () => verifiedCount === options.pieces,
 
     stuck () {
@@ -191,7 +198,8 @@ export function createPieceScheduler (options: PieceSchedulerOptions): PieceSche
     wakeAt (now) {
       let at: number | undefined
       for (const source of sources.values()) {
-        if (usable(source) && source.retryAt > now && (at === undefined || source.retryAt < at)) at = source.retryAt
+        const ready = readyAt(source)
+        if (usable(source) && ready > now && (at === undefined || ready < at)) at = ready
       }
       return at
     },

@@ -82,12 +82,13 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
       uploadLimit: config.uploadLimit,
       downloadLimit: config.downloadLimit,
       maxActive: config.maxActive,
+      webSeedAfter: config.webSeedAfter,
       onBytes: (source: ByteSource, direction: 'in' | 'out', bytes: number) => metrics.bytes.inc({ source, direction }, bytes)
     }
     // webtorrent (tens of MiB) is loaded only by a seeder that joins the swarm.
     const swarm: Swarm = transport.kind === 'http'
       ? createHttpTransport({ ...transportOptions, allowPrivateAddresses: config.allowPrivateAddresses, publicUrl })
-      : (await import('./active-swarm.ts')).createSwarm({ ...transportOptions, torrentPort: transport.torrentPort, webrtc: config.webrtc, webSeedAfter: config.webSeedAfter })
+      : (await import('./active-swarm.ts')).createSwarm({ ...transportOptions, torrentPort: transport.torrentPort, webrtc: config.webrtc })
     teardown.add(() => swarm.stop())
     const torrentPort = await swarm.listening().catch((err: NodeJS.ErrnoException) => {
       throw Object.assign(new Error(`cannot listen for BitTorrent peers on port ${transport.kind === 'bittorrent' ? transport.torrentPort : ''}: ${err.code ?? err.message} (set FEDSWARM_TORRENT_PORT)`), { code: err.code })

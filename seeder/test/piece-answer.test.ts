@@ -30,6 +30,7 @@ describe('piece answers (HTTP transport)', function () {
     const noEtag = ranged(1)
     delete (noEtag.headers as Record<string, string | undefined>).etag
     assert.deepEqual(judgePiece(noEtag, pieceSpec(layout, 1)), { ok: true })
+    assert.deepEqual(judgePiece(ranged(1, undefined, { etag: `W/${ETAG}` }), pieceSpec(layout, 1)), { ok: true })
   })
 
   it('calls every other answer wrong', function () {

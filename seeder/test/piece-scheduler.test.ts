@@ -6,7 +6,7 @@ const A = 'https://a.example/media/h'
 const B = 'https://b.example/media/h'
 
 const scheduler = (extra: Partial<PieceSchedulerOptions> = {}) =>
-  createPieceScheduler({ pieces: 10, webSeeds: [WEB], parallel: 6, perSource: 2, maxErrors: 3, backoffMs: 1000, ...extra })
+  createPieceScheduler({ pieces: 10, webSeeds: [WEB], parallel: 6, perSource: 2, maxErrors: 3, backoffMs: 1000, webSeedAfter: 0, now: 0, ...extra })
 
 /** Every request that can be made at `now`. */
 function drain (s: ReturnType<typeof scheduler>, now = 0): Assignment[] {
@@ -31,10 +31,23 @@ describe('piece scheduler (HTTP transport)', function () {
     for (let piece = 0; piece < 10;) {
       const asked = drain(s)
       assert.ok(asked.every((a) => a.kind === 'mirror'), JSON.stringify(asked))
-      for (const a of asked) { s.verified(a.piece, a.url); piece++ }
+      for (const a of asked) { s.verified(a.piece, a.url, 0); piece++ }
     }
     assert.equal(s.done(), true)
     assert.deepEqual(s.sources().map((r) => [r.url, r.served]), [[WEB, 0], [A, 5], [B, 5]])
+  })
+
+  it('asks the web seed only once mirrors have given nothing for webSeedAfter', function () {
+    const s = scheduler({ webSeedAfter: 5000, now: 1000 })
+    assert.equal(s.next(1000), undefined, 'no mirror yet: the web seed waits')
+    assert.equal(s.wakeAt(1000), 6000)
+    s.setMirrors([A])
+    const asked = drain(s, 2000)
+    assert.deepEqual(asked.map((a) => a.url), [A, A])
+    s.verified(asked[0]!.piece, A, 4000)
+    assert.equal(drain(s, 8000).length, 1, 'a mirror slot, and the web seed still waits')
+    assert.equal(s.wakeAt(8000), 9000)
+    assert.deepEqual(drain(s, 9000).map((a) => a.url), [WEB, WEB])
   })
 
   it('a wrong answer drops its source at once; the piece goes to another', function () {
@@ -45,12 +58,12 @@ describe('piece scheduler (HTTP transport)', function () {
     assert.equal(s.failed(0, A, 'wrong', 0), true)
     const again = s.next(0)!
     assert.deepEqual([again.piece, again.url], [0, B])
-    s.verified(0, B)
+    s.verified(0, B, 0)
     for (let i = 0; i < 20; i++) {
       const next = s.next(0)
       if (next === undefined) break
       assert.notEqual(next.url, A)
-      s.verified(next.piece, next.url)
+      s.verified(next.piece, next.url, 0)
     }
     assert.equal(s.done(), true)
     assert.deepEqual(s.sources().find((r) => r.url === A), { url: A, kind: 'mirror', served: 0, dropped: true })
@@ -80,10 +93,10 @@ describe('piece scheduler (HTTP transport)', function () {
     for (let round = 0; round < 5; round++) {
       s.failed(s.next(round * 10_000)!.piece, A, 'transient', round * 10_000)
       const next = s.next(round * 10_000 + 5000)!
-      s.verified(next.piece, A)
+      s.verified(next.piece, A, 0)
     }
     assert.equal(s.sources()[0]!.dropped, false)
-    assert.equal(s.verifiedCount(), 5)
+    assert.equal([...Array(10).keys()].filter((piece) => s.isVerified(piece)).length, 5)
   })
 
   it('is stuck only when nothing is in flight and every source is dropped', function () {
@@ -103,23 +116,23 @@ describe('piece scheduler (HTTP transport)', function () {
   it('a mirror the origin no longer lists gets no more requests', function () {
     const s = scheduler({ webSeeds: [], parallel: 1 })
     s.setMirrors([A, B])
-    s.verified(s.next(0)!.piece, A)
+    s.verified(s.next(0)!.piece, A, 0)
     s.setMirrors([B])
     for (let i = 0; i < 5; i++) {
       const next = s.next(0)!
       assert.equal(next.url, B)
-      s.verified(next.piece, B)
+      s.verified(next.piece, B, 0)
     }
   })
 
   it('skips pieces already on disk, and puts a piece a reader waits for first', function () {
     const s = scheduler({ verified: [0, 1, 2], parallel: 1, webSeeds: [WEB] })
-    assert.equal(s.verifiedCount(), 3)
+    assert.deepEqual([0, 1, 2, 3].map((piece) => s.isVerified(piece)), [true, true, true, false])
     s.want(7)
     s.want(1)
     const first = s.next(0)!
     assert.equal(first.piece, 7)
-    s.verified(7, WEB)
+    s.verified(7, WEB, 0)
     const second = s.next(0)!
     assert.equal(second.piece, 3)
   })
