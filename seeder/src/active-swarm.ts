@@ -44,7 +44,9 @@ export interface FetchOptions {
 }
 
 /**
- * The seeder's place in the BitTorrent swarms: a bounded active set of
+ * How a seeder fetches and seeds its items: here, its place in the
+ * BitTorrent swarms; http-transport.ts is the same interface over HTTP
+ * only (FEDSWARM_TRANSPORT=http). In the swarms: a bounded active set of
  * torrents (webtorrent degrades past about a hundred). Fetches have priority
  * over seeding: a fetch takes the slot of the least recently demanded seeding
  * torrent, and waits only when every slot is a fetch. An item leaving the set

@@ -1,5 +1,5 @@
 import { mkdir, open } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import parseTorrent from 'parse-torrent'
@@ -100,6 +100,8 @@ export function createHttpTransport (options: HttpTransportOptions): Swarm {
 
   /** Map order is recency: the first entry is the oldest. */
   const entries = new Map<string, Entry>()
+  /** Fetches past room() still opening their file: they count against maxActive, and a deactivate cancels them. */
+  const starting = new Map<string, AbortController>()
   const waiting: Array<() => void> = []
   let stopped = false
 
@@ -114,7 +116,7 @@ export function createHttpTransport (options: HttpTransportOptions): Swarm {
 
   /** Resolves when a fetch may start, letting the oldest finished item go if need be. */
   async function room (): Promise<void> {
-    while (entries.size >= maxActive && !stopped) {
+    while (entries.size + starting.size >= maxActive && !stopped) {
       const victim = [...entries].find(([, entry]) => !entry.fetching)
       if (victim !== undefined) {
         end(victim[0], victim[1], new Error('the item left the active set'))
@@ -247,15 +249,30 @@ export function createHttpTransport (options: HttpTransportOptions): Swarm {
       await this.deactivate(item.infoHash)
       await room()
       if (stopped) throw new Error('transport stopped')
-      const dir = join(options.itemsDir, item.infoHash)
-      await mkdir(dir, { recursive: true })
-      const path = join(dir, name)
-      // Mirrors are known before the first request, so that the origin is asked only for what they cannot give.
-      const firstMirrors = await fetchOptions.mirrors().catch((err: unknown) => {
-        log.debug({ err, infoHash: item.infoHash }, 'could not read the item\'s mirrors; starting with the web seed')
-        return []
-      })
-      const file = await openPieceFile(path, layout)
+      const cancel = new AbortController()
+      starting.set(item.infoHash, cancel)
+      const path = join(options.itemsDir, item.infoHash, name)
+      let file: PieceFile
+      let firstMirrors: string[]
+      try {
+        await mkdir(dirname(path), { recursive: true })
+        // Mirrors are known before the first request, so that the origin is asked only for what they cannot give.
+        firstMirrors = await fetchOptions.mirrors().catch((err: unknown) => {
+          log.debug({ err, infoHash: item.infoHash }, 'could not read the item\'s mirrors; starting with the web seed')
+          return []
+        })
+        file = await openPieceFile(path, layout)
+      } catch (err) {
+        waiting.shift()?.()
+        throw err
+      } finally {
+        starting.delete(item.infoHash)
+      }
+      if (cancel.signal.aborted || stopped) {
+        await file.close()
+        waiting.shift()?.()
+        throw cancel.signal.reason as Error ?? new Error('transport stopped')
+      }
       const scheduler = createPieceScheduler({
         pieces: layout.hashes.length, verified: file.verified, webSeeds: fetchOptions.webSeeds, parallel, perSource, maxErrors: MAX_ERRORS, backoffMs: BACKOFF_MS, webSeedAfter: options.webSeedAfter, now: Date.now()
       })
@@ -286,6 +303,7 @@ export function createHttpTransport (options: HttpTransportOptions): Swarm {
     },
 
     async deactivate (infoHash) {
+      starting.get(infoHash)?.abort(new Error('the item left the active set'))
       const entry = entries.get(infoHash)
       if (entry !== undefined) end(infoHash, entry, new Error('the item left the active set'))
     },
@@ -306,6 +324,7 @@ export function createHttpTransport (options: HttpTransportOptions): Swarm {
     async stop () {
       if (stopped) return
       stopped = true
+      for (const cancel of starting.values()) cancel.abort(new Error('transport stopped'))
       for (const [infoHash, entry] of [...entries]) end(infoHash, entry, new Error('transport stopped'))
       for (const resolve of waiting.splice(0)) resolve()
       up.destroy()
