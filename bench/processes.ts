@@ -129,7 +129,7 @@ export async function startOrigin (db: DbChoice, env: Record<string, string>, ti
   return origin
 }
 
-export async function startSeeder (db: DbChoice, originUrl: string, env: Record<string, string>, timeoutMs = 90_000): Promise<DaemonProcess> {
+export async function startSeeder (db: DbChoice, originUrl: string, env: Record<string, string | undefined>, timeoutMs = 90_000): Promise<DaemonProcess> {
   const data = await benchTempDir('seeder')
   const dbEnv = db === 'postgres' ? pgSchema().env : {}
   const options: StartOptions = { env: { FEDSWARM_ORIGINS: originUrl, FEDSWARM_LOG_LEVEL: 'error', ...dbEnv, FEDSWARM_DATA: data.path, ...env }, timeoutMs }

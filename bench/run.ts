@@ -5,6 +5,7 @@
 // --render only renders the chart and RESULTS.md again from those files.
 // footprint (issue 15, about an hour) runs only when named; for trying it
 // out, --soak-seconds S and --footprint-items N shorten it (its result says so).
+// --http-seeders N makes N of the storm's seeders HTTP-only (FEDSWARM_TRANSPORT=http).
 
 import { execFile } from 'node:child_process'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
@@ -125,7 +126,8 @@ async function main (): Promise<void> {
       only: { type: 'string' },
       render: { type: 'boolean', default: false },
       'soak-seconds': { type: 'string' },
-      'footprint-items': { type: 'string' }
+      'footprint-items': { type: 'string' },
+      'http-seeders': { type: 'string' }
     }
   })
   if (values.render === true) {
@@ -140,6 +142,7 @@ async function main (): Promise<void> {
   }
   const db: DbChoice = await postgresAvailable() ? 'postgres' : 'pglite'
   const config = plan(quick, db, { soakSeconds: positiveInteger('soak-seconds', values['soak-seconds']), footprintItems: positiveInteger('footprint-items', values['footprint-items']) })
+  config.storm.httpSeeders = Math.min(config.storm.seeders, positiveInteger('http-seeders', values['http-seeders']) ?? 0)
   const started = performance.now()
   const file = `${RESULTS_DIR}${quick ? 'quick.json' : 'latest.json'}`
   // --only adds to the scenarios of the last run of the same kind: each scenario holds its own baseline and date.

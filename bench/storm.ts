@@ -33,6 +33,8 @@ export interface StormOptions {
    * do; each one's time is counted from its own arrival.
    */
   plainArrivalSeconds: number
+  /** Of the N seeders, this many run FEDSWARM_TRANSPORT=http (no BitTorrent: pieces from the web seed and verified mirrors). */
+  httpSeeders?: number
 }
 
 export interface Completion {
@@ -60,8 +62,8 @@ export interface PhaseResult {
   fetchers: { seeders: number, plain: number }
   egressBytes: { http: number, swarm: number, total: number }
   egressOverF: number
-  /** Swarm phases: what the seeders received, by source. */
-  seedersIn?: { peers: number, webseed: number }
+  /** Swarm phases: what the seeders received, by source (mirror: HTTP-only seeders' pieces from other seeders' mirrors). */
+  seedersIn?: { peers: number, webseed: number, mirror: number }
   /** Variant: bytes of origin egress that went to the plain fetchers (HTTP minus the seeders' web-seed bytes). */
   plainShareOfEgress?: number
   /** Plain fetchers the origin redirected (to a mirror). */
@@ -178,13 +180,14 @@ async function trackerCounters (origin: OriginProcess): Promise<TrackerCounters>
   return { announces: body.announces, rateLimited: body.refused.rateLimited, peers: body.peers }
 }
 
-interface SeederCounters { peersIn: number, webseedIn: number, out: number }
+interface SeederCounters { peersIn: number, webseedIn: number, mirrorIn: number, out: number }
 
 async function seederCounters (seeder: DaemonProcess): Promise<SeederCounters> {
   const text = await seederMetrics(seeder.url)
   return {
     peersIn: metric(text, 'fedswarm_seeder_bytes_total', { direction: 'in', source: 'peers' }),
     webseedIn: metric(text, 'fedswarm_seeder_bytes_total', { direction: 'in', source: 'webseed' }),
+    mirrorIn: metric(text, 'fedswarm_seeder_bytes_total', { direction: 'in', source: 'mirror' }),
     out: metric(text, 'fedswarm_seeder_bytes_total', { direction: 'out' })
   }
 }
@@ -276,10 +279,11 @@ async function runPhase (input: PhaseInput): Promise<PhaseResult> {
   const egressBytes = { http: egress1.http - egress0.http, swarm: egress1.swarm - egress0.swarm, total: egress1.total - egress0.total }
   const seeders1 = await Promise.all(seeders.map(seederCounters))
   const tracker1 = await trackerCounters(origin)
-  const seedersIn = { peers: 0, webseed: 0 }
+  const seedersIn = { peers: 0, webseed: 0, mirror: 0 }
   seeders1.forEach((c, i) => {
     seedersIn.peers += c.peersIn - seeders0[i]!.peersIn
     seedersIn.webseed += c.webseedIn - seeders0[i]!.webseedIn
+    seedersIn.mirror += c.mirrorIn - seeders0[i]!.mirrorIn
   })
 
   // Verified after the clock stopped: the mirror's HTTP bytes go through each seeder's upload cap.
@@ -326,7 +330,8 @@ async function runPhase (input: PhaseInput): Promise<PhaseResult> {
 
 export async function runStorm (options: StormOptions): Promise<StormResult> {
   const { seeders: n, plainFetchers: m, size, originCap, seederCap } = options
-  log(`storm: N=${n} seeders, M=${m} plain fetchers, F=${size / MiB} MiB, U_s=${originCap / MiB} MiB/s, U=${seederCap / MiB} MiB/s, db ${options.db}`)
+  const httpSeeders = options.httpSeeders ?? 0
+  log(`storm: N=${n} seeders${httpSeeders > 0 ? ` (${httpSeeders} HTTP-only)` : ''}, M=${m} plain fetchers, F=${size / MiB} MiB, U_s=${originCap / MiB} MiB/s, U=${seederCap / MiB} MiB/s, db ${options.db}`)
   try {
     // Every seeder here is the benchmark's own: redirects may go to any of them.
     const originEnv = { FEDSWARM_UPLOAD_LIMIT: String(originCap), FEDSWARM_REDIRECT_TO: 'any-accepted' }
@@ -337,11 +342,14 @@ export async function runStorm (options: StormOptions): Promise<StormResult> {
     const originSeconds = (performance.now() - t) / 1000
     t = performance.now()
     const origins = [origin, ...originNoRedirect === undefined ? [] : [originNoRedirect]]
-    const seeders = await startMany(n, 5, () => startSeeder(options.db, origins.map((o) => o.url).join(','), {
+    // The last `httpSeeders` seeders open no BitTorrent port; their mirrors are on 127.0.0.1.
+    const transportEnv = (i: number): Record<string, string | undefined> => i < n - httpSeeders ? {} : { FEDSWARM_TRANSPORT: 'http', FEDSWARM_TORRENT_PORT: undefined, FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true' }
+    const seeders = await startMany(n, 5, (i) => startSeeder(options.db, origins.map((o) => o.url).join(','), {
       FEDSWARM_UPLOAD_LIMIT: String(seederCap),
       FEDSWARM_WEBSEED_AFTER: options.webSeedAfter,
       // Should a seeder's event stream drop, it polls every second meanwhile.
-      FEDSWARM_POLL_INTERVAL: '1s'
+      FEDSWARM_POLL_INTERVAL: '1s',
+      ...transportEnv(i)
     }), (done) => { if (done % 5 === 0 || done === n) log(`storm: ${done}/${n} seeders started`) })
     for (const o of origins) await seedersReady(o, seeders)
     const seedersSeconds = (performance.now() - t) / 1000

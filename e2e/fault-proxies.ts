@@ -1,7 +1,8 @@
 // Small proxies that put a fault between two real processes: a TCP proxy
 // that can drop every connection and stop listening (a database restart, seen
 // from its clients), and an HTTP reverse proxy that forwards everything except
-// the paths it is told to cut (a tracker blocked by a firewall).
+// the paths it is told to cut (a tracker blocked by a firewall), and one in
+// front of a seeder's mirror that counts requests and can alter answers.
 
 import { request, createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http'
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
@@ -122,6 +123,62 @@ export async function startHttpProxy (target: string, cutPaths: string[]): Promi
   return {
     url: `http://127.0.0.1:${port}`,
     cut,
+    async close () {
+      server.closeAllConnections()
+      await close(server)
+    }
+  }
+}
+
+export interface MirrorProxy {
+  url: string
+  /** Requests forwarded, by user agent. */
+  readonly requests: Map<string, number>
+  /** Answers altered, by user agent. */
+  readonly altered: Map<string, number>
+  close (): Promise<void>
+}
+
+/**
+ * A reverse proxy in front of a seeder's mirror, as its public URL: counts
+ * requests by user agent and, for requests whose user agent is `alterFor`,
+ * flips one byte of each answer's body (a mirror that serves everyone but
+ * the origin altered bytes, so the origin's own checks pass).
+ */
+export async function startMirrorProxy (target: string, options: { alterFor?: string } = {}): Promise<MirrorProxy> {
+  const base = new URL(target)
+  const requests = new Map<string, number>()
+  const altered = new Map<string, number>()
+  const bump = (counts: Map<string, number>, agent: string): void => { counts.set(agent, (counts.get(agent) ?? 0) + 1) }
+  const server = createHttpServer((req, res) => {
+    const agent = req.headers['user-agent'] ?? ''
+    bump(requests, agent)
+    const upstream = request({ host: base.hostname, port: base.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.rawHeaders)
+      let flip = agent === options.alterFor && answer.statusCode !== undefined && answer.statusCode < 300
+      if (flip) bump(altered, agent)
+      answer.on('data', (chunk: Buffer) => {
+        if (flip && chunk.length > 0) {
+          chunk[0]! ^= 0xff
+          flip = false
+        }
+        res.write(chunk)
+      })
+      answer.on('end', () => res.end())
+      answer.on('error', () => res.destroy())
+    })
+    upstream.on('error', () => {
+      if (res.headersSent) res.destroy()
+      else res.writeHead(502, { 'content-type': 'application/json' }).end('{"error":"bad_gateway","message":"the proxy could not reach the mirror"}')
+    })
+    req.pipe(upstream)
+    res.on('close', () => upstream.destroy())
+  })
+  const port = await listen(server, 0)
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    altered,
     async close () {
       server.closeAllConnections()
       await close(server)

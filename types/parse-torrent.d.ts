@@ -5,6 +5,7 @@ declare module 'parse-torrent' {
     length?: number
     pieceLength?: number
     pieces?: string[]
+    files?: Array<{ path: string, name: string, length: number, offset: number }>
     private?: boolean
     announce?: string[]
     urlList?: string[]

@@ -1,9 +1,4 @@
 import { CliError } from './cli-error.ts'
-import { deleteCommand } from './delete-command.ts'
-import { getCommand } from './get-command.ts'
-import { originCommand } from './origin-command.ts'
-import { publishCommand } from './publish-command.ts'
-import { seederCommand } from './seeder-command.ts'
 
 export const USAGE = `Usage: fedswarm <command> [options]
 
@@ -28,12 +23,13 @@ Commands:
 
 Every flag of "origin" and "seeder" is also an environment variable (see the README).`
 
+// Each command loads only its own modules: a seeder over HTTP never loads webtorrent (tens of MiB).
 const commands: Record<string, (args: string[]) => Promise<number>> = {
-  origin: originCommand,
-  seeder: seederCommand,
-  publish: publishCommand,
-  delete: deleteCommand,
-  get: getCommand,
+  origin: async (args) => (await import('./origin-command.ts')).originCommand(args),
+  seeder: async (args) => (await import('./seeder-command.ts')).seederCommand(args),
+  publish: async (args) => (await import('./publish-command.ts')).publishCommand(args),
+  delete: async (args) => (await import('./delete-command.ts')).deleteCommand(args),
+  get: async (args) => (await import('./get-command.ts')).getCommand(args),
   async help () {
     console.log(USAGE)
     return 0

@@ -55,7 +55,7 @@ export async function seederCommand (args: string[]): Promise<number> {
     throw err
   })
   const helping = [...config.origins, ...config.discovery === undefined ? [] : [`the origins found among ${config.discovery.listUrl}`]]
-  console.log(`Fedswarm seeder listening on ${seeder.url} (port ${seeder.port}, BitTorrent port ${seeder.torrentPort}), helping ${helping.join(', ')}`)
+  console.log(`Fedswarm seeder listening on ${seeder.url} (port ${seeder.port}, ${seeder.torrentPort === null ? 'HTTP only, no BitTorrent port' : `BitTorrent port ${seeder.torrentPort}`}), helping ${helping.join(', ')}`)
   if (seeder.generatedAdminToken !== undefined) {
     console.log(`Admin token (shown once, kept in ${join(config.dataDir, 'admin-token')}): ${seeder.generatedAdminToken}`)
   }

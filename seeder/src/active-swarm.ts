@@ -6,7 +6,8 @@ import type { Torrent, TorrentFile, Wire } from 'webtorrent'
 import { createPeerClient, peerTorrent } from '@fedswarm/peer'
 import { guardPieces } from './piece-guard.ts'
 
-export type ByteSource = 'peers' | 'webseed'
+/** Where fetched bytes came from: BitTorrent peers, the origin's web seed, other seeders' mirrors (HTTP transport). */
+export type ByteSource = 'peers' | 'webseed' | 'mirror'
 
 export interface SwarmOptions {
   /** Folder holding one sub-folder per item: `<itemsDir>/<infoHash>/<file>`. */
@@ -31,8 +32,12 @@ export interface SwarmItem {
 }
 
 export interface FetchOptions {
-  /** HTTP sources (the origin's web seed, mirrors), added only when peers stall. */
+  /** The origin's own URLs for the item (its web seed, from the torrent): over BitTorrent, added only when peers stall. */
   webSeeds: string[]
+  /** The item's sha256 (base64url): the ETag its HTTP sources answer with. */
+  sha256: string
+  /** The item's verified mirrors now, from its origin's manifest; the HTTP transport asks again while it fetches. */
+  mirrors (): Promise<string[]>
   signal?: AbortSignal
   onProgress? (received: number, total: number): void
   /** The torrent is ready: from now on `stream()` can serve the item as its pieces verify. */
@@ -40,14 +45,17 @@ export interface FetchOptions {
 }
 
 /**
- * The seeder's place in the BitTorrent swarms: a bounded active set of
+ * How a seeder fetches and seeds its items: here, its place in the
+ * BitTorrent swarms; http-transport.ts is the same interface over HTTP
+ * only (FEDSWARM_TRANSPORT=http). In the swarms: a bounded active set of
  * torrents (webtorrent degrades past about a hundred). Fetches have priority
  * over seeding: a fetch takes the slot of the least recently demanded seeding
  * torrent, and waits only when every slot is a fetch. An item leaving the set
  * stays on disk.
  */
 export interface Swarm {
-  listening (): Promise<number>
+  /** The BitTorrent port peers reach us on; null for a transport that opens none (HTTP). */
+  listening (): Promise<number | null>
   /** Downloads into `<itemsDir>/<infoHash>/`, pieces checked by their SHA-1; resolves with the file's path. */
   fetch (item: SwarmItem, options: FetchOptions): Promise<string>
   /** Seeds an item already complete on disk (verified by the caller), or marks it demanded if active. */

@@ -3,6 +3,14 @@ import { z } from 'zod'
 import { configValues, definedOnly, MAX_SERVER_ADDRESSES, parseEnv, parseServerAddress } from '@fedswarm/runtime'
 import { isFilterEntry, type OriginFilter } from './origin-filter.ts'
 
+/**
+ * How a seeder fetches (FEDSWARM_TRANSPORT): through the BitTorrent swarm,
+ * listening on `torrentPort`, or over HTTP only, from the origin's web seed
+ * and other seeders' mirrors, with no BitTorrent port (where BitTorrent is
+ * not allowed).
+ */
+export type SeederTransport = { kind: 'bittorrent', torrentPort: number } | { kind: 'http' }
+
 /** Everything a seeder can be told, parsed once from env and flags. */
 export interface SeederConfig {
   host: string
@@ -18,7 +26,10 @@ export interface SeederConfig {
   filter: OriginFilter
   /** The most origins followed at once: configured ones first. */
   maxOrigins: number
-  /** Outbound fetches to hosts named by others (discovery probes) may reach private addresses, and lists may name http URLs. */
+  /**
+   * Outbound fetches to hosts named by others (discovery probes, the mirrors an origin lists) may reach private
+   * addresses, and lists may name http URLs: tests and private networks only.
+   */
   allowPrivateAddresses: boolean
   database: { url?: string, schema?: string }
   /** Bytes of media kept on disk at most. */
@@ -28,12 +39,12 @@ export interface SeederConfig {
   downloadLimit?: number
   /** Torrents in the swarm at once; the rest are served over HTTP only. */
   maxActive: number
-  torrentPort: number
+  transport: SeederTransport
   /** Also join the WebRTC swarm, for browsers using the SDK (FEDSWARM_WEBRTC=on); off by default. */
   webrtc: boolean
   /** An item is never evicted before it has been held this long (ms). */
   minLifetime: number
-  /** A fetch that has received nothing from peers for this long adds the origin's web seed (ms). */
+  /** A fetch that has verified nothing from peers (or, over HTTP, from mirrors) for this long asks the origin's web seed (ms). */
   webSeedAfter: number
   /** Poll interval when the origin's event stream is unavailable (ms). */
   pollInterval: number
@@ -113,6 +124,7 @@ const envSchema = z.object({
   FEDSWARM_UPLOAD_LIMIT: size.optional(),
   FEDSWARM_DOWNLOAD_LIMIT: size.optional(),
   FEDSWARM_MAX_ACTIVE_TORRENTS: positiveInt.max(1000).default(50),
+  FEDSWARM_TRANSPORT: z.enum(['bittorrent', 'http']).default('bittorrent'),
   FEDSWARM_TORRENT_PORT: port.optional(),
   FEDSWARM_WEBRTC: z.enum(['on', 'off']).default('off'),
   FEDSWARM_MIN_LIFETIME: duration.default(60 * 60_000),
@@ -142,6 +154,8 @@ export function parseSeederConfig (env: Record<string, string | undefined>, flag
   for (const origin of origins) {
     if (!httpUrl.safeParse(origin).success) throw new SeederConfigError(`invalid origin ${JSON.stringify(origin)}: an http(s) URL`)
   }
+  if (e.FEDSWARM_TRANSPORT === 'http' && e.FEDSWARM_TORRENT_PORT !== undefined) throw new SeederConfigError('invalid FEDSWARM_TORRENT_PORT: FEDSWARM_TRANSPORT=http opens no BitTorrent port')
+  if (e.FEDSWARM_TRANSPORT === 'http' && e.FEDSWARM_WEBRTC === 'on') throw new SeederConfigError('invalid FEDSWARM_WEBRTC: FEDSWARM_TRANSPORT=http joins no swarm, WebRTC or other')
   const publicUrl = (e.FEDSWARM_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '')
   if (new URL(publicUrl).pathname !== '/' && new URL(publicUrl).pathname !== '') {
     throw new SeederConfigError('invalid FEDSWARM_PUBLIC_URL: a seeder is identified by its host, so the URL has no path')
@@ -161,7 +175,7 @@ export function parseSeederConfig (env: Record<string, string | undefined>, flag
     uploadLimit: e.FEDSWARM_UPLOAD_LIMIT,
     downloadLimit: e.FEDSWARM_DOWNLOAD_LIMIT,
     maxActive: e.FEDSWARM_MAX_ACTIVE_TORRENTS,
-    torrentPort: e.FEDSWARM_TORRENT_PORT ?? (e.PORT === 0 ? 0 : Math.min(e.PORT + 1, 65535)),
+    transport: e.FEDSWARM_TRANSPORT === 'http' ? { kind: 'http' } : { kind: 'bittorrent', torrentPort: e.FEDSWARM_TORRENT_PORT ?? (e.PORT === 0 ? 0 : Math.min(e.PORT + 1, 65535)) },
     webrtc: e.FEDSWARM_WEBRTC === 'on',
     minLifetime: e.FEDSWARM_MIN_LIFETIME,
     webSeedAfter: e.FEDSWARM_WEBSEED_AFTER,

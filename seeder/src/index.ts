@@ -1,2 +1,2 @@
-export { parseSeederConfig, SeederConfigError, type SeederConfig, type SeederFlags } from './config.ts'
+export { parseSeederConfig, SeederConfigError, type SeederConfig, type SeederFlags, type SeederTransport } from './config.ts'
 export { SEEDER_VERSION, startSeeder, type RunningSeeder, type SeederOverrides } from './seeder.ts'

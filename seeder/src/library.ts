@@ -114,12 +114,17 @@ export function createLibrary (options: LibraryOptions): Library {
 
   async function fetchItem (item: SeederItem): Promise<void> {
     const client = options.clients.get(item.origin)
-    // The torrent's own web seed is the origin's media URL; it is used only when peers stall.
-    const webSeeds = (await parseTorrent(item.torrent)).urlList ?? []
+    // The torrent's own web seed is the origin's media URL: over BitTorrent it is used only when peers stall.
+    const originHost = new URL(item.origin).origin
+    const webSeeds = ((await parseTorrent(item.torrent)).urlList ?? []).filter((url) => URL.canParse(url) && new URL(url).origin === originHost)
+    const mirrors = async (): Promise<string[]> => {
+      const manifest = client === undefined ? undefined : await client.manifest(item.mediaId)
+      return manifest?.infoHash === item.infoHash ? manifest.mirrors : []
+    }
     const reportFilling = (): void => {
       client?.reportHolding(item.infoHash, 'filling').catch((err: unknown) => log.debug({ err, infoHash: item.infoHash }, 'could not report a fetch under way'))
     }
-    const path = await swarm.fetch({ infoHash: item.infoHash, torrent: item.torrent }, { webSeeds, signal: controller.signal, onReady: reportFilling })
+    const path = await swarm.fetch({ infoHash: item.infoHash, torrent: item.torrent }, { webSeeds, sha256: item.sha256, mirrors, signal: controller.signal, onReady: reportFilling })
     if (stopped || tombstones.has(item.infoHash)) return
     const sha256 = await sha256OfFile(path)
     if (sha256 !== item.sha256) {

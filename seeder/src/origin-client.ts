@@ -42,6 +42,8 @@ export interface OriginClient {
   /** `held`: complete and verified; `filling`: being fetched now (the mirror streams it as pieces verify); `none`: not here. */
   reportHolding (infoHash: string, holding: 'held' | 'filling' | 'none'): Promise<void>
   popular (): Promise<Manifest[]>
+  /** An item's manifest now: its verified mirrors change as seeders' copies are checked. */
+  manifest (id: string): Promise<Manifest>
   /** One page of signed deletion notices after `after`, unchecked: the caller verifies each. */
   deletions (after: number): Promise<{ notices: unknown[], next: number | null }>
   ack (seq: number): Promise<void>
@@ -100,6 +102,9 @@ export function createOriginClient (origin: string, identity: SeederIdentity, ca
     async popular () {
       const body = await (await call('/api/popular?limit=100')).json() as { items?: Array<{ manifest: unknown, hot: boolean }> }
       return (body.items ?? []).filter((item) => item.hot).map((item) => manifestSchema.parse(item.manifest))
+    },
+    async manifest (id) {
+      return manifestSchema.parse(await (await call(`/api/media/${encodeURIComponent(id)}`)).json())
     },
     async torrent (manifest) {
       if (new URL(manifest.torrentUrl).origin !== new URL(origin).origin) throw new Error(`torrent URL ${manifest.torrentUrl} is not on ${origin}`)

@@ -16,7 +16,8 @@ import { createSeederMetrics } from './metrics.ts'
 import { SEEDER_NAMESPACE, SEEDER_TABLES, seederMigrations } from './migrations.ts'
 import type { OriginClients } from './origin-client.ts'
 import { chooseOrigins, type ChosenOrigin } from './origin-filter.ts'
-import { createSwarm, type Swarm } from './active-swarm.ts'
+import type { ByteSource, Swarm } from './active-swarm.ts'
+import { createHttpTransport } from './http-transport.ts'
 
 export const SEEDER_VERSION = '0.1.0'
 
@@ -36,7 +37,8 @@ export interface SeederOverrides {
 export interface RunningSeeder {
   url: string
   port: number
-  torrentPort: number
+  /** null with FEDSWARM_TRANSPORT=http: no BitTorrent port is open. */
+  torrentPort: number | null
   library: Library
   swarm: Swarm
   deletions: Deletions
@@ -78,24 +80,27 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     const identity = { keyId: document.publicKey.id, privateKey: key.privateKey, publicUrl, serverAddresses: config.serverAddresses }
 
     const metrics = createSeederMetrics()
-    const swarm = createSwarm({
+    const { transport } = config
+    const transportOptions = {
       itemsDir,
       log: log.child({ component: 'swarm' }),
       uploadLimit: config.uploadLimit,
       downloadLimit: config.downloadLimit,
       maxActive: config.maxActive,
-      torrentPort: config.torrentPort,
-      webrtc: config.webrtc,
       webSeedAfter: config.webSeedAfter,
-      onBytes: (source, direction, bytes, infoHash) => {
+      onBytes: (source: ByteSource, direction: 'in' | 'out', bytes: number, infoHash: string) => {
         metrics.bytes.inc({ source, direction }, bytes)
         const origin = library.originOf(infoHash)
         if (origin !== undefined) followed.countBytes(origin, direction, bytes)
       }
-    })
+    }
+    // webtorrent (tens of MiB) is loaded only by a seeder that joins the swarm.
+    const swarm: Swarm = transport.kind === 'http'
+      ? createHttpTransport({ ...transportOptions, allowPrivateAddresses: config.allowPrivateAddresses, publicUrl })
+      : (await import('./active-swarm.ts')).createSwarm({ ...transportOptions, torrentPort: transport.torrentPort, webrtc: config.webrtc })
     teardown.add(() => swarm.stop())
     const torrentPort = await swarm.listening().catch((err: NodeJS.ErrnoException) => {
-      throw Object.assign(new Error(`cannot listen for BitTorrent peers on port ${config.torrentPort}: ${err.code ?? err.message} (set FEDSWARM_TORRENT_PORT)`), { code: err.code })
+      throw Object.assign(new Error(`cannot listen for BitTorrent peers on port ${transport.kind === 'bittorrent' ? transport.torrentPort : ''}: ${err.code ?? err.message} (set FEDSWARM_TORRENT_PORT)`), { code: err.code })
     })
 
     // The library and deletions reach an origin through the set followed now, built below on them.

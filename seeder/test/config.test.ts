@@ -7,7 +7,8 @@ describe('seeder config', function () {
     const config = parseSeederConfig({}, { origins: ['https://origin.example/', 'https://origin.example'] })
     assert.deepEqual(config.origins, ['https://origin.example'])
     assert.equal(config.port, 8090)
-    assert.equal(config.torrentPort, 8091)
+    assert.deepEqual(config.transport, { kind: 'bittorrent', torrentPort: 8091 })
+    assert.equal(config.allowPrivateAddresses, false)
     assert.equal(config.publicUrl, 'http://localhost:8090')
     assert.equal(config.quota, 10 * 1024 ** 3)
     assert.equal(config.maxActive, 50)
@@ -43,6 +44,13 @@ describe('seeder config', function () {
     assert.equal(defaults.maxOrigins, 1000)
   })
 
+  it('runs over HTTP only when told, with no BitTorrent port', function () {
+    const config = parseSeederConfig({ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_TRANSPORT: 'http', FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true' })
+    assert.deepEqual(config.transport, { kind: 'http' })
+    assert.equal(config.allowPrivateAddresses, true)
+    assert.deepEqual(parseSeederConfig({ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_TRANSPORT: 'bittorrent', FEDSWARM_TORRENT_PORT: '6881' }).transport, { kind: 'bittorrent', torrentPort: 6881 })
+  })
+
   it('refuses bad values with one line naming them', function () {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ FEDSWARM_ORIGINS: 'ftp://x' }, /origin/],
@@ -58,6 +66,9 @@ describe('seeder config', function () {
       [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_HELP_ONLY: 'https://a.example' }, /FEDSWARM_HELP_ONLY.*not a domain/],
       [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_NEVER_HELP: 'ok.example,*.bad' }, /FEDSWARM_NEVER_HELP/],
       [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_MAX_ORIGINS: '0' }, /FEDSWARM_MAX_ORIGINS/],
+      [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_TRANSPORT: 'ftp' }, /FEDSWARM_TRANSPORT/],
+      [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_TRANSPORT: 'http', FEDSWARM_TORRENT_PORT: '6881' }, /FEDSWARM_TORRENT_PORT/],
+      [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_TRANSPORT: 'http', FEDSWARM_WEBRTC: 'on' }, /FEDSWARM_WEBRTC/],
       [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'maybe' }, /FEDSWARM_ALLOW_PRIVATE_ADDRESSES/]
     ]
     for (const [env, message] of cases) {

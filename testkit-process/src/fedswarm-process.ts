@@ -141,7 +141,7 @@ export interface StartOptions {
 }
 
 const ORIGIN_LISTENING = /^Fedswarm origin listening on (\S+) \(port (\d+)\), data in (.+)$/m
-const SEEDER_LISTENING = /^Fedswarm seeder listening on (\S+) \(port (\d+), BitTorrent port \d+\), helping .+$/m
+const SEEDER_LISTENING = /^Fedswarm seeder listening on (\S+) \(port (\d+), (?:BitTorrent port \d+|HTTP only, no BitTorrent port)\), helping .+$/m
 const ADMIN_TOKEN = /^Admin token \(shown once, kept in (.+)\): (\S+)$/m
 
 /** Starts `fedswarm origin` and resolves once it printed its URL and answers /healthz. */

@@ -5,10 +5,11 @@ import type { LookupFunction } from 'node:net'
 import ipaddr from 'ipaddr.js'
 
 /**
+/**
  * Fetches a URL that a stranger named (for an origin: a seeder's well-known
  * document, its poke endpoint, pieces of its mirror; for a seeder: a domain's
- * well-known document while discovering origins) without
- * letting them point the server at its own network (SSRF): every address the
+ * well-known document while discovering origins, the mirrors an origin lists)
+ * without letting them point the server at its own network (SSRF): every address the
  * host resolves to must be public unicast — not private, loopback,
  * link-local, unique-local, multicast, unspecified, carrier-grade NAT or
  * reserved — unless `allowPrivateAddresses` (tests, private deployments).
@@ -36,14 +37,37 @@ export interface SafeResponse {
   remoteAddress: string | undefined
 }
 
-/** A GET by default (`headers` such as `Range` may be added); a POST carries a small JSON body. */
-export type SafeRequest = { method: 'POST', json: unknown } | { method?: 'GET', headers: Record<string, string> }
+/**
+ * A GET by default (`headers` such as `Range` may be added); a POST carries a
+ * small JSON body. A GET may also be cut short by `signal`, cap its own body
+ * at `maxBytes` (a piece's length) and pass its body through `throttle` (a
+ * download cap's token bucket).
+ */
+export type SafeRequest = { method: 'POST', json: unknown } | {
+  method?: 'GET'
+  headers: Record<string, string>
+  signal?: AbortSignal
+  maxBytes?: number
+  throttle? (): NodeJS.ReadWriteStream
+}
 
 export type SafeFetch = (url: string, request?: SafeRequest) => Promise<SafeResponse>
+
+/**
+ * What went wrong: the URL is not one we fetch (`refused`: not http(s), or a
+ * host that is not public), the host never answered in time or the
+ * connection failed (`unreachable`), or its answer was too large.
+ */
+export type SafeFetchFailure = 'refused' | 'unreachable' | 'too_large'
 
 /** Why a fetch failed, in words fit for the error message a seeder's admin reads. */
 export class SafeFetchError extends Error {
   override readonly name = 'SafeFetchError'
+  readonly failure: SafeFetchFailure
+  constructor (message: string, failure: SafeFetchFailure) {
+    super(message)
+    this.failure = failure
+  }
 }
 
 const DEFAULT_TIMEOUT_MS = 5000
@@ -60,17 +84,17 @@ function describe (address: string): string {
 
 export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
+  const userAgent = options.userAgent ?? 'fedswarm-origin'
 
   const guardedLookup = ((hostname: string, lookupOptions: { all?: boolean, family?: number }, callback: (err: Error | null, address?: string | LookupAddress[], family?: number) => void) => {
     dnsLookup(hostname, { family: lookupOptions.family ?? 0, all: true }, (err, addresses) => {
       if (err !== null) {
-        callback(new SafeFetchError(`cannot resolve ${hostname}: ${err.code ?? err.message}`))
+        callback(new SafeFetchError(`cannot resolve ${hostname}: ${err.code ?? err.message}`, 'unreachable'))
         return
       }
       const refused = options.allowPrivateAddresses ? undefined : addresses.find((a) => !isPublicAddress(a.address))
       if (refused !== undefined) {
-        callback(new SafeFetchError(`${hostname} resolves to ${describe(refused.address)}, not a public address`))
+        callback(new SafeFetchError(`${hostname} resolves to ${describe(refused.address)}, not a public address`, 'refused'))
         return
       }
       if (lookupOptions.all === true) callback(null, addresses)
@@ -83,52 +107,63 @@ export function createSafeFetch (options: SafeFetchOptions): SafeFetch {
     try {
       url = new URL(text)
     } catch {
-      reject(new SafeFetchError(`${text} is not a URL`))
+      reject(new SafeFetchError(`${text} is not a URL`, 'refused'))
       return
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      reject(new SafeFetchError(`${url.protocol} URLs are not fetched`))
+      reject(new SafeFetchError(`${url.protocol} URLs are not fetched`, 'refused'))
       return
     }
     const literal = url.hostname.replace(/^\[(.*)\]$/, '$1')
     if (ipaddr.isValid(literal) && !options.allowPrivateAddresses && !isPublicAddress(literal)) {
-      reject(new SafeFetchError(`${describe(literal)} is not a public address`))
+      reject(new SafeFetchError(`${describe(literal)} is not a public address`, 'refused'))
       return
     }
     const body = init?.method === 'POST' ? Buffer.from(JSON.stringify(init.json)) : undefined
+    const get = init !== undefined && init.method !== 'POST' ? init : undefined
+    const maxBytes = get?.maxBytes ?? options.maxBytes ?? DEFAULT_MAX_BYTES
+    const deadline = AbortSignal.timeout(timeoutMs)
     const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
       method: body === undefined ? 'GET' : 'POST',
       headers: {
         accept: 'application/json',
-        'user-agent': options.userAgent ?? 'fedswarm-origin',
+        'user-agent': userAgent,
         ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(body.length) }),
-        ...(init !== undefined && 'headers' in init ? init.headers : {})
+        ...get?.headers
       },
       lookup: guardedLookup,
       agent: false,
-      signal: options.signal === undefined ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([AbortSignal.timeout(timeoutMs), options.signal])
+      signal: AbortSignal.any([deadline, ...options.signal === undefined ? [] : [options.signal], ...get?.signal === undefined ? [] : [get.signal]])
     })
+    let throttle: NodeJS.ReadWriteStream | undefined
+    // A throttle stays in its token-bucket group until destroyed (see media-response.ts).
+    const release = (): void => { (throttle as { destroy? (): void } | undefined)?.destroy?.() }
     const fail = (err: unknown): void => {
+      release()
       if (err instanceof SafeFetchError) reject(err)
-      else if (options.signal?.aborted === true) reject(new SafeFetchError(`fetch of ${url.href} stopped`))
-      else if ((err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError') reject(new SafeFetchError(`no answer from ${url.host} within ${timeoutMs} ms`))
-      else reject(new SafeFetchError(`cannot fetch ${url.href}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`))
+      else if (get?.signal?.aborted === true) reject(get.signal.reason)
+      else if (options.signal?.aborted === true) reject(new SafeFetchError(`fetch of ${url.href} stopped`, 'unreachable'))
+      else if ((err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError') reject(new SafeFetchError(`no answer from ${url.host} within ${timeoutMs} ms`, 'unreachable'))
+      else reject(new SafeFetchError(`cannot fetch ${url.href}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'unreachable'))
     }
     request.on('error', fail)
     request.on('response', (response: IncomingMessage) => {
       const remoteAddress = response.socket.remoteAddress
       const chunks: Buffer[] = []
       let received = 0
-      response.on('data', (chunk: Buffer) => {
+      throttle = get?.throttle?.()
+      const source = throttle === undefined ? response : response.pipe(throttle)
+      source.on('data', (chunk: Buffer) => {
         received += chunk.length
         if (received > maxBytes) {
-          request.destroy(new SafeFetchError(`the answer of ${url.href} is larger than ${maxBytes} bytes`))
+          request.destroy(new SafeFetchError(`the answer of ${url.href} is larger than ${maxBytes} bytes`, 'too_large'))
           return
         }
         chunks.push(chunk)
       })
       response.on('error', fail)
-      response.on('end', () => {
+      source.on('end', () => {
+        release()
         resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), headers: response.headers, body: Buffer.concat(chunks), remoteAddress })
       })
     })
