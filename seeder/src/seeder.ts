@@ -14,6 +14,8 @@ import { createLibrary, type Library } from './library.ts'
 import { createSeederMetrics } from './metrics.ts'
 import { SEEDER_NAMESPACE, SEEDER_TABLES, seederMigrations } from './migrations.ts'
 import { createOriginClient, type OriginClient } from './origin-client.ts'
+import { watchRefuseList } from './refuse-list-watcher.ts'
+import { createRefusals } from './refusals.ts'
 import { createSwarm, type Swarm } from './active-swarm.ts'
 
 export const SEEDER_VERSION = '0.1.0'
@@ -93,8 +95,16 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     })
 
     const clients = new Map<string, OriginClient>(config.origins.map((origin) => [origin, createOriginClient(origin, identity, config.uploadLimit)]))
-    const library = createLibrary({ db, swarm, itemsDir, log: log.child({ component: 'library' }), quota: config.quota, minLifetime: config.minLifetime, clients })
+    // Refusals come before the library: it checks them from its first step on. They purge through the library.
+    const refusals = createRefusals({ db, log: log.child({ component: 'refusals' }), listPath: config.refuseList, enforce: () => library.enforceRefusals() })
+    await refusals.load()
+    const library = createLibrary({ db, swarm, itemsDir, log: log.child({ component: 'library' }), quota: config.quota, minLifetime: config.minLifetime, clients, refusals })
     teardown.add(() => library.stop())
+    if (config.refuseList !== undefined) {
+      const refuseList = watchRefuseList({ path: config.refuseList, log: log.child({ component: 'refuse-list' }), apply: (entries) => refusals.applyList(entries) })
+      teardown.add(() => refuseList.stop())
+      await refuseList.start()
+    }
     const deletions = createDeletions({ db, library, clients, log: log.child({ component: 'deletions' }) })
     const controller = new AbortController()
     teardown.add(() => controller.abort())
@@ -144,6 +154,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
 
     http.setHandler(createSeederApp({ log, document, library, metrics, onPoke: () => pokeCatchUp(), uploadThrottle: config.uploadLimit === undefined ? undefined : () => swarm.uploadThrottle(),
       adminToken,
+      refusals,
       status: () => ({ origins: config.origins.map((origin) => ({ origin })), items: library.stats() })
     }))
 
