@@ -13,6 +13,10 @@ Commands:
   seeder   --origin URL [--origin URL ...] [--port N] [--data DIR] [--public-url URL]
            Run a seeder beside your server: prefetch the origins' hot media
            through the swarm, seed it, and mirror it over HTTP.
+  seeder refuse HASH --reason TEXT [--seeder URL] [--token T | --data DIR]
+           Refuse an item on a running seeder (default http://127.0.0.1:8090),
+           by info hash or by the sha256 of its bytes: purged at once, never
+           fetched or served again, whatever its origin says.
   publish  FILE --origin URL [--token T] [--hot]
            Upload FILE to an origin and print its manifest as JSON.
   delete   ID --origin URL --reason TEXT [--token T] [--timeout 60s]

@@ -1,9 +1,11 @@
 import { join } from 'node:path'
 import { parseSeederConfig, SeederConfigError, startSeeder } from '@fedswarm/seeder'
 import { CliError, parseFlags } from './cli-error.ts'
+import { seederRefuseCommand } from './seeder-refuse-command.ts'
 import { untilSignal } from './until-signal.ts'
 
 export async function seederCommand (args: string[]): Promise<number> {
+  if (args[0] === 'refuse') return seederRefuseCommand(args.slice(1))
   const { values } = parseFlags({
     args,
     options: { origin: { type: 'string', multiple: true }, port: { type: 'string' }, data: { type: 'string' }, 'public-url': { type: 'string' } },

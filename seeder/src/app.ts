@@ -114,8 +114,6 @@ export function createSeederApp (options: SeederAppOptions): express.Express {
       return
     }
     if (known === undefined) options.log.error({ err, url: req.originalUrl }, 'request failed')
-    // A body the handler did not read (a refused admin call) must not be parsed as the next request.
-    if (!req.complete) res.setHeader('Connection', 'close')
     const body: ErrorBody = known !== undefined ? { error: known.code, message: known.message } : { error: 'internal', message: ERRORS.internal.message }
     res.status(known?.status ?? 500).set(known?.headers ?? {}).set('Cache-Control', 'no-store').json(body)
   }
