@@ -238,8 +238,8 @@ export function createLibrary (options: LibraryOptions): Library {
         infoHash: manifest.infoHash, origin, mediaId: manifest.id, sha256: manifest.sha256, mediaType: manifest.mediaType,
         size: manifest.size, torrent, state: 'fetching', fileMtimeMs: null, requests: 0, demandedAt: new Date(now()), createdAt: new Date(now()), completedAt: null
       }
-      if (stopped || refused(item.infoHash, item.sha256) || !await itemsRepository.insertFetching(db, item)) return
-      // Refused while the row was being written: enforceRefusals did not see it yet.
+      if (!await itemsRepository.insertFetching(db, item)) return
+      // Refused while the torrent was fetched or the row written: enforceRefusals could not see it yet.
       if (refused(item.infoHash, item.sha256)) {
         await itemsRepository.remove(db, item.infoHash)
         return

@@ -134,4 +134,15 @@ describe('refusals: the seeder\'s admin refuses items, whatever their origin say
     assert.equal(await mirrorStatus(f.held[2]!), 200)
     assert.deepEqual(f.errorLogs, [])
   })
+
+  it('an item listed while the seeder was down is purged at its next start, before it serves anything', async function () {
+    const item = f.held[2]!
+    await f.seeder.halt()
+    // The manifest's own form of the sha256 is taken too.
+    await writeFile(listPath, `${item.sha256}\n`)
+    await f.seeder.restart()
+    assert.equal(await mirrorStatus(item), 451)
+    assert.equal(await onDisk(item), false)
+    await eventually('the origin told it is not held', 10_000, async () => await holdings() === 0 ? true : undefined)
+  })
 })
