@@ -64,7 +64,15 @@ const failures: Failure[] = [
   { name: 'publish with an unknown flag', args: (p) => ['publish', p.png, '--origin', NOBODY, '--token', 't', '--bogus'], code: 2, message: /bogus/ },
   { name: 'publish a missing file', args: (p) => ['publish', join(p.files, 'nope.png'), '--origin', NOBODY, '--token', 't'], code: 1, message: /cannot read .*nope\.png/ },
   { name: 'publish a folder', args: (p) => ['publish', p.files, '--origin', NOBODY, '--token', 't'], code: 1, message: /not a file/ },
-  { name: 'publish to an origin nobody listens on', args: (p) => ['publish', p.png, '--origin', `http://127.0.0.1:${p.freePort}`, '--token', 't'], code: 1, message: /cannot reach http:\/\/127\.0\.0\.1:\d+/ }
+  { name: 'publish to an origin nobody listens on', args: (p) => ['publish', p.png, '--origin', `http://127.0.0.1:${p.freePort}`, '--token', 't'], code: 1, message: /cannot reach http:\/\/127\.0\.0\.1:\d+/ },
+  { name: 'seeder refuse without HASH', args: () => ['seeder', 'refuse', '--reason', 'r', '--token', 't', '--seeder', NOBODY], code: 2, message: /exactly one info hash or sha256/ },
+  { name: 'seeder refuse with a HASH that is none', args: () => ['seeder', 'refuse', 'abc', '--reason', 'r', '--token', 't', '--seeder', NOBODY], code: 2, message: /"abc" is neither an info hash/ },
+  { name: 'seeder refuse without --reason', args: () => ['seeder', 'refuse', 'a'.repeat(40), '--token', 't', '--seeder', NOBODY], code: 2, message: /--reason TEXT is required/ },
+  { name: 'seeder refuse with a --reason too long', args: () => ['seeder', 'refuse', 'a'.repeat(40), '--reason', 'r'.repeat(1001), '--token', 't', '--seeder', NOBODY], code: 2, message: /longer than 1000/ },
+  { name: 'seeder refuse with a --seeder that is not a URL', args: () => ['seeder', 'refuse', 'a'.repeat(40), '--reason', 'r', '--token', 't', '--seeder', 'nope'], code: 2, message: /--seeder "nope" is not a URL/ },
+  { name: 'seeder refuse with a --data folder holding no token', args: (p) => ['seeder', 'refuse', 'a'.repeat(40), '--reason', 'r', '--data', join(p.files, 'no-seeder'), '--seeder', NOBODY], code: 2, message: /no admin token in .*no-seeder\/admin-token/ },
+  { name: 'seeder refuse with an unknown flag', args: () => ['seeder', 'refuse', 'a'.repeat(40), '--reason', 'r', '--origin', NOBODY], code: 2, message: /origin/ },
+  { name: 'seeder refuse to a seeder nobody listens on', args: (p) => ['seeder', 'refuse', 'a'.repeat(40), '--reason', 'r', '--token', 't', '--seeder', `http://127.0.0.1:${p.freePort}`], code: 1, message: /cannot reach http:\/\/127\.0\.0\.1:\d+/ }
 ]
 
 describe('fedswarm command line', function () {

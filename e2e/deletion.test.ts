@@ -1,23 +1,10 @@
 import assert from 'node:assert/strict'
-import { readdir, readFile, stat } from 'node:fs/promises'
-import { join } from 'node:path'
 import { manifestSchema, type Manifest } from '@fedswarm/protocol'
-import { announce, eventually, failureReason, pngBytes, tempDir, type TempDir } from '@fedswarm/testkit'
+import { announce, copiesIn, eventually, failureReason, pngBytes, tempDir, type TempDir } from '@fedswarm/testkit'
 import { runCli, startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from '@fedswarm/process-fixture'
 
 const TOKEN = 'e2e-admin-token-0123456789abcdef'
 const SIZE = 600_000
-
-/** Every file under `dir` whose bytes are `bytes`. */
-async function copiesIn (dir: string, bytes: Buffer): Promise<string[]> {
-  const found: string[] = []
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue
-    const path = join(entry.parentPath, entry.name)
-    if ((await stat(path)).size === bytes.length && (await readFile(path)).equals(bytes)) found.push(path)
-  }
-  return found
-}
 
 describe('e2e: deletion reaches the tracker, the origin and every seeder', function () {
   this.timeout(180_000)

@@ -78,6 +78,8 @@ export interface HttpProxy {
   url: string
   /** Requests (and WebSocket upgrades) cut, by path. */
   readonly cut: Map<string, number>
+  /** The paths cut from now on: add one to cut it later in a test. */
+  readonly cutting: Set<string>
   close (): Promise<void>
 }
 
@@ -91,9 +93,10 @@ export interface HttpProxy {
 export async function startHttpProxy (target: string, cutPaths: string[]): Promise<HttpProxy> {
   const base = new URL(target)
   const cut = new Map<string, number>()
+  const cutting = new Set(cutPaths)
   const count = (req: IncomingMessage): boolean => {
     const path = new URL(req.url ?? '/', 'http://proxy').pathname
-    if (!cutPaths.includes(path)) return false
+    if (!cutting.has(path)) return false
     cut.set(path, (cut.get(path) ?? 0) + 1)
     return true
   }
@@ -123,6 +126,7 @@ export async function startHttpProxy (target: string, cutPaths: string[]): Promi
   return {
     url: `http://127.0.0.1:${port}`,
     cut,
+    cutting,
     async close () {
       server.closeAllConnections()
       await close(server)

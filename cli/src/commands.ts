@@ -10,6 +10,10 @@ Commands:
            origins named, or found among the servers a list names (your
            server's /api/v1/instance/peers), seed it, and mirror it over HTTP.
            "fedswarm seeder --help" lists every flag.
+  seeder refuse HASH --reason TEXT [--seeder URL] [--token T | --data DIR]
+           Refuse an item on a running seeder (default http://127.0.0.1:8090),
+           by info hash or by the sha256 of its bytes: purged at once, never
+           fetched or served again, whatever its origin says.
   publish  FILE --origin URL [--token T] [--hot]
            Upload FILE to an origin and print its manifest as JSON.
   delete   ID --origin URL --reason TEXT [--token T] [--timeout 60s]

@@ -1,20 +1,20 @@
 import { CliError } from './cli-error.ts'
 
-/** `--origin URL` as a base URL ending in '/', or a usage error. */
-export function originBase (text: string | undefined): URL {
-  if (text === undefined) throw new CliError('--origin URL is required', 2)
+/** `--origin URL` (or the server `flag` names) as a base URL ending in '/', or a usage error. */
+export function originBase (text: string | undefined, flag = '--origin'): URL {
+  if (text === undefined) throw new CliError(`${flag} URL is required`, 2)
   try {
     const url = new URL(text)
     return url.href.endsWith('/') ? url : new URL(url.href + '/')
   } catch {
-    throw new CliError(`--origin ${JSON.stringify(text)} is not a URL`, 2)
+    throw new CliError(`${flag} ${JSON.stringify(text)} is not a URL`, 2)
   }
 }
 
-/** The admin token from --token or FEDSWARM_ADMIN_TOKEN, or a usage error. */
-export function adminToken (flag: string | undefined): string {
+/** The admin token from --token or FEDSWARM_ADMIN_TOKEN, or a usage error naming whose token it is. */
+export function adminToken (flag: string | undefined, whose = 'the origin\'s admin token'): string {
   const token = flag ?? process.env.FEDSWARM_ADMIN_TOKEN
-  if (token === undefined || token === '') throw new CliError('--token (or FEDSWARM_ADMIN_TOKEN) is required: the origin\'s admin token', 2)
+  if (token === undefined || token === '') throw new CliError(`--token (or FEDSWARM_ADMIN_TOKEN) is required: ${whose}`, 2)
   return token
 }
 

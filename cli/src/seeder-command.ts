@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { parseSeederConfig, SeederConfigError, startSeeder } from '@fedswarm/seeder'
 import { CliError, parseFlags } from './cli-error.ts'
+import { seederRefuseCommand } from './seeder-refuse-command.ts'
 import { untilSignal } from './until-signal.ts'
 
 export const SEEDER_USAGE = `Usage: fedswarm seeder [--origin URL ...] [--discover-from URL] [--port N] [--data DIR] [--public-url URL]
@@ -26,6 +27,7 @@ FEDSWARM_QUOTA, FEDSWARM_UPLOAD_LIMIT, FEDSWARM_DOWNLOAD_LIMIT; every variable
 is in the README's seeder table. GET /api/status (admin token) says what it does.`
 
 export async function seederCommand (args: string[]): Promise<number> {
+  if (args[0] === 'refuse') return seederRefuseCommand(args.slice(1))
   const { values } = parseFlags({
     args,
     options: {

@@ -3,8 +3,10 @@ import type { Logger } from 'pino'
 import { isInfoHash, type ErrorBody, type SeederDocument } from '@fedswarm/protocol'
 import { checkAdmin, sendRepresentation, type AdminToken } from '@fedswarm/web'
 import type { Library } from './library.ts'
-import { ERRORS, HttpError } from './errors.ts'
+import { ERRORS, HttpError, notAllowed } from './errors.ts'
 import type { SeederMetrics } from './metrics.ts'
+import { refusalsApi } from './refusals-api.ts'
+import type { Refusals } from './refusals.ts'
 
 export interface SeederAppOptions {
   log: Logger
@@ -21,23 +23,24 @@ export interface SeederAppOptions {
   status (): unknown
   /** Bytes of an item of `origin` sent by the mirror: counted per origin. */
   onMirrorBytes (origin: string, bytes: number): void
+  /** What this seeder's admin refuses to hold (`/api/refusals`). */
+  refusals: Refusals
 }
 
 /** The error to answer with; undefined for a failure of the seeder itself. */
 function knownError (err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err
-  // Express's own refusals of bad input (a path that is not valid percent-encoding) carry a 4xx status.
-  const status = (err as { status?: unknown } | null)?.status
-  if (typeof status === 'number' && status >= 400 && status < 500) return new HttpError('bad_request')
-  return undefined
+  // Express's own refusals of bad input carry a 4xx status; those of its body parser also a type.
+  const { status, type, message } = (err ?? {}) as { status?: unknown, type?: unknown, message?: unknown }
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined
+  if (type === 'entity.too.large') return new HttpError('body_too_large')
+  if (type === 'entity.parse.failed') return new HttpError('invalid_body', 'the body is not valid JSON')
+  if (typeof type === 'string') return new HttpError('invalid_body', `the body cannot be read: ${String(message)}`)
+  return new HttpError('bad_request')
 }
 
 /** Errors of a response stream whose client closed the connection. */
 const CLIENT_GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE'])
-
-const notAllowed = (allow: string): express.RequestHandler => (_req, _res, next) => {
-  next(new HttpError('method_not_allowed', `this resource answers ${allow} only`, { Allow: allow }))
-}
 
 function requireAdmin (token: AdminToken): express.RequestHandler {
   return (req, _res, next) => {
@@ -74,6 +77,7 @@ export function createSeederApp (options: SeederAppOptions): express.Express {
     if (!isInfoHash(infoHash)) throw new HttpError('invalid_info_hash')
     const held = await library.servable(infoHash)
     if (held === 'deleted') throw new HttpError('media_deleted')
+    if (held === 'refused') throw new HttpError('media_refused')
     // ?progressive=1 (an origin redirecting to a fetch under way): the bytes as their pieces verify.
     const servable = held ?? (req.query.progressive === '1' ? library.streamable(infoHash) : undefined)
     if (servable === undefined) throw new HttpError('media_not_held')
@@ -99,6 +103,7 @@ export function createSeederApp (options: SeederAppOptions): express.Express {
   app.all('/api/poke', notAllowed('POST'))
   app.get('/api/status', admin, (_req, res) => { res.set('Cache-Control', 'no-store').json(options.status()) })
   app.all('/api/status', notAllowed('GET'))
+  app.use(refusalsApi({ refusals: options.refusals, admin }))
   app.get('/media/:infoHash', mirror)
   app.head('/media/:infoHash', mirror)
   app.all('/media/:infoHash', notAllowed('GET, HEAD'))

@@ -59,6 +59,8 @@ export interface SeederConfig {
   logLevel: string
   /** FEDSWARM_ADMIN_TOKEN: the bearer token of the seeder's admin API; unset, one is kept in the data folder. */
   adminToken?: string
+  /** FEDSWARM_REFUSE_LIST: a file of hashes this seeder refuses (absolute path), followed as it changes. */
+  refuseList?: string
 }
 
 export interface SeederFlags {
@@ -132,7 +134,8 @@ const envSchema = z.object({
   FEDSWARM_POLL_INTERVAL: duration.default(30_000),
   FEDSWARM_SERVER_ADDRESSES: serverAddresses.optional(),
   FEDSWARM_LOG_LEVEL: configValues.logLevel.default('info'),
-  FEDSWARM_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional()
+  FEDSWARM_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  FEDSWARM_REFUSE_LIST: z.string().min(1).optional()
 })
 
 export function parseSeederConfig (env: Record<string, string | undefined>, flags: SeederFlags = {}): SeederConfig {
@@ -182,6 +185,7 @@ export function parseSeederConfig (env: Record<string, string | undefined>, flag
     pollInterval: e.FEDSWARM_POLL_INTERVAL,
     serverAddresses: e.FEDSWARM_SERVER_ADDRESSES,
     logLevel: e.FEDSWARM_LOG_LEVEL,
-    adminToken: e.FEDSWARM_ADMIN_TOKEN
+    adminToken: e.FEDSWARM_ADMIN_TOKEN,
+    refuseList: e.FEDSWARM_REFUSE_LIST === undefined ? undefined : resolve(e.FEDSWARM_REFUSE_LIST)
   }
 }

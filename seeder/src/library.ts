@@ -9,6 +9,7 @@ import { createFsBlobStore, type ByteRange, type Db } from '@fedswarm/storage'
 import { chooseFairEvictions } from './fair-eviction.ts'
 import { itemsRepository, type SeederItem } from './items-repository.ts'
 import type { OriginClients } from './origin-client.ts'
+import type { RefusalCheck } from './refusals.ts'
 import type { Swarm } from './active-swarm.ts'
 import { sha256OfFile } from './verify-file.ts'
 
@@ -20,6 +21,8 @@ export interface LibraryOptions {
   quota: number
   minLifetime: number
   clients: OriginClients
+  /** What this seeder's admin refuses: never fetched, seeded nor served. */
+  refusals: RefusalCheck
   now?: () => number
 }
 
@@ -44,12 +47,14 @@ export interface Library {
   /** Checks what is on disk, resumes unfinished fetches, and seeds the most demanded items. */
   start (): Promise<void>
   onHot (origin: string, manifest: Manifest): Promise<void>
-  /** A complete, verified item for the mirror; 'deleted' for a tombstoned one; undefined otherwise. Counts as demand. */
-  servable (infoHash: string): Promise<Servable | 'deleted' | undefined>
+  /** A complete, verified item for the mirror; 'deleted' for a tombstoned one, 'refused' for one the admin refuses; undefined otherwise. Counts as demand. */
+  servable (infoHash: string): Promise<Servable | 'deleted' | 'refused' | undefined>
   /** An item being fetched now, read as its pieces verify (a progressive mirror answer); undefined when none is under way. */
   streamable (infoHash: string): Servable | undefined
   /** Deletion: leaves the swarm, removes the file and the row, and refuses the item from now on. */
   purge (origin: string, infoHash: string, seq: number): Promise<void>
+  /** Refusal: purges every item the admin refuses now, reports each to its origin as not held; resolves to their info hashes. */
+  enforceRefusals (): Promise<string[]>
   /** Items of an origin are neither served nor seeded until its deletions have been caught up. */
   block (origin: string): void
   unblock (origin: string): Promise<void>
@@ -63,6 +68,8 @@ export interface Library {
 
 /** Demand at which an item that left the swarm comes back into it. */
 const REACTIVATE_AT = 3
+/** Refused items remembered by info hash (to answer for a sha256 refusal by info hash), at most. */
+const TURNED_AWAY_MAX = 10_000
 
 export function createLibrary (options: LibraryOptions): Library {
   const { db, swarm, log } = options
@@ -72,6 +79,8 @@ export function createLibrary (options: LibraryOptions): Library {
   const demand = createPopularity({ halfLifeMs: 3_600_000, now })
   const tombstones = new Set<string>()
   const blocked = new Set<string>()
+  /** Info hash -> sha256 of refused items met here (announced or purged): a sha256 refusal answers for their info hash too. */
+  const turnedAway = new Map<string, string>()
   const controller = new AbortController()
   let stopped = false
 
@@ -87,6 +96,28 @@ export function createLibrary (options: LibraryOptions): Library {
     await rm(dirOf(item.infoHash), { recursive: true, force: true })
     await itemsRepository.remove(db, item.infoHash)
     await options.clients.get(item.origin)?.reportHolding(item.infoHash, 'none').catch(() => {})
+  }
+
+  /** The one refusal check of every path that fetches, seeds or serves. */
+  function refused (infoHash: string, sha256 = items.get(infoHash)?.sha256 ?? turnedAway.get(infoHash)): boolean {
+    return options.refusals.refuses(infoHash, sha256)
+  }
+
+  /** Remembers a refused item; false when it was known already. */
+  function turnAway (infoHash: string, sha256: string): boolean {
+    const known = turnedAway.delete(infoHash)
+    turnedAway.set(infoHash, sha256)
+    if (turnedAway.size > TURNED_AWAY_MAX) turnedAway.delete(turnedAway.keys().next().value!)
+    return !known
+  }
+
+  /** Takes an item out of the swarm and off the disk: a fetch in flight ends with its torrent, its files go with the folder. */
+  async function clear (infoHash: string): Promise<void> {
+    items.delete(infoHash)
+    demand.forget(infoHash)
+    await swarm.deactivate(infoHash)
+    await inFlight.get(infoHash)
+    await rm(dirOf(infoHash), { recursive: true, force: true })
   }
 
   function usedBytes (): number {
@@ -125,14 +156,14 @@ export function createLibrary (options: LibraryOptions): Library {
       client?.reportHolding(item.infoHash, 'filling').catch((err: unknown) => log.debug({ err, infoHash: item.infoHash }, 'could not report a fetch under way'))
     }
     const path = await swarm.fetch({ infoHash: item.infoHash, torrent: item.torrent }, { webSeeds, sha256: item.sha256, mirrors, signal: controller.signal, onReady: reportFilling })
-    if (stopped || tombstones.has(item.infoHash)) return
+    if (stopped || tombstones.has(item.infoHash) || refused(item.infoHash, item.sha256)) return
     const sha256 = await sha256OfFile(path)
     if (sha256 !== item.sha256) {
       await drop(item, `sha256 mismatch after download: ${sha256}`)
       return
     }
     const { mtimeMs } = await stat(path)
-    if (tombstones.has(item.infoHash)) return
+    if (tombstones.has(item.infoHash) || refused(item.infoHash, item.sha256)) return
     await itemsRepository.markComplete(db, item.infoHash, mtimeMs)
     const complete: SeederItem = { ...item, state: 'complete', fileMtimeMs: mtimeMs, completedAt: new Date(now()) }
     items.set(item.infoHash, complete)
@@ -168,6 +199,12 @@ export function createLibrary (options: LibraryOptions): Library {
     async start () {
       for (const infoHash of await itemsRepository.tombstones(db)) tombstones.add(infoHash)
       for (const item of await itemsRepository.all(db)) {
+        // Refused while this seeder was down (a list file edited): purged before anything else sees it.
+        if (refused(item.infoHash, item.sha256)) {
+          turnAway(item.infoHash, item.sha256)
+          await drop(item, 'refused by this seeder\'s admin')
+          continue
+        }
         if (item.state === 'complete' && !await checkOnDisk(item)) {
           await drop(item, 'file on disk no longer matches its hash')
           continue
@@ -186,6 +223,10 @@ export function createLibrary (options: LibraryOptions): Library {
 
     async onHot (origin, manifest) {
       if (stopped || tombstones.has(manifest.infoHash) || blocked.has(origin)) return
+      if (refused(manifest.infoHash, manifest.sha256)) {
+        if (turnAway(manifest.infoHash, manifest.sha256)) log.info({ infoHash: manifest.infoHash, origin }, 'refused item announced hot: not fetched')
+        return
+      }
       const known = items.get(manifest.infoHash)
       if (known !== undefined) {
         if (known.state === 'complete') await swarm.seed({ infoHash: known.infoHash, torrent: known.torrent })
@@ -205,12 +246,18 @@ export function createLibrary (options: LibraryOptions): Library {
         size: manifest.size, torrent, state: 'fetching', fileMtimeMs: null, requests: 0, demandedAt: new Date(now()), createdAt: new Date(now()), completedAt: null
       }
       if (!await itemsRepository.insertFetching(db, item)) return
+      // Refused while the torrent was fetched or the row written: enforceRefusals could not see it yet.
+      if (refused(item.infoHash, item.sha256)) {
+        await itemsRepository.remove(db, item.infoHash)
+        return
+      }
       items.set(item.infoHash, item)
       void startFetch(item)
     },
 
     async servable (infoHash) {
       if (tombstones.has(infoHash)) return 'deleted'
+      if (refused(infoHash)) return 'refused'
       const item = items.get(infoHash)
       if (item?.state !== 'complete' || blocked.has(item.origin)) return undefined
       const score = demand.record(infoHash)
@@ -222,7 +269,7 @@ export function createLibrary (options: LibraryOptions): Library {
 
     streamable (infoHash) {
       const item = items.get(infoHash)
-      if (item === undefined || item.state === 'complete' || tombstones.has(infoHash) || blocked.has(item.origin) || !inFlight.has(infoHash)) return undefined
+      if (item === undefined || item.state === 'complete' || tombstones.has(infoHash) || refused(infoHash) || blocked.has(item.origin) || !inFlight.has(infoHash)) return undefined
       if (!swarm.canStream(infoHash)) return undefined
       return {
         item,
@@ -247,15 +294,25 @@ export function createLibrary (options: LibraryOptions): Library {
 
     async purge (origin, infoHash, seq) {
       tombstones.add(infoHash)
-      const item = items.get(infoHash)
-      items.delete(infoHash)
-      demand.forget(infoHash)
-      // A fetch in flight stops with its torrent; its files go with the folder.
-      await swarm.deactivate(infoHash)
-      await inFlight.get(infoHash)
-      await rm(dirOf(infoHash), { recursive: true, force: true })
+      const known = items.has(infoHash)
+      await clear(infoHash)
       await itemsRepository.tombstone(db, origin, infoHash, seq)
-      if (item !== undefined) log.info({ infoHash, seq }, 'item deleted by its origin: purged')
+      if (known) log.info({ infoHash, seq }, 'item deleted by its origin: purged')
+    },
+
+    async enforceRefusals () {
+      const purged: string[] = []
+      for (const item of [...items.values()]) {
+        if (!refused(item.infoHash, item.sha256)) continue
+        turnAway(item.infoHash, item.sha256)
+        await clear(item.infoHash)
+        await itemsRepository.remove(db, item.infoHash)
+        log.info({ infoHash: item.infoHash, origin: item.origin }, 'item refused by this seeder\'s admin: purged')
+        await options.clients.get(item.origin)?.reportHolding(item.infoHash, 'none')
+          .catch((err: unknown) => log.warn({ err, infoHash: item.infoHash }, 'could not tell the origin the refused item is not held'))
+        purged.push(item.infoHash)
+      }
+      return purged
     },
 
     block (origin) {

@@ -3,7 +3,7 @@ import type { Migration } from '@fedswarm/storage'
 export const SEEDER_NAMESPACE = 'seeder'
 
 /** Every table of the seeder, in an order that satisfies foreign keys (the PGlite-to-SQLite upgrade copies them). */
-export const SEEDER_TABLES = ['seeder_keys', 'seeder_origins', 'seeder_items', 'seeder_tombstones', 'seeder_probes']
+export const SEEDER_TABLES = ['seeder_keys', 'seeder_origins', 'seeder_items', 'seeder_tombstones', 'seeder_probes', 'seeder_refusals']
 
 /**
  * These migrations run on PostgreSQL, PGlite (data folders of earlier
@@ -70,6 +70,20 @@ export const seederMigrations: Migration[] = [
         checked_at timestamptz NOT NULL,
         found_at timestamptz,
         error text
+      );`
+  },
+  {
+    id: '005_refusals',
+    sql: `
+      -- Items this seeder's admin refuses to hold, whatever their origin says. source: 'admin' (the admin API) or the
+      -- path of the refuse list file the entry came from; one hash may be refused by both.
+      CREATE TABLE seeder_refusals (
+        hash text NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('info_hash', 'sha256')),
+        reason text NOT NULL,
+        source text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (hash, source)
       );`
   }
 ]

@@ -18,6 +18,8 @@ import type { OriginClients } from './origin-client.ts'
 import { chooseOrigins, type ChosenOrigin } from './origin-filter.ts'
 import type { ByteSource, Swarm } from './active-swarm.ts'
 import { createHttpTransport } from './http-transport.ts'
+import { watchRefuseList } from './refuse-list-watcher.ts'
+import { createRefusals } from './refusals.ts'
 
 export const SEEDER_VERSION = '0.1.0'
 
@@ -105,8 +107,16 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
 
     // The library and deletions reach an origin through the set followed now, built below on them.
     const clients: OriginClients = { get: (origin) => followed.get(origin) }
-    const library = createLibrary({ db, swarm, itemsDir, log: log.child({ component: 'library' }), quota: config.quota, minLifetime: config.minLifetime, clients })
+    // Refusals come before the library: it checks them from its first step on. They purge through the library.
+    const refusals = createRefusals({ db, log: log.child({ component: 'refusals' }), listPath: config.refuseList, enforce: () => library.enforceRefusals() })
+    await refusals.load()
+    const library = createLibrary({ db, swarm, itemsDir, log: log.child({ component: 'library' }), quota: config.quota, minLifetime: config.minLifetime, clients, refusals })
     teardown.add(() => library.stop())
+    if (config.refuseList !== undefined) {
+      const refuseList = watchRefuseList({ path: config.refuseList, log: log.child({ component: 'refuse-list' }), apply: (entries) => refusals.applyList(entries) })
+      teardown.add(() => refuseList.stop())
+      await refuseList.start()
+    }
     const deletions = createDeletions({ db, library, clients, log: log.child({ component: 'deletions' }) })
     const followed = createFollowedOrigins({ db, library, deletions, identity, uploadLimit: config.uploadLimit, pollInterval: config.pollInterval, log })
     teardown.add(() => followed.stop())
@@ -143,7 +153,8 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
         discovery: discovery?.state() ?? null,
         items: library.stats()
       }),
-      onMirrorBytes: (origin, bytes) => followed.countBytes(origin, 'out', bytes)
+      onMirrorBytes: (origin, bytes) => followed.countBytes(origin, 'out', bytes),
+      refusals
     }))
     discovery?.start()
     log.info({ url: publicUrl, port, torrentPort, origins: config.origins, discoverFrom: config.discovery?.listUrl }, 'seeder listening')

@@ -23,13 +23,14 @@ async function answers (port: number, infoHash: string, status: number): Promise
   return (await rawRequest(port, { method: 'HEAD', path: `/media/${infoHash}` })).status === status ? true : undefined
 }
 
-export async function startMirrorFixture (sizes: number[], overrides: SeederOverrides = {}): Promise<MirrorFixture> {
+/** `env`: more of the seeder's configuration (FEDSWARM_...). */
+export async function startMirrorFixture (sizes: number[], overrides: SeederOverrides = {}, env: Record<string, string> = {}): Promise<MirrorFixture> {
   const origin = await startOriginFixture(undefined, { FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true' })
   const errorLogs: string[] = []
   let seeder: SeederFixture | undefined
   try {
     const log = pino({ level: 'error' }, { write: (line: string) => { errorLogs.push(line) } })
-    seeder = await startSeederFixture([origin.url], {}, { log, ...overrides })
+    seeder = await startSeederFixture([origin.url], env, { log, ...overrides })
     const port = seeder.seeder.port
     const held: HeldItem[] = []
     for (const size of [...sizes, 20_000]) {
