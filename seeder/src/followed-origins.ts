@@ -148,6 +148,10 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
       for (const infoHash of library.held(origin)) {
         await client.reportHolding(infoHash, 'held').catch((err: unknown) => originLog.warn({ err, infoHash }, 'could not report holding'))
       }
+      // Items dropped while the origin could not be told (refused before it was followed again, at start).
+      for (const infoHash of library.takeUnreported(origin)) {
+        await client.reportHolding(infoHash, 'none').catch((err: unknown) => originLog.warn({ err, infoHash }, 'could not report an item as not held'))
+      }
     })
     entry.follower = followEvents({
       client,

@@ -61,6 +61,8 @@ export interface Library {
   stats (): LibraryStats
   /** Info hashes of the complete items of one origin: reported again after (re)registration. */
   held (origin: string): string[]
+  /** Info hashes of items gone from here that their origin could not be told of yet; each is returned once. */
+  takeUnreported (origin: string): string[]
   /** The origin of an item held or being fetched: bytes moved are counted per origin. */
   originOf (infoHash: string): string | undefined
   stop (): Promise<void>
@@ -89,13 +91,26 @@ export function createLibrary (options: LibraryOptions): Library {
   const dirOf = (infoHash: string): string => join(options.itemsDir, infoHash)
   const fileOf = (item: SeederItem): string => join(dirOf(item.infoHash), item.mediaId)
 
+  /** Items to report to their origin as not held once it can be told (not followed yet at start, or unreachable). */
+  const unreported = new Map<string, Set<string>>()
+
+  /** Tells an item's origin this seeder no longer holds it, now or, failing that, at its next registration. */
+  async function reportNotHeld (origin: string, infoHash: string): Promise<void> {
+    const client = options.clients.get(origin)
+    const told = client === undefined ? false : await client.reportHolding(infoHash, 'none').then(() => true, () => false)
+    if (told) return
+    let pending = unreported.get(origin)
+    if (pending === undefined) unreported.set(origin, pending = new Set())
+    pending.add(infoHash)
+  }
+
   async function drop (item: SeederItem, reason: string): Promise<void> {
     log.warn({ infoHash: item.infoHash, reason }, 'dropping item')
     items.delete(item.infoHash)
     await swarm.deactivate(item.infoHash)
     await rm(dirOf(item.infoHash), { recursive: true, force: true })
     await itemsRepository.remove(db, item.infoHash)
-    await options.clients.get(item.origin)?.reportHolding(item.infoHash, 'none').catch(() => {})
+    await reportNotHeld(item.origin, item.infoHash)
   }
 
   /** The one refusal check of every path that fetches, seeds or serves. */
@@ -178,7 +193,7 @@ export function createLibrary (options: LibraryOptions): Library {
       if (stopped) return
       log.warn({ err, infoHash: item.infoHash }, 'fetch failed; will retry on the next hot event or restart')
       // The origin may have been told the fetch was under way: no more fetchers are sent here for it.
-      options.clients.get(item.origin)?.reportHolding(item.infoHash, 'none').catch(() => {})
+      void reportNotHeld(item.origin, item.infoHash)
     }).finally(() => inFlight.delete(item.infoHash))
     inFlight.set(item.infoHash, job)
     return job
@@ -308,8 +323,7 @@ export function createLibrary (options: LibraryOptions): Library {
         await clear(item.infoHash)
         await itemsRepository.remove(db, item.infoHash)
         log.info({ infoHash: item.infoHash, origin: item.origin }, 'item refused by this seeder\'s admin: purged')
-        await options.clients.get(item.origin)?.reportHolding(item.infoHash, 'none')
-          .catch((err: unknown) => log.warn({ err, infoHash: item.infoHash }, 'could not tell the origin the refused item is not held'))
+        await reportNotHeld(item.origin, item.infoHash)
         purged.push(item.infoHash)
       }
       return purged
@@ -326,6 +340,12 @@ export function createLibrary (options: LibraryOptions): Library {
         if (item.state === 'fetching') void startFetch(item)
         else if (swarm.activeCount() < swarm.capacity()) await swarm.seed({ infoHash: item.infoHash, torrent: item.torrent })
       }
+    },
+
+    takeUnreported (origin) {
+      const pending = [...unreported.get(origin) ?? []]
+      unreported.delete(origin)
+      return pending
     },
 
     held (origin) {
