@@ -136,5 +136,25 @@ export const originMigrations: Migration[] = [
       -- false: the seeder is fetching the item now (it may stream it to fetchers the origin redirects, piece by
       -- verified piece); true: it holds the whole item, checked against the manifest's sha256.
       ALTER TABLE holdings ADD COLUMN complete boolean NOT NULL DEFAULT true;`
+  },
+  {
+    id: '009_canaries',
+    sql: `
+      -- A small item of random bytes made for one seeder when it registers (gateway/src/mirrors/canaries.ts): its
+      -- copy is verified like any other, so a new seeder earns trust within seconds. Not media: never announced,
+      -- listed, redirected to or tombstoned; removed quietly at expires_at. The bytes stay in the row (a few KiB).
+      CREATE TABLE canaries (
+        info_hash text PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        domain text NOT NULL REFERENCES instances (domain) ON DELETE CASCADE,
+        sha256 text NOT NULL,
+        digest_multibase text NOT NULL,
+        piece_length integer NOT NULL,
+        torrent bytea NOT NULL,
+        bytes bytea NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX canaries_domain ON canaries (domain);`
   }
 ]

@@ -8,7 +8,7 @@ const ITEM = 'a'.repeat(40)
 const OTHER = 'b'.repeat(40)
 
 const row = (domain: string, status: 'active' | 'stale' = 'active'): MirrorRow => ({ domain, publicUrl: `http://${domain}`, status, capacity: null })
-const holding = (domain: string, infoHash: string, complete = true): HoldingRow => ({ domain, infoHash, id: infoHash.slice(0, 26), complete })
+const holding = (domain: string, infoHash: string, complete = true, canary = false): HoldingRow => ({ domain, infoHash, id: infoHash.slice(0, 26), complete, canary })
 
 /** A table read from `rows` and `holdings`, with the copies named in `verified` (domain/infoHash) passed. */
 function tableOf (rows: MirrorRow[], holdings: HoldingRow[], verified: string[]): MirrorTable {

@@ -2,7 +2,7 @@ import { rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import parseTorrent from 'parse-torrent'
-import { type Manifest } from '@fedswarm/protocol'
+import type { CanaryOffer, Manifest } from '@fedswarm/protocol'
 import { createPopularity } from '@fedswarm/runtime'
 import type { Readable } from 'node:stream'
 import { createFsBlobStore, type ByteRange, type Db } from '@fedswarm/storage'
@@ -44,6 +44,15 @@ export interface Library {
   /** Checks what is on disk, resumes unfinished fetches, and seeds the most demanded items. */
   start (): Promise<void>
   onHot (origin: string, manifest: Manifest): Promise<void>
+  /**
+   * The canary an origin offered at registration: fetched at once from its
+   * web seed (no peer has it), reported held like any item so the origin
+   * verifies it (that is how a new seeder earns trust), dropped at its
+   * expiry.
+   */
+  fetchCanary (origin: string, offer: CanaryOffer): Promise<void>
+  /** Drops an item its origin no longer knows (an expired canary, say): no deletion notice will come for it. */
+  discard (infoHash: string, reason: string): Promise<void>
   /** A complete, verified item for the mirror; 'deleted' for a tombstoned one; undefined otherwise. Counts as demand. */
   servable (infoHash: string): Promise<Servable | 'deleted' | undefined>
   /** An item being fetched now, read as its pieces verify (a progressive mirror answer); undefined when none is under way. */
@@ -61,6 +70,8 @@ export interface Library {
 
 /** Demand at which an item that left the swarm comes back into it. */
 const REACTIVATE_AT = 3
+/** However late an origin says its canary expires, it is dropped after this long. */
+const MAX_CANARY_KEEP_MS = 60 * 60_000
 
 export function createLibrary (options: LibraryOptions): Library {
   const { db, swarm, log } = options
@@ -70,6 +81,8 @@ export function createLibrary (options: LibraryOptions): Library {
   const demand = createPopularity({ halfLifeMs: 3_600_000, now })
   const tombstones = new Set<string>()
   const blocked = new Set<string>()
+  /** Canaries held or being fetched, each with the timer that drops it. */
+  const canaries = new Map<string, NodeJS.Timeout>()
   const controller = new AbortController()
   let stopped = false
 
@@ -117,7 +130,9 @@ export function createLibrary (options: LibraryOptions): Library {
     const reportFilling = (): void => {
       client?.reportHolding(item.infoHash, 'filling').catch((err: unknown) => log.debug({ err, infoHash: item.infoHash }, 'could not report a fetch under way'))
     }
-    const path = await swarm.fetch({ infoHash: item.infoHash, torrent: item.torrent }, { webSeeds, signal: controller.signal, onReady: reportFilling })
+    // A canary was made for this seeder alone: no peer will ever have it.
+    const webSeedAfter = canaries.has(item.infoHash) ? 0 : undefined
+    const path = await swarm.fetch({ infoHash: item.infoHash, torrent: item.torrent }, { webSeeds, webSeedAfter, signal: controller.signal, onReady: reportFilling })
     if (stopped || tombstones.has(item.infoHash)) return
     const sha256 = await sha256OfFile(path)
     if (sha256 !== item.sha256) {
@@ -157,6 +172,32 @@ export function createLibrary (options: LibraryOptions): Library {
     return true
   }
 
+  /** A hot item (or a canary): fetched unless held, deleted, or too big for the quota now. */
+  async function admit (origin: string, manifest: Manifest): Promise<void> {
+    if (stopped || tombstones.has(manifest.infoHash) || blocked.has(origin)) return
+    const known = items.get(manifest.infoHash)
+    if (known !== undefined) {
+      if (known.state === 'complete') await swarm.seed({ infoHash: known.infoHash, torrent: known.torrent })
+      return
+    }
+    if (!await makeRoom(manifest.size)) {
+      log.warn({ infoHash: manifest.infoHash, size: manifest.size, quota: options.quota }, 'hot item does not fit the quota now; skipped')
+      return
+    }
+    const client = options.clients.get(origin)
+    if (client === undefined) return
+    const torrent = await client.torrent(manifest)
+    const name = (await parseTorrent(torrent)).name
+    if (name !== manifest.id) throw new Error(`torrent names its file ${String(name)}, not ${manifest.id}`)
+    const item: SeederItem = {
+      infoHash: manifest.infoHash, origin, mediaId: manifest.id, sha256: manifest.sha256, mediaType: manifest.mediaType,
+      size: manifest.size, torrent, state: 'fetching', fileMtimeMs: null, requests: 0, demandedAt: new Date(now()), createdAt: new Date(now()), completedAt: null
+    }
+    if (!await itemsRepository.insertFetching(db, item)) return
+    items.set(item.infoHash, item)
+    void startFetch(item)
+  }
+
   return {
     async start () {
       for (const infoHash of await itemsRepository.tombstones(db)) tombstones.add(infoHash)
@@ -177,29 +218,25 @@ export function createLibrary (options: LibraryOptions): Library {
       log.info({ items: items.size, fetching: inFlight.size }, 'library ready')
     },
 
-    async onHot (origin, manifest) {
-      if (stopped || tombstones.has(manifest.infoHash) || blocked.has(origin)) return
-      const known = items.get(manifest.infoHash)
-      if (known !== undefined) {
-        if (known.state === 'complete') await swarm.seed({ infoHash: known.infoHash, torrent: known.torrent })
-        return
-      }
-      if (!await makeRoom(manifest.size)) {
-        log.warn({ infoHash: manifest.infoHash, size: manifest.size, quota: options.quota }, 'hot item does not fit the quota now; skipped')
-        return
-      }
-      const client = options.clients.get(origin)
-      if (client === undefined) return
-      const torrent = await client.torrent(manifest)
-      const name = (await parseTorrent(torrent)).name
-      if (name !== manifest.id) throw new Error(`torrent names its file ${String(name)}, not ${manifest.id}`)
-      const item: SeederItem = {
-        infoHash: manifest.infoHash, origin, mediaId: manifest.id, sha256: manifest.sha256, mediaType: manifest.mediaType,
-        size: manifest.size, torrent, state: 'fetching', fileMtimeMs: null, requests: 0, demandedAt: new Date(now()), createdAt: new Date(now()), completedAt: null
-      }
-      if (!await itemsRepository.insertFetching(db, item)) return
-      items.set(item.infoHash, item)
-      void startFetch(item)
+    onHot: admit,
+
+    async fetchCanary (origin, offer) {
+      const { infoHash } = offer.manifest
+      clearTimeout(canaries.get(infoHash))
+      const keepMs = Math.max(0, Math.min(Date.parse(offer.expiresAt) - now(), MAX_CANARY_KEEP_MS))
+      const timer = setTimeout(() => {
+        canaries.delete(infoHash)
+        const item = items.get(infoHash)
+        if (item !== undefined && !stopped) drop(item, 'canary expired').catch((err: unknown) => log.warn({ err, infoHash }, 'could not drop an expired canary'))
+      }, keepMs)
+      timer.unref()
+      canaries.set(infoHash, timer)
+      await admit(origin, offer.manifest)
+    },
+
+    async discard (infoHash, reason) {
+      const item = items.get(infoHash)
+      if (item !== undefined) await drop(item, reason)
     },
 
     async servable (infoHash) {
@@ -270,6 +307,7 @@ export function createLibrary (options: LibraryOptions): Library {
 
     async stop () {
       stopped = true
+      for (const timer of canaries.values()) clearTimeout(timer)
       controller.abort()
       await Promise.allSettled([...inFlight.values()])
       for (const { id, score } of demand.top(10_000)) {

@@ -1,5 +1,5 @@
 import parseTorrent from 'parse-torrent'
-import { manifestSchema, originDocumentSchema, signRequest, type Manifest, type OriginDocument } from '@fedswarm/protocol'
+import { canaryOfferSchema, manifestSchema, originDocumentSchema, signRequest, type CanaryOffer, type Manifest, type OriginDocument } from '@fedswarm/protocol'
 
 /** The seeder's identity: what it signs its calls to origins with. */
 export interface SeederIdentity {
@@ -21,11 +21,17 @@ export class OriginCallError extends Error {
 
 const TIMEOUT_MS = 10_000
 
+/** The origin's answer to a registration: the canary to fetch now, if it offered one (or why its offer was refused). */
+export interface Registration {
+  canary?: CanaryOffer
+  canaryRefused?: string
+}
+
 /** What a seeder asks of one origin, over HTTP. */
 export interface OriginClient {
   readonly origin: string
   document (): Promise<OriginDocument>
-  register (): Promise<void>
+  register (): Promise<Registration>
   /** `held`: complete and verified; `filling`: being fetched now (the mirror streams it as pieces verify); `none`: not here. */
   reportHolding (infoHash: string, holding: 'held' | 'filling' | 'none'): Promise<void>
   popular (): Promise<Manifest[]>
@@ -65,7 +71,11 @@ export function createOriginClient (origin: string, identity: SeederIdentity, ca
       return originDocumentSchema.parse(await (await call('/.well-known/fedswarm')).json())
     },
     async register () {
-      await signedPost('/api/instances', { publicUrl: identity.publicUrl })
+      const body = await (await signedPost('/api/instances', { publicUrl: identity.publicUrl })).json().catch(() => ({})) as { canary?: unknown }
+      if (body.canary === undefined) return {}
+      const offer = canaryOfferSchema.safeParse(body.canary)
+      if (!offer.success) return { canaryRefused: `the canary offered is malformed (${offer.error.issues[0]?.path.join('.') ?? ''}: ${offer.error.issues[0]?.message ?? ''})` }
+      return { canary: offer.data }
     },
     async reportHolding (infoHash, holding) {
       const body = { infoHash, held: holding === 'held', ...holding === 'filling' ? { filling: true } : {} }

@@ -13,7 +13,7 @@ import { itemsRepository } from './items-repository.ts'
 import { createLibrary, type Library } from './library.ts'
 import { createSeederMetrics } from './metrics.ts'
 import { SEEDER_NAMESPACE, SEEDER_TABLES, seederMigrations } from './migrations.ts'
-import { createOriginClient, type OriginClient } from './origin-client.ts'
+import { createOriginClient, OriginCallError, type OriginClient, type Registration } from './origin-client.ts'
 import { createSwarm, type Swarm } from './active-swarm.ts'
 
 export const SEEDER_VERSION = '0.1.0'
@@ -144,10 +144,17 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     for (const client of clients.values()) {
       const originLog = log.child({ origin: client.origin })
       // Following events needs no registration; reporting holdings and acks does, so it is retried on its own.
-      void registerUntilAccepted(client, originLog, controller.signal).then(async (registered) => {
-        if (!registered) return
+      void registerUntilAccepted(client, originLog, controller.signal).then(async (registration) => {
+        if (registration === undefined) return
+        // Trust at once: the canary the origin made for this seeder, fetched now and verified by the origin.
+        if (registration.canaryRefused !== undefined) originLog.warn(registration.canaryRefused)
+        if (registration.canary !== undefined) library.fetchCanary(client.origin, registration.canary).catch((err: unknown) => originLog.warn({ err }, 'could not fetch the canary'))
         for (const infoHash of library.held(client.origin)) {
-          await client.reportHolding(infoHash, 'held').catch((err: unknown) => originLog.warn({ err, infoHash }, 'could not report holding'))
+          await client.reportHolding(infoHash, 'held').catch(async (err: unknown) => {
+            // An item the origin does not know (an expired canary, say) is never redirected to: not kept.
+            if (err instanceof OriginCallError && err.code === 'media_not_found') await library.discard(infoHash, 'its origin does not know it').catch((dropErr: unknown) => originLog.warn({ err: dropErr, infoHash }, 'could not drop an item its origin does not know'))
+            else originLog.warn({ err, infoHash }, 'could not report holding')
+          })
         }
       })
       const follower = followEvents({
@@ -168,20 +175,20 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     throw err
   }
 
-  /** Registers with an origin, retrying with backoff while it is unreachable or refuses; false once stopped. */
-  async function registerUntilAccepted (client: OriginClient, originLog: Logger, signal: AbortSignal): Promise<boolean> {
+  /** Registers with an origin, retrying with backoff while it is unreachable or refuses; undefined once stopped. */
+  async function registerUntilAccepted (client: OriginClient, originLog: Logger, signal: AbortSignal): Promise<Registration | undefined> {
     let backoff = 1000
     while (!signal.aborted) {
       try {
-        await client.register()
+        const registration = await client.register()
         originLog.info('registered with origin')
-        return true
+        return registration
       } catch (err) {
         originLog.warn({ err }, `registration failed; retrying in ${backoff / 1000} s`)
         await abortableSleep(backoff, signal)
         backoff = Math.min(backoff * 2, REGISTER_RETRY_MAX_MS)
       }
     }
-    return false
+    return undefined
   }
 }

@@ -4,6 +4,7 @@ import { INFO_HASH, publicKeyFromPem, seederPublicUrlSchema, seederUrls } from '
 import { HttpError, type ErrorCode } from '../../errors.ts'
 import type { Instance } from '../../seeders/instances-repository.ts'
 import type { InstanceRegistry, PublishedKey } from '../../seeders/instance-registry.ts'
+import type { Canaries } from '../../mirrors/canaries.ts'
 import type { Mirrors } from '../../mirrors/mirrors.ts'
 import type { MirrorStatus } from '../../mirrors/mirror-table.ts'
 import { verifySignedRequest, type SignedRequestOptions } from '../../seeders/signed-request.ts'
@@ -11,6 +12,7 @@ import { verifySignedRequest, type SignedRequestOptions } from '../../seeders/si
 export interface InstancesApiOptions {
   registry: InstanceRegistry
   mirrors: Pick<Mirrors, 'status'>
+  canaries: Pick<Canaries, 'offer'>
   signed: SignedRequestOptions
   requireAdmin: RequestHandler
 }
@@ -84,7 +86,10 @@ export function instancesApi (options: InstancesApiOptions): Router {
       }
       throw err
     }
-    res.json(view(await registry.register(seeder, published!)))
+    const instance = await registry.register(seeder, published!)
+    // Trust at once: a seeder this process has verified no copy of is offered a canary to fetch now (mirrors/canaries.ts).
+    const canary = options.mirrors.status(instance.domain).trusted ? undefined : await options.canaries.offer(instance.domain)
+    res.json({ ...view(instance), ...canary === undefined ? {} : { canary } })
   })
 
   /** A registered seeder's signed call: the instance whose key verified it. */
