@@ -56,7 +56,7 @@ export function startCanaries (options: CanariesOptions): Canaries {
   const { db, log } = options
   const served = { ...options.urls, ...canaryUrls(options.urls) }
 
-  const manifestOf = (canary: Canary): Manifest => buildManifest({
+  const manifestOf = (canary: Canary): Manifest => withoutTrackers(buildManifest({
     id: canary.id,
     mediaType: 'application/octet-stream',
     size: canary.bytes.length,
@@ -65,7 +65,7 @@ export function startCanaries (options: CanariesOptions): Canaries {
     infoHash: canary.infoHash,
     pieceLength: canary.pieceLength,
     createdAt: canary.createdAt
-  }, served)
+  }, served))
 
   async function make (domain: string): Promise<Canary> {
     const id = ulid()
@@ -100,4 +100,9 @@ export function startCanaries (options: CanariesOptions): Canaries {
       clearInterval(timer)
     }
   }
+}
+
+/** The canary's torrent names no tracker (the tracker would refuse it: it is not media), so neither does its manifest. */
+function withoutTrackers (manifest: Manifest): Manifest {
+  return { ...manifest, trackers: [], magnet: manifest.magnet.replace(/&tr=[^&]*/g, '') }
 }
