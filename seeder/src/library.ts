@@ -48,11 +48,9 @@ export interface Library {
    * The canary an origin offered at registration: fetched at once from its
    * web seed (no peer has it), reported held like any item so the origin
    * verifies it (that is how a new seeder earns trust), dropped at its
-   * expiry.
+   * expiry (also across restarts): no deletion notice ever comes for it.
    */
   fetchCanary (origin: string, offer: CanaryOffer): Promise<void>
-  /** Drops an item its origin no longer knows (an expired canary, say): no deletion notice will come for it. */
-  discard (infoHash: string, reason: string): Promise<void>
   /** A complete, verified item for the mirror; 'deleted' for a tombstoned one; undefined otherwise. Counts as demand. */
   servable (infoHash: string): Promise<Servable | 'deleted' | undefined>
   /** An item being fetched now, read as its pieces verify (a progressive mirror answer); undefined when none is under way. */
@@ -81,8 +79,8 @@ export function createLibrary (options: LibraryOptions): Library {
   const demand = createPopularity({ halfLifeMs: 3_600_000, now })
   const tombstones = new Set<string>()
   const blocked = new Set<string>()
-  /** Canaries held or being fetched, each with the timer that drops it. */
-  const canaries = new Map<string, NodeJS.Timeout>()
+  /** The timer that drops each canary held or being fetched. */
+  const canaryTimers = new Map<string, NodeJS.Timeout>()
   const controller = new AbortController()
   let stopped = false
 
@@ -131,7 +129,7 @@ export function createLibrary (options: LibraryOptions): Library {
       client?.reportHolding(item.infoHash, 'filling').catch((err: unknown) => log.debug({ err, infoHash: item.infoHash }, 'could not report a fetch under way'))
     }
     // A canary was made for this seeder alone: no peer will ever have it.
-    const webSeedAfter = canaries.has(item.infoHash) ? 0 : undefined
+    const webSeedAfter = item.canaryUntil !== null ? 0 : undefined
     const path = await swarm.fetch({ infoHash: item.infoHash, torrent: item.torrent }, { webSeeds, webSeedAfter, signal: controller.signal, onReady: reportFilling })
     if (stopped || tombstones.has(item.infoHash)) return
     const sha256 = await sha256OfFile(path)
@@ -172,8 +170,21 @@ export function createLibrary (options: LibraryOptions): Library {
     return true
   }
 
-  /** A hot item (or a canary): fetched unless held, deleted, or too big for the quota now. */
-  async function admit (origin: string, manifest: Manifest): Promise<void> {
+  /** Drops a canary at its expiry (at once if past). */
+  function expireCanary (item: SeederItem): void {
+    if (item.canaryUntil === null) return
+    clearTimeout(canaryTimers.get(item.infoHash))
+    const timer = setTimeout(() => {
+      canaryTimers.delete(item.infoHash)
+      const held = items.get(item.infoHash)
+      if (held !== undefined && !stopped) drop(held, 'canary expired').catch((err: unknown) => log.warn({ err, infoHash: item.infoHash }, 'could not drop an expired canary'))
+    }, Math.max(0, item.canaryUntil.getTime() - now()))
+    timer.unref()
+    canaryTimers.set(item.infoHash, timer)
+  }
+
+  /** A hot item (or a canary, until `canaryUntil`): fetched unless held, deleted, or too big for the quota now. */
+  async function admit (origin: string, manifest: Manifest, canaryUntil: Date | null = null): Promise<void> {
     if (stopped || tombstones.has(manifest.infoHash) || blocked.has(origin)) return
     const known = items.get(manifest.infoHash)
     if (known !== undefined) {
@@ -191,10 +202,11 @@ export function createLibrary (options: LibraryOptions): Library {
     if (name !== manifest.id) throw new Error(`torrent names its file ${String(name)}, not ${manifest.id}`)
     const item: SeederItem = {
       infoHash: manifest.infoHash, origin, mediaId: manifest.id, sha256: manifest.sha256, mediaType: manifest.mediaType,
-      size: manifest.size, torrent, state: 'fetching', fileMtimeMs: null, requests: 0, demandedAt: new Date(now()), createdAt: new Date(now()), completedAt: null
+      size: manifest.size, torrent, state: 'fetching', fileMtimeMs: null, requests: 0, demandedAt: new Date(now()), createdAt: new Date(now()), completedAt: null, canaryUntil
     }
     if (!await itemsRepository.insertFetching(db, item)) return
     items.set(item.infoHash, item)
+    expireCanary(item)
     void startFetch(item)
   }
 
@@ -207,6 +219,7 @@ export function createLibrary (options: LibraryOptions): Library {
           continue
         }
         items.set(item.infoHash, item)
+        expireCanary(item)
       }
       const ranked = [...items.values()].sort((a, b) => b.requests - a.requests || b.demandedAt.getTime() - a.demandedAt.getTime())
       for (const item of ranked) {
@@ -221,22 +234,7 @@ export function createLibrary (options: LibraryOptions): Library {
     onHot: admit,
 
     async fetchCanary (origin, offer) {
-      const { infoHash } = offer.manifest
-      clearTimeout(canaries.get(infoHash))
-      const keepMs = Math.max(0, Math.min(Date.parse(offer.expiresAt) - now(), MAX_CANARY_KEEP_MS))
-      const timer = setTimeout(() => {
-        canaries.delete(infoHash)
-        const item = items.get(infoHash)
-        if (item !== undefined && !stopped) drop(item, 'canary expired').catch((err: unknown) => log.warn({ err, infoHash }, 'could not drop an expired canary'))
-      }, keepMs)
-      timer.unref()
-      canaries.set(infoHash, timer)
-      await admit(origin, offer.manifest)
-    },
-
-    async discard (infoHash, reason) {
-      const item = items.get(infoHash)
-      if (item !== undefined) await drop(item, reason)
+      await admit(origin, offer.manifest, new Date(Math.min(Date.parse(offer.expiresAt), now() + MAX_CANARY_KEEP_MS)))
     },
 
     async servable (infoHash) {
@@ -307,7 +305,7 @@ export function createLibrary (options: LibraryOptions): Library {
 
     async stop () {
       stopped = true
-      for (const timer of canaries.values()) clearTimeout(timer)
+      for (const timer of canaryTimers.values()) clearTimeout(timer)
       controller.abort()
       await Promise.allSettled([...inFlight.values()])
       for (const { id, score } of demand.top(10_000)) {

@@ -59,5 +59,12 @@ export const seederMigrations: Migration[] = [
       -- When the origin took the ack of this deletion; null: sent again at the next catch-up (the origin's poke, a start).
       ALTER TABLE seeder_tombstones ADD COLUMN acked_at timestamptz;
       UPDATE seeder_tombstones SET acked_at = deleted_at;`
+  },
+  {
+    id: '004_canaries',
+    sql: `
+      -- Set for a canary (an item an origin made for this seeder alone at registration, to verify it): dropped then,
+      -- with no deletion notice; null for media.
+      ALTER TABLE seeder_items ADD COLUMN canary_until timestamptz;`
   }
 ]

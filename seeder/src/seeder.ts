@@ -13,7 +13,7 @@ import { itemsRepository } from './items-repository.ts'
 import { createLibrary, type Library } from './library.ts'
 import { createSeederMetrics } from './metrics.ts'
 import { SEEDER_NAMESPACE, SEEDER_TABLES, seederMigrations } from './migrations.ts'
-import { createOriginClient, OriginCallError, type OriginClient, type Registration } from './origin-client.ts'
+import { createOriginClient, type OriginClient, type Registration } from './origin-client.ts'
 import { createSwarm, type Swarm } from './active-swarm.ts'
 
 export const SEEDER_VERSION = '0.1.0'
@@ -150,11 +150,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
         if (registration.canaryRefused !== undefined) originLog.warn(registration.canaryRefused)
         if (registration.canary !== undefined) library.fetchCanary(client.origin, registration.canary).catch((err: unknown) => originLog.warn({ err }, 'could not fetch the canary'))
         for (const infoHash of library.held(client.origin)) {
-          await client.reportHolding(infoHash, 'held').catch(async (err: unknown) => {
-            // An item the origin does not know (an expired canary, say) is never redirected to: not kept.
-            if (err instanceof OriginCallError && err.code === 'media_not_found') await library.discard(infoHash, 'its origin does not know it').catch((dropErr: unknown) => originLog.warn({ err: dropErr, infoHash }, 'could not drop an item its origin does not know'))
-            else originLog.warn({ err, infoHash }, 'could not report holding')
-          })
+          await client.reportHolding(infoHash, 'held').catch((err: unknown) => originLog.warn({ err, infoHash }, 'could not report holding'))
         }
       })
       const follower = followEvents({
