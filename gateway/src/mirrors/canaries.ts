@@ -45,8 +45,12 @@ export interface CanariesOptions {
  * removed quietly once it expires.
  */
 export interface Canaries {
-  /** The canary to offer a registering seeder: a new one, or the one made for it less than a minute ago. */
-  offer (domain: string): Promise<CanaryOffer>
+  /**
+   * The canary to offer a registering seeder: a new one, or the one made for
+   * it less than a minute ago; undefined when none could be made (logged):
+   * the seeder then earns trust with its first verified copy instead.
+   */
+  offer (domain: string): Promise<CanaryOffer | undefined>
   /** A live canary, to serve its bytes and torrent. */
   byId (id: string): Promise<Canary | undefined>
   stop (): void
@@ -92,8 +96,13 @@ export function startCanaries (options: CanariesOptions): Canaries {
 
   return {
     async offer (domain) {
-      const canary = await canariesRepository.newestWithin(db, domain, REISSUE_AFTER_MS) ?? await make(domain)
-      return { manifest: manifestOf(canary), expiresAt: canary.expiresAt.toISOString() }
+      try {
+        const canary = await canariesRepository.newestWithin(db, domain, REISSUE_AFTER_MS) ?? await make(domain)
+        return { manifest: manifestOf(canary), expiresAt: canary.expiresAt.toISOString() }
+      } catch (err) {
+        log.warn({ err, domain }, 'could not make a canary for a registering seeder; it registers without one')
+        return undefined
+      }
     },
     byId: (id) => canariesRepository.byId(db, id),
     stop () {
