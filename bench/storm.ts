@@ -96,7 +96,7 @@ export interface StormResult {
    * no item, no trust earned), the last registered `leadSeconds` before the
    * publish, all M plain fetchers arriving at the publish.
    */
-  cold?: PhaseResult & { leadSeconds: number, registeringSeconds: number, canaryBytes: number }
+  cold?: PhaseResult & { leadSeconds: number, registeringSeconds: number, canaryBytes: number, redirectWait: string }
   baseline?: PhaseResult
   baselineVariant?: PhaseResult
   /** Baseline max completion / swarm max completion. */
@@ -112,6 +112,12 @@ const WINDOW_MS = 2000
 const POLL_MS = 250
 /** Cold storm: the publish comes this long after the last seeder registered. */
 const COLD_LEAD_MS = 3000
+/**
+ * Cold storm: how long a GET at the publish may wait for a seeder to report its fetch (FEDSWARM_REDIRECT_WAIT, at
+ * most 8 s; default 2 s). Every fetcher arrives at once, before any fresh seeder has reported: with the default, on a
+ * loaded 2-core machine, none had within 2 s and the origin served all twenty (21 x F).
+ */
+const COLD_REDIRECT_WAIT = '8s'
 
 function completion (times: number[], of: number): Completion {
   return { times: times.map((t) => round(t, 2)), p50: round(quantile(times, 0.5), 2), max: round(times.length === of ? Math.max(...times) : Infinity, 2), done: times.length, of }
@@ -374,7 +380,7 @@ export async function runStorm (options: StormOptions): Promise<StormResult> {
 
     if (m > 0) {
       // Cold: nothing earned before. A fresh origin, fresh seeders joining seconds before the post, every plain fetcher at the publish.
-      const coldOrigin = await startOrigin(options.db, redirectingEnv)
+      const coldOrigin = await startOrigin(options.db, { ...redirectingEnv, FEDSWARM_REDIRECT_WAIT: COLD_REDIRECT_WAIT })
       const registering = performance.now()
       const coldSeeders = await startMany(n, 5, () => startSeeder(options.db, coldOrigin.url, seederEnv))
       await seedersReady(coldOrigin, coldSeeders)
@@ -385,7 +391,7 @@ export async function runStorm (options: StormOptions): Promise<StormResult> {
       const canaryBytes = originEgress(await originMetrics(coldOrigin.url)).total
       log(`storm/cold: ${n} fresh seeders registered over ${round(registeringSeconds, 1)} s, canaries ${round(canaryBytes / MiB, 2)} MiB; publishing ${COLD_LEAD_MS / 1000} s after the last`)
       const cold = await runPhase({ name: 'cold', origin: coldOrigin, seeders: coldSeeders, plain: m, plainAtOnce: m, options, hot: true, tMin: fluidLowerBound(n + m, size, originCap, n, seederCap), timeoutMs: timeout(n + m) })
-      result.cold = { ...cold, leadSeconds: COLD_LEAD_MS / 1000, registeringSeconds: round(registeringSeconds, 1), canaryBytes }
+      result.cold = { ...cold, leadSeconds: COLD_LEAD_MS / 1000, registeringSeconds: round(registeringSeconds, 1), canaryBytes, redirectWait: COLD_REDIRECT_WAIT }
       await Promise.all(coldSeeders.map((s) => s.stop()))
       await coldOrigin.stop()
     }
