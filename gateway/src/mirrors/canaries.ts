@@ -7,16 +7,16 @@ import { buildTorrent } from '../media/torrent-builder.ts'
 import { canariesRepository, type Canary } from './canaries-repository.ts'
 
 /** Bytes of a canary: four pieces of 16 KiB, so its verification (three pieces) covers most of it. */
-export const CANARY_SIZE = 64 * 1024
+const CANARY_SIZE = 64 * 1024
 const CANARY_PIECE_LENGTH = 16 * 1024
 /** A seeder keeps its canary, and the origin serves and spot-checks it, this long; then it goes quietly. */
-export const CANARY_LIFETIME_MS = 10 * 60_000
+const CANARY_LIFETIME_MS = 10 * 60_000
 /** A seeder registering again within this time is offered the same canary: registering in a loop makes no work. */
 const REISSUE_AFTER_MS = 60_000
 const SWEEP_MS = 60_000
 
 /** Where a canary is served: beside the media, never under `/media/` (no redirect, popularity or front applies). */
-export function canaryUrls (urls: OriginUrls): Pick<OriginUrls, 'media' | 'torrent'> {
+function canaryUrls (urls: OriginUrls): Pick<OriginUrls, 'media' | 'torrent'> {
   return { media: (id) => `${urls.base}/canaries/${id}`, torrent: (id) => `${urls.base}/canaries/${id}.torrent` }
 }
 
