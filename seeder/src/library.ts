@@ -61,7 +61,7 @@ export interface Library {
   block (origin: string): void
   unblock (origin: string): Promise<void>
   stats (): LibraryStats
-  /** Info hashes of the complete items of one origin: reported again after (re)registration. */
+  /** Info hashes of the complete items of one origin, canaries aside (a new registration gets a new one): reported again after (re)registration. */
   held (origin: string): string[]
   stop (): Promise<void>
 }
@@ -300,7 +300,7 @@ export function createLibrary (options: LibraryOptions): Library {
     },
 
     held (origin) {
-      return [...items.values()].filter((item) => item.origin === origin && item.state === 'complete').map((item) => item.infoHash)
+      return [...items.values()].filter((item) => item.origin === origin && item.state === 'complete' && item.canaryUntil === null).map((item) => item.infoHash)
     },
 
     async stop () {
