@@ -14,7 +14,7 @@ export function renderStormSvg (report: BenchReport): string | undefined {
   const storm = report.scenarios.storm?.result
   if (storm === undefined) return undefined
   const phases = [
-    ['swarm', storm.swarm], ['+ plain', storm.variant], ['+ plain, no 302', storm.variantNoRedirect], ['HTTP only', storm.baseline], ['HTTP only', storm.baselineVariant]
+    ['swarm', storm.swarm], ['+ plain', storm.variant], ['+ plain, no 302', storm.variantNoRedirect], ['+ plain, cold', storm.cold], ['HTTP only', storm.baseline], ['HTTP only', storm.baselineVariant]
   ].filter((entry): entry is [string, PhaseResult] => entry[1] !== undefined)
   const width = 860
   const height = 340

@@ -1,5 +1,6 @@
 // The storm's section of RESULTS.md (N seeders, M plain fetchers, redirects on
-// and off, the plain HTTP baselines), its targets, and what would close them.
+// and off, warm and cold, the plain HTTP baselines), its targets, and what
+// would close them.
 
 import type { ScenarioRecord } from './bench-report.ts'
 import { judge, mib, n, rate, seconds, type Verdict } from './report-format.ts'
@@ -24,15 +25,22 @@ export function stormSection (record: ScenarioRecord<StormResult>, verdicts: Ver
   lines.push(`N = ${c.seeders} seeders, M = ${c.plainFetchers} plain HTTP fetchers, F = ${mib(c.size)}, U_s = ${rate(c.originCap)} (origin), U = ${rate(c.seederCap)} (each seeder), D = unlimited (no download cap anywhere: the F/D term of T_min is 0), seeders add the web seed after ${c.webSeedAfter} without peer bytes, metadata in ${c.db}. Processes up in ${n(s.setupSeconds.origin, 1)} s (origin) and ${n(s.setupSeconds.seeders, 1)} s (seeders, registered and following). Measured ${record.measuredAt}, ${n(record.seconds, 0)} s.`, '')
   lines.push('| phase | K fetchers | origin egress / F | origin HTTP / swarm bytes | seeders got from peers / web seed | p50 | max | T_min | max / T_min | origin rate while sending (cap) |')
   lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
-  const phases: Array<[string, PhaseResult | undefined]> = [['swarm (seeders only)', s.swarm], ['swarm + plain fetchers, redirects on', s.variant], ['swarm + plain fetchers, redirects off', s.variantNoRedirect], ['plain HTTP baseline', s.baseline], ['plain HTTP baseline, K = N + M', s.baselineVariant]]
+  const phases: Array<[string, PhaseResult | undefined]> = [
+    ['swarm (seeders only)', s.swarm], ['swarm + plain fetchers, redirects on (warm)', s.variant], ['swarm + plain fetchers, redirects off', s.variantNoRedirect],
+    ['swarm + plain fetchers, redirects on, cold', s.cold], ['plain HTTP baseline', s.baseline], ['plain HTTP baseline, K = N + M', s.baselineVariant]
+  ]
   for (const [label, p] of phases) {
     if (p === undefined) continue
     lines.push(`| ${label} | ${p.fetchers.seeders + p.fetchers.plain} (${p.fetchers.seeders} seeders, ${p.fetchers.plain} plain) | **${n(p.egressOverF)}** | ${mib(p.egressBytes.http)} / ${mib(p.egressBytes.swarm)} | ${p.seedersIn === undefined ? '—' : `${mib(p.seedersIn.peers)} / ${mib(p.seedersIn.webseed)}`} | ${seconds(p.all.p50)} | ${seconds(p.all.max)} | ${n(p.tMin, 1)} s | ${n(p.maxOverTMin)} | ${rate(p.originRate.mean)} (${rate(p.originRate.cap)}) |`)
   }
   lines.push('')
-  for (const [label, v] of [['redirects on', s.variant], ['redirects off', s.variantNoRedirect]] as const) {
+  for (const [label, v] of [['redirects on (warm)', s.variant], ['redirects off', s.variantNoRedirect], ['redirects on, cold', s.cold]] as const) {
     if (v?.plainCompletion === undefined || v.seederCompletion === undefined) continue
     lines.push(`With plain fetchers, ${label}: seeders done p50 ${seconds(v.seederCompletion.p50)}, max ${seconds(v.seederCompletion.max)}; plain fetchers (from their arrival) p50 ${seconds(v.plainCompletion.p50)}, max ${seconds(v.plainCompletion.max)}; ${v.plainRedirected ?? 0} of ${v.fetchers.plain} redirected to a mirror; the plain fetchers' share of origin egress: **${n(100 * (v.plainShareOfEgress ?? 0), 0)} %** (origin HTTP bytes minus what the seeders took from the web seed).`, '')
+  }
+  if (s.cold !== undefined) {
+    const cold = s.cold
+    lines.push(`**Warm and cold.** Warm: the seeders had fetched the first item (their copies verified) before the plain fetchers came, and the fetchers arrive spread over ${n(c.plainArrivalSeconds, 0)} s: origin egress **${s.variant === undefined ? '—' : n(s.variant.egressOverF)} x F**. Cold: a fresh origin and ${c.seeders} fresh seeders (new data folders: no item, no trust earned), registering over ${n(cold.registeringSeconds, 1)} s, the last ${n(cold.leadSeconds, 0)} s before the publish, and all ${c.plainFetchers} plain fetchers arriving at the publish, the origin letting each wait up to ${cold.redirectWait ?? '2s'} for a seeder to report its fetch (\`FEDSWARM_REDIRECT_WAIT\`; the warm origin keeps the default 2s): origin egress **${n(cold.egressOverF)} x F**. Each fresh seeder earned trust through its canary (64 KiB made for it at registration, fetched and verified within about a second); the canaries cost the origin ${mib(cold.canaryBytes)} before the publish (${n(cold.canaryBytes / c.size)} x F, not counted in the phase).`, '')
   }
   lines.push(`![storm chart](results/${svgName})`, '')
 
@@ -55,6 +63,9 @@ export function stormSection (record: ScenarioRecord<StormResult>, verdicts: Ver
   if (s.variant !== undefined) {
     const off = s.variantNoRedirect
     verdicts.push({ target: `Redirects (issue 7), N=${c.seeders} + M=${c.plainFetchers} plain: origin egress ≤ 2 x F with redirects on`, measured: `${n(s.variant.egressOverF)} x F (${n(100 * (s.variant.plainShareOfEgress ?? 0), 0)} % of it to plain fetchers)${off === undefined ? '' : `; redirects off: ${n(off.egressOverF)} x F`}`, verdict: judge(s.variant.egressOverF, 2, 'max', ' x F') })
+    if (s.cold !== undefined) {
+      verdicts.push({ target: `Cold storm (issue 14): fresh seeders registered ${n(s.cold.leadSeconds, 0)} s before the publish, N=${c.seeders} + M=${c.plainFetchers} plain at the publish: origin egress ≤ 1.5 x F`, measured: `${n(s.cold.egressOverF)} x F (${s.cold.plainRedirected ?? 0} of ${s.cold.fetchers.plain} plain fetchers redirected; warm: ${n(s.variant.egressOverF)} x F)`, verdict: judge(s.cold.egressOverF, 1.5, 'max', ' x F') })
+    }
     verdicts.push({ target: 'Redirects: every fetcher done within 2 x T_min (redirects on)', measured: `${seconds(s.variant.all.max)} = ${n(s.variant.maxOverTMin)} x T_min (${n(s.variant.tMin, 1)} s)${off === undefined ? '' : `; redirects off: ${n(off.maxOverTMin)} x T_min`}`, verdict: judge(s.variant.maxOverTMin, 2, 'max', ' x T_min') })
   }
 
@@ -108,6 +119,9 @@ export function stormGaps (s: StormResult, small: StormResult | undefined): stri
     out.push(best < 5
       ? `- **Speed-up**: with U_s = ${rate(s.config.originCap)}, U = ${rate(s.config.seederCap)} and N = ${s.config.seeders}, no swarm can be more than (U_s + N·U) / U_s = ${n(best, 1)} x faster than plain HTTP; the target needs N·U ≥ 4·U_s (more seeders, or a smaller origin cap).`
       : `- **Speed-up**: the physical bound is ${n(best, 1)} x here; the swarm reaches ${n(s.speedup)} x because it ends at ${n(s.swarm.maxOverTMin)} x T_min. Whatever brings the swarm to 2 x T_min (above) brings the speed-up to about ${n(best / 2, 1)} x.`)
+  }
+  if (s.cold !== undefined && s.cold.egressOverF > 1.5) {
+    out.push(`- **Cold storm**: ${n(s.cold.egressOverF)} x F with ${s.cold.plainRedirected ?? 0} of ${s.cold.fetchers.plain} plain fetchers redirected (${n(100 * (s.cold.plainShareOfEgress ?? 0), 0)} % of the egress to them); fresh seeders earn trust through their canary, so a plain fetcher served here waited \`FEDSWARM_REDIRECT_WAIT\` for no seeder to report its fetch.`)
   }
   if (s.variant !== undefined && s.variant.egressOverF > 2) {
     out.push(`- **Plain fetchers with redirects on**: ${n(s.variant.egressOverF)} x F, although the origin already redirects to trusted seeders still fetching (\`?progressive=1\`) and holds a GET of a just-hot item while none has reported (\`FEDSWARM_REDIRECT_WAIT\`); the storm's notes say where the bytes went.`)

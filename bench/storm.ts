@@ -1,7 +1,9 @@
 // Scenario 1, the celebrity post storm: one origin with upload cap U_s, N
 // seeders with cap U each, one item of F bytes published hot; a variant with
-// M plain HTTP fetchers added; and the baseline, the same K fetchers over
-// plain HTTP from an origin with the same cap, in the same run.
+// M plain HTTP fetchers added (warm: the seeders earned trust in the first
+// phase); its cold twin (fresh seeders registered seconds before the
+// publish, every plain fetcher arriving at it); and the baseline, the same K
+// fetchers over plain HTTP from an origin with the same cap, in the same run.
 
 import { manifestSchema, type Manifest } from '@fedswarm/protocol'
 import { pngBytes } from '@fedswarm/testkit'
@@ -91,6 +93,12 @@ export interface StormResult {
   variant?: PhaseResult
   /** The same variant, same seeders, on an origin with FEDSWARM_REDIRECT=off. */
   variantNoRedirect?: PhaseResult
+  /**
+   * The variant cold: a fresh origin and N fresh seeders (new data folders:
+   * no item, no trust earned), the last registered `leadSeconds` before the
+   * publish, all M plain fetchers arriving at the publish.
+   */
+  cold?: PhaseResult & { leadSeconds: number, registeringSeconds: number, canaryBytes: number, redirectWait: string }
   baseline?: PhaseResult
   baselineVariant?: PhaseResult
   /** Baseline max completion / swarm max completion. */
@@ -104,6 +112,14 @@ const ORIGIN_SAMPLE_MS = 500
 const SEEDER_SAMPLE_MS = 1000
 const WINDOW_MS = 2000
 const POLL_MS = 250
+/** Cold storm: the publish comes this long after the last seeder registered. */
+const COLD_LEAD_MS = 3000
+/**
+ * Cold storm: how long a GET at the publish may wait for a seeder to report its fetch (FEDSWARM_REDIRECT_WAIT, at
+ * most 8 s; default 2 s). Every fetcher arrives at once, before any fresh seeder has reported: with the default, on a
+ * loaded 2-core machine, none had within 2 s and the origin served all twenty (21 x F).
+ */
+const COLD_REDIRECT_WAIT = '8s'
 
 function completion (times: number[], of: number): Completion {
   return { times: times.map((t) => round(t, 2)), p50: round(quantile(times, 0.5), 2), max: round(times.length === of ? Math.max(...times) : Infinity, 2), done: times.length, of }
@@ -333,10 +349,17 @@ export async function runStorm (options: StormOptions): Promise<StormResult> {
   const httpSeeders = options.httpSeeders ?? 0
   log(`storm: N=${n} seeders${httpSeeders > 0 ? ` (${httpSeeders} HTTP-only)` : ''}, M=${m} plain fetchers, F=${size / MiB} MiB, U_s=${originCap / MiB} MiB/s, U=${seederCap / MiB} MiB/s, db ${options.db}`)
   try {
-    // Every seeder here is the benchmark's own: redirects may go to any of them.
-    const originEnv = { FEDSWARM_UPLOAD_LIMIT: String(originCap), FEDSWARM_REDIRECT_TO: 'any-accepted' }
+    const originEnv = { FEDSWARM_UPLOAD_LIMIT: String(originCap) }
+    // Every accepted seeder may take redirects: all of them here are the bench's own.
+    const redirectingEnv = { ...originEnv, FEDSWARM_REDIRECT_TO: 'any-accepted' }
+    const seederEnv = {
+      FEDSWARM_UPLOAD_LIMIT: String(seederCap),
+      FEDSWARM_WEBSEED_AFTER: options.webSeedAfter,
+      // Should a seeder's event stream drop, it polls every second meanwhile.
+      FEDSWARM_POLL_INTERVAL: '1s'
+    }
     let t = performance.now()
-    const origin = await startOrigin(options.db, originEnv)
+    const origin = await startOrigin(options.db, redirectingEnv)
     // The redirect-off twin: the same seeders help both origins, so the variant runs both ways in one run.
     const originNoRedirect = m > 0 ? await startOrigin(options.db, { ...originEnv, FEDSWARM_REDIRECT: 'off' }) : undefined
     const originSeconds = (performance.now() - t) / 1000
@@ -344,13 +367,7 @@ export async function runStorm (options: StormOptions): Promise<StormResult> {
     const origins = [origin, ...originNoRedirect === undefined ? [] : [originNoRedirect]]
     // The last `httpSeeders` seeders open no BitTorrent port; their mirrors are on 127.0.0.1.
     const transportEnv = (i: number): Record<string, string | undefined> => i < n - httpSeeders ? {} : { FEDSWARM_TRANSPORT: 'http', FEDSWARM_TORRENT_PORT: undefined, FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true' }
-    const seeders = await startMany(n, 5, (i) => startSeeder(options.db, origins.map((o) => o.url).join(','), {
-      FEDSWARM_UPLOAD_LIMIT: String(seederCap),
-      FEDSWARM_WEBSEED_AFTER: options.webSeedAfter,
-      // Should a seeder's event stream drop, it polls every second meanwhile.
-      FEDSWARM_POLL_INTERVAL: '1s',
-      ...transportEnv(i)
-    }), (done) => { if (done % 5 === 0 || done === n) log(`storm: ${done}/${n} seeders started`) })
+    const seeders = await startMany(n, 5, (i) => startSeeder(options.db, origins.map((o) => o.url).join(','), { ...seederEnv, ...transportEnv(i) }), (done) => { if (done % 5 === 0 || done === n) log(`storm: ${done}/${n} seeders started`) })
     for (const o of origins) await seedersReady(o, seeders)
     const seedersSeconds = (performance.now() - t) / 1000
     log(`storm: origin up in ${round(originSeconds, 1)} s, ${n} seeders up and registered in ${round(seedersSeconds, 1)} s`)
@@ -367,6 +384,24 @@ export async function runStorm (options: StormOptions): Promise<StormResult> {
     }
     await Promise.all(seeders.map((s) => s.stop()))
     for (const o of origins) await o.stop()
+
+    if (m > 0) {
+      // Cold: nothing earned before. A fresh origin, fresh seeders joining seconds before the post, every plain fetcher at the publish.
+      const coldOrigin = await startOrigin(options.db, { ...redirectingEnv, FEDSWARM_REDIRECT_WAIT: COLD_REDIRECT_WAIT })
+      const registering = performance.now()
+      const coldSeeders = await startMany(n, 5, () => startSeeder(options.db, coldOrigin.url, seederEnv))
+      await seedersReady(coldOrigin, coldSeeders)
+      const registeringSeconds = (performance.now() - registering) / 1000
+      // The scenario's timing (not a synchronisation): the post goes out a few seconds after the last seeder joined.
+      await sleep(COLD_LEAD_MS)
+      // Before the publish the origin sent nothing but the seeders' canaries.
+      const canaryBytes = originEgress(await originMetrics(coldOrigin.url)).total
+      log(`storm/cold: ${n} fresh seeders registered over ${round(registeringSeconds, 1)} s, canaries ${round(canaryBytes / MiB, 2)} MiB; publishing ${COLD_LEAD_MS / 1000} s after the last`)
+      const cold = await runPhase({ name: 'cold', origin: coldOrigin, seeders: coldSeeders, plain: m, plainAtOnce: m, options, hot: true, tMin: fluidLowerBound(n + m, size, originCap, n, seederCap), timeoutMs: timeout(n + m) })
+      result.cold = { ...cold, leadSeconds: COLD_LEAD_MS / 1000, registeringSeconds: round(registeringSeconds, 1), canaryBytes, redirectWait: COLD_REDIRECT_WAIT }
+      await Promise.all(coldSeeders.map((s) => s.stop()))
+      await coldOrigin.stop()
+    }
 
     if (options.baseline) {
       // What a fediverse server does today: every fetcher GETs the origin, which has the same cap.

@@ -145,5 +145,26 @@ export const originMigrations: Migration[] = [
       -- seen_addresses: the addresses the origin saw it use then (its registration request's, its public URL's).
       ALTER TABLE instances ADD COLUMN server_addresses jsonb;
       ALTER TABLE instances ADD COLUMN seen_addresses jsonb NOT NULL DEFAULT '[]';`
+
+  },
+  {
+    id: '010_canaries',
+    sql: `
+      -- A small item of random bytes made for one seeder when it registers (gateway/src/mirrors/canaries.ts): its
+      -- copy is verified like any other, so a new seeder earns trust within seconds. Not media: never announced,
+      -- listed, redirected to or tombstoned; removed quietly at expires_at. The bytes stay in the row (a few KiB).
+      CREATE TABLE canaries (
+        info_hash text PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        domain text NOT NULL REFERENCES instances (domain) ON DELETE CASCADE,
+        sha256 text NOT NULL,
+        digest_multibase text NOT NULL,
+        piece_length integer NOT NULL,
+        torrent bytea NOT NULL,
+        bytes bytea NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX canaries_domain ON canaries (domain);`
   }
 ]

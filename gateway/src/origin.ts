@@ -22,6 +22,7 @@ import { mediaRepository, type MediaItem } from './media/media-repository.ts'
 import { createOriginMetrics } from './http/metrics.ts'
 import { startMirrors } from './mirrors/mirrors.ts'
 import { isRedirectTarget } from './mirrors/redirect-targets.ts'
+import { startCanaries } from './mirrors/canaries.ts'
 import { ORIGIN_NAMESPACE, originMigrations } from './migrations.ts'
 import { createNonceStore } from './seeders/nonce-store.ts'
 import { createOriginSeeder, type OriginSeeder } from './seeding/origin-seeder.ts'
@@ -143,6 +144,8 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       onCheck: (kind, passed) => metrics.mirrorChecks.inc({ kind, result: passed ? 'passed' : 'failed' })
     })
     teardown.add(() => mirrors.stop())
+    const canaries = startCanaries({ db, log: log.child({ component: 'canaries' }), urls, onMade: () => mirrors.refresh() })
+    teardown.add(() => canaries.stop())
 
     const popularity = createPopularity()
     const media = createMediaService({
@@ -227,6 +230,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       },
       instances,
       mirrors,
+      canaries,
       redirects: {
         policy: config.redirects.policy,
         minSize: config.redirects.minSize,

@@ -38,7 +38,8 @@ for (const backend of originBackends().filter((b) => b.blobs === 'fs')) {
       const double = await seeder()
       const response = await (await register(double)).send()
       assert.equal(response.status, 200)
-      const body = await response.json() as InstanceView
+      const { canary, ...body } = await response.json() as InstanceView & { canary?: { manifest: { size: number } } }
+      assert.equal(canary?.manifest.size, 64 * 1024, 'a new seeder is offered a canary to earn trust with')
       const domain = new URL(double.publicUrl).host
       assert.equal(body.domain, domain)
       assert.equal(body.publicUrl, double.publicUrl)

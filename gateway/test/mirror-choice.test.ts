@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict'
 import { pino } from 'pino'
 import { createMirrorChoice } from '../src/mirrors/mirror-choice.ts'
-import { createMirrorTable, type HoldingRow, type MirrorTable } from '../src/mirrors/mirror-table.ts'
+import { CANARY_PENDING_MS, createMirrorTable, type HoldingRow, type MirrorTable } from '../src/mirrors/mirror-table.ts'
 import type { MirrorRow } from '../src/seeders/instances-repository.ts'
 
 const ITEM = 'a'.repeat(40)
 const OTHER = 'b'.repeat(40)
+const CANARY = 'c'.repeat(40)
 
 const row = (domain: string, status: 'active' | 'stale' = 'active', claim: Pick<MirrorRow, 'serverAddresses' | 'seenAddresses'> = { serverAddresses: null, seenAddresses: [] }): MirrorRow =>
   ({ domain, publicUrl: `http://${domain}`, status, capacity: null, ...claim })
-const holding = (domain: string, infoHash: string, complete = true): HoldingRow => ({ domain, infoHash, id: infoHash.slice(0, 26), complete })
+const holding = (domain: string, infoHash: string, complete = true, canary = false): HoldingRow => ({ domain, infoHash, id: infoHash.slice(0, 26), complete, canary })
 
 /** A table read from `rows` and `holdings`, with the copies named in `verified` (domain/infoHash) passed. */
 function tableOf (rows: MirrorRow[], holdings: HoldingRow[], verified: string[]): MirrorTable {
@@ -50,6 +51,37 @@ describe('the choice of a mirror (a table in memory, no sockets)', function () {
     const stopped = choice.choose(OTHER.replace(/b/g, 'd'), 1000, 10_000)
     choice.stop()
     assert.equal(await stopped, undefined)
+  })
+
+  it('a passed canary makes its mirror trusted for fetches under way, and is never a mirror itself', async function () {
+    const table = tableOf([row('new')], [holding('new', CANARY, true, true), holding('new', ITEM, false)], [`new/${CANARY}`])
+    table.get('new')!.canaryPassed = true
+    const choice = createMirrorChoice({ table, random: Math.random, now: () => 0, isTarget: () => true })
+    assert.deepEqual(choice.urls(CANARY), [])
+    assert.equal(await choice.choose(CANARY, 1000, 0), undefined)
+    assert.equal(await choice.choose(ITEM, 1000, 0), `http://new/media/${ITEM}?progressive=1`)
+    assert.equal(table.status('new').verifiedItems, 0, 'a canary is no item')
+    // Trust outlives the canary (removed quietly once expired): only a failed check takes it away.
+    table.apply({ rows: [row('new')], holdings: [holding('new', ITEM, false)] })
+    assert.equal(table.status('new').trusted, true)
+  })
+
+  it('waits for a mirror whose canary is being checked, but not once that has taken too long', async function () {
+    const rows = [row('joining')]
+    const pending = [holding('joining', CANARY, false, true)]
+    const table = tableOf(rows, pending, [])
+    let t = 0
+    const choice = createMirrorChoice({ table, random: Math.random, now: () => t, isTarget: () => true })
+    const waiting = choice.choose(ITEM, 1000, 10_000)
+    table.apply({ rows, holdings: [...pending, holding('joining', ITEM, false)] })
+    table.get('joining')!.canaryPassed = true
+    choice.changed()
+    assert.equal(await waiting, `http://joining/media/${ITEM}?progressive=1`)
+
+    const stuck = tableOf(rows, pending, [])
+    t = CANARY_PENDING_MS
+    const late = createMirrorChoice({ table: stuck, random: Math.random, now: () => t, isTarget: () => true })
+    assert.equal(await late.choose(ITEM, 1000, 60_000), undefined, 'a canary never reported is not waited for')
   })
 
   it('never waits when no mirror has earned trust', async function () {

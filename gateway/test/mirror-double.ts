@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { canaryOfferSchema, type CanaryOffer } from '@fedswarm/protocol'
 import { signedPost, startSeederDouble } from './seeder-double.ts'
 
 /**
@@ -10,6 +11,12 @@ export interface MirrorDouble {
   publicUrl: string
   domain: string
   mirrorUrl (infoHash: string): string
+  /** The canary the origin offered when the double registered, if any. */
+  canary: CanaryOffer | undefined
+  /** Fetches its canary from the origin, serves it from now on and reports it held, as a seeder does after registering. */
+  holdCanary (): Promise<void>
+  /** Registers again; resolves with the canary offered this time, if any. */
+  register (): Promise<CanaryOffer | undefined>
   /** Serves the item from now on and reports the holding (with a capacity, if given). */
   hold (item: { infoHash: string, sha256: string }, bytes: Buffer, capacity?: number): Promise<void>
   /** Reports a fetch of the item under way (serves nothing of it yet). */
@@ -27,15 +34,26 @@ export interface MirrorDouble {
 
 export async function startMirrorDouble (origin: string): Promise<MirrorDouble> {
   const seeder = await startSeederDouble()
-  const signed = async (path: string, payload: unknown): Promise<void> => {
+  const signed = async (path: string, payload: unknown): Promise<Response> => {
     const response = await (await signedPost(`${origin}${path}`, payload, seeder)).send()
     if (response.status >= 300) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`)
+    return response
   }
-  await signed('/api/instances', { publicUrl: seeder.publicUrl })
+  const register = async (): Promise<CanaryOffer | undefined> => {
+    const registration = await (await signed('/api/instances', { publicUrl: seeder.publicUrl })).json() as { canary?: unknown }
+    return registration.canary === undefined ? undefined : canaryOfferSchema.parse(registration.canary)
+  }
+  const canary = await register()
   const items = new Map<string, { sha256: string, bytes: Buffer }>()
   let tampering = false
 
+  // Still served once the double mirrors items, so that it can register again.
+  const wellKnown = await (await fetch(`${seeder.publicUrl}/.well-known/fedswarm`)).text()
   const answer = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.url === '/.well-known/fedswarm') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(wellKnown)
+      return
+    }
     const item = items.get(/^\/media\/([0-9a-f]{40})$/.exec(req.url ?? '')?.[1] ?? '')
     if (item === undefined) {
       res.writeHead(404).end()
@@ -65,13 +83,24 @@ export async function startMirrorDouble (origin: string): Promise<MirrorDouble> 
     publicUrl: seeder.publicUrl,
     domain: new URL(seeder.publicUrl).host,
     mirrorUrl: (infoHash) => `${seeder.publicUrl}/media/${infoHash}`,
+    canary,
+    register,
+    async holdCanary () {
+      if (canary === undefined) throw new Error('the origin offered no canary')
+      const bytes = Buffer.from(await (await fetch(canary.manifest.url)).arrayBuffer())
+      await mirror.hold(canary.manifest, bytes)
+    },
     async hold (item, bytes, capacity) {
       items.set(item.infoHash, { sha256: item.sha256, bytes })
       await signed('/api/instances/holdings', { infoHash: item.infoHash, held: true, ...(capacity === undefined ? {} : { capacity }) })
     },
-    fill: (item) => signed('/api/instances/holdings', { infoHash: item.infoHash, held: false, filling: true }),
+    async fill (item) {
+      await signed('/api/instances/holdings', { infoHash: item.infoHash, held: false, filling: true })
+    },
     lose (infoHash) { items.delete(infoHash) },
-    ack: (seq) => signed('/api/instances/acks', { seq }),
+    async ack (seq) {
+      await signed('/api/instances/acks', { seq })
+    },
     tamper () { tampering = true },
     served: 0,
     close: () => seeder.close()

@@ -1,5 +1,6 @@
 export { activityPubLinks } from './activitypub.ts'
 export { toBase64url } from './base64.ts'
+export { canaryOfferSchema, type CanaryOffer } from './canary-offer.ts'
 export { deletionNoticeSchema, signDeletionNotice, verifyDeletionNotice, type DeletionNotice } from './deletion-notice.ts'
 export { digestMultibase, sha256Base64url, sha256Of } from './digest.ts'
 export { generateKeyPair } from './ed25519.ts'

@@ -38,6 +38,8 @@ export interface FetchOptions {
   sha256: string
   /** The item's verified mirrors now, from its origin's manifest; the HTTP transport asks again while it fetches. */
   mirrors (): Promise<string[]>
+  /** This fetch's stall before the web seeds are added (ms), instead of the swarm's; 0: at once (an item no peer has). */
+  webSeedAfter?: number
   signal?: AbortSignal
   onProgress? (received: number, total: number): void
   /** The torrent is ready: from now on `stream()` can serve the item as its pieces verify. */
@@ -170,15 +172,20 @@ export function createSwarm (options: SwarmOptions): Swarm {
           let lastVerified = -1
           let quietSince = Date.now()
           let webSeedsAdded = false
+          const webSeedAfter = fetchOptions.webSeedAfter ?? options.webSeedAfter
+          const addWebSeeds = (): void => {
+            if (webSeedsAdded) return
+            webSeedsAdded = true
+            log.info({ infoHash: item.infoHash, webSeeds: fetchOptions.webSeeds }, webSeedAfter <= 0 ? 'swarm: adding web seeds at once' : 'swarm: peers stalled, adding web seeds')
+            for (const url of fetchOptions.webSeeds) torrent.addWebSeed(url)
+          }
           const timer = setInterval(() => {
             fetchOptions.onProgress?.(torrent.downloaded, torrent.length)
             if (torrent.downloaded !== lastVerified) {
               lastVerified = torrent.downloaded
               quietSince = Date.now()
-            } else if (!webSeedsAdded && Date.now() - quietSince >= options.webSeedAfter && torrent.ready) {
-              webSeedsAdded = true
-              log.info({ infoHash: item.infoHash, webSeeds: fetchOptions.webSeeds }, 'swarm: peers stalled, adding web seeds')
-              for (const url of fetchOptions.webSeeds) torrent.addWebSeed(url)
+            } else if (Date.now() - quietSince >= webSeedAfter && torrent.ready) {
+              addWebSeeds()
             }
           }, 250)
           const finish = (err?: Error): void => {
@@ -195,8 +202,12 @@ export function createSwarm (options: SwarmOptions): Swarm {
           const onAbort = (): void => finish(fetchOptions.signal?.reason as Error ?? new Error('aborted'))
           if (fetchOptions.signal?.aborted === true) return onAbort()
           fetchOptions.signal?.addEventListener('abort', onAbort)
-          if (torrent.ready) fetchOptions.onReady?.()
-          else torrent.once('ready', () => fetchOptions.onReady?.())
+          const ready = (): void => {
+            if (webSeedAfter <= 0) addWebSeeds()
+            fetchOptions.onReady?.()
+          }
+          if (torrent.ready) ready()
+          else torrent.once('ready', ready)
           if (torrent.done) return finish()
           torrent.once('done', onDone)
           torrent.once('error', finish)

@@ -6,7 +6,7 @@ import { followEvents, type EventFollower } from './event-follower.ts'
 import { itemsRepository } from './items-repository.ts'
 import type { Library } from './library.ts'
 import type { FoundBy } from './origin-filter.ts'
-import { createOriginClient, type OriginClient, type OriginClients, type RegistrationAnswer, type SeederIdentity } from './origin-client.ts'
+import { createOriginClient, type OriginClient, type OriginClients, type Registration, type SeederIdentity } from './origin-client.ts'
 
 export interface FollowedOriginsOptions {
   db: Db
@@ -28,7 +28,7 @@ export interface OriginStatus {
   /** `pending` until the origin takes the registration, `failing` while it refuses or is unreachable. */
   registration: 'pending' | 'accepted' | 'failing'
   /** What the origin said of this seeder when it registered (its status there, its mirror's trust), if it said. */
-  trust: RegistrationAnswer | null
+  trust: Pick<Registration, 'status' | 'mirror'> | null
   /** Whether its deletions since the stored cursor are applied (until then its items are neither served nor seeded). */
   caughtUp: boolean
   itemsHeld: number
@@ -104,15 +104,16 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
   }
 
   /** Registers with an origin, retrying with backoff while it is unreachable or refuses; false once stopped. */
-  async function registerUntilAccepted (entry: Followed, signal: AbortSignal): Promise<boolean> {
+  async function registerUntilAccepted (entry: Followed, signal: AbortSignal): Promise<Registration | undefined> {
     const { client, log: originLog } = entry
     let backoff = 1000
     while (!signal.aborted) {
       try {
-        entry.status.trust = await client.register()
+        const registration = await client.register()
+        entry.status.trust = { status: registration.status, mirror: registration.mirror }
         entry.status.registration = 'accepted'
-        originLog.info({ status: entry.status.trust.status }, 'registered with origin')
-        return true
+        originLog.info({ status: registration.status }, 'registered with origin')
+        return registration
       } catch (err) {
         entry.status.registration = 'failing'
         entry.status.lastError = (err as Error).message
@@ -121,7 +122,7 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
         backoff = Math.min(backoff * 2, REGISTER_RETRY_MAX_MS)
       }
     }
-    return false
+    return undefined
   }
 
   async function join (origin: string, how: FoundBy): Promise<void> {
@@ -143,8 +144,11 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
     if (!await catchUp(entry)) void retryCatchUp(entry)
     if (controller.signal.aborted) return
     // Following events needs no registration; reporting holdings and acks does, so it is retried on its own.
-    void registerUntilAccepted(entry, controller.signal).then(async (registered) => {
-      if (!registered) return
+    void registerUntilAccepted(entry, controller.signal).then(async (registration) => {
+      if (registration === undefined) return
+      // Trust at once: the canary the origin made for this seeder, fetched now and verified by the origin.
+      if (registration.canaryRefused !== undefined) originLog.warn(registration.canaryRefused)
+      if (registration.canary !== undefined) library.fetchCanary(origin, registration.canary).catch((err: unknown) => originLog.warn({ err }, 'could not fetch the canary'))
       for (const infoHash of library.held(origin)) {
         await client.reportHolding(infoHash, 'held').catch((err: unknown) => originLog.warn({ err, infoHash }, 'could not report holding'))
       }

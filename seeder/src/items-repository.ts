@@ -17,6 +17,8 @@ export interface SeederItem {
   demandedAt: Date
   createdAt: Date
   completedAt: Date | null
+  /** A canary (its origin's test of this seeder at registration): dropped at this time. Null for media. */
+  canaryUntil: Date | null
 }
 
 interface ItemRow {
@@ -33,9 +35,10 @@ interface ItemRow {
   demanded_at: Date
   created_at: Date
   completed_at: Date | null
+  canary_until: Date | null
 }
 
-const COLUMNS = 'info_hash, origin, media_id, sha256, media_type, size, torrent, state, file_mtime_ms, requests, demanded_at, created_at, completed_at'
+const COLUMNS = 'info_hash, origin, media_id, sha256, media_type, size, torrent, state, file_mtime_ms, requests, demanded_at, created_at, completed_at, canary_until'
 
 function fromRow (row: ItemRow): SeederItem {
   return {
@@ -51,7 +54,8 @@ function fromRow (row: ItemRow): SeederItem {
     requests: row.requests,
     demandedAt: row.demanded_at,
     createdAt: row.created_at,
-    completedAt: row.completed_at
+    completedAt: row.completed_at,
+    canaryUntil: row.canary_until
   }
 }
 
@@ -67,11 +71,11 @@ export const itemsRepository = {
   },
 
   /** Starts tracking an item to fetch; false if it is known already. */
-  async insertFetching (db: Queryable, item: Pick<SeederItem, 'infoHash' | 'origin' | 'mediaId' | 'sha256' | 'mediaType' | 'size' | 'torrent'>): Promise<boolean> {
+  async insertFetching (db: Queryable, item: Pick<SeederItem, 'infoHash' | 'origin' | 'mediaId' | 'sha256' | 'mediaType' | 'size' | 'torrent' | 'canaryUntil'>): Promise<boolean> {
     const rows = await db.query(
-      `INSERT INTO seeder_items (info_hash, origin, media_id, sha256, media_type, size, torrent, state)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'fetching') ON CONFLICT DO NOTHING RETURNING info_hash`,
-      [item.infoHash, item.origin, item.mediaId, item.sha256, item.mediaType, item.size, item.torrent])
+      `INSERT INTO seeder_items (info_hash, origin, media_id, sha256, media_type, size, torrent, state, canary_until)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'fetching', $8) ON CONFLICT DO NOTHING RETURNING info_hash`,
+      [item.infoHash, item.origin, item.mediaId, item.sha256, item.mediaType, item.size, item.torrent, item.canaryUntil])
     return rows.length === 1
   },
 

@@ -2,7 +2,7 @@ import { rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import parseTorrent from 'parse-torrent'
-import { type Manifest } from '@fedswarm/protocol'
+import type { CanaryOffer, Manifest } from '@fedswarm/protocol'
 import { createPopularity } from '@fedswarm/runtime'
 import type { Readable } from 'node:stream'
 import { createFsBlobStore, type ByteRange, type Db } from '@fedswarm/storage'
@@ -47,6 +47,13 @@ export interface Library {
   /** Checks what is on disk, resumes unfinished fetches, and seeds the most demanded items. */
   start (): Promise<void>
   onHot (origin: string, manifest: Manifest): Promise<void>
+  /**
+   * The canary an origin offered at registration: fetched at once from its
+   * web seed (no peer has it), reported held like any item so the origin
+   * verifies it (that is how a new seeder earns trust), dropped at its
+   * expiry (also across restarts): no deletion notice ever comes for it.
+   */
+  fetchCanary (origin: string, offer: CanaryOffer): Promise<void>
   /** A complete, verified item for the mirror; 'deleted' for a tombstoned one, 'refused' for one the admin refuses; undefined otherwise. Counts as demand. */
   servable (infoHash: string): Promise<Servable | 'deleted' | 'refused' | undefined>
   /** An item being fetched now, read as its pieces verify (a progressive mirror answer); undefined when none is under way. */
@@ -59,7 +66,7 @@ export interface Library {
   block (origin: string): void
   unblock (origin: string): Promise<void>
   stats (): LibraryStats
-  /** Info hashes of the complete items of one origin: reported again after (re)registration. */
+  /** Info hashes of the complete items of one origin, canaries aside (a new registration gets a new one): reported again after (re)registration. */
   held (origin: string): string[]
   /** Info hashes of items gone from here that their origin could not be told of yet; each is returned once. */
   takeUnreported (origin: string): string[]
@@ -72,6 +79,8 @@ export interface Library {
 const REACTIVATE_AT = 3
 /** Refused items remembered by info hash (to answer for a sha256 refusal by info hash), at most. */
 const TURNED_AWAY_MAX = 10_000
+/** However late an origin says its canary expires, it is dropped after this long. */
+const MAX_CANARY_KEEP_MS = 60 * 60_000
 
 export function createLibrary (options: LibraryOptions): Library {
   const { db, swarm, log } = options
@@ -83,6 +92,8 @@ export function createLibrary (options: LibraryOptions): Library {
   const blocked = new Set<string>()
   /** Info hash -> sha256 of refused items met here (announced or purged): a sha256 refusal answers for their info hash too. */
   const turnedAway = new Map<string, string>()
+  /** The timer that drops each canary held or being fetched. */
+  const canaryTimers = new Map<string, NodeJS.Timeout>()
   const controller = new AbortController()
   let stopped = false
 
@@ -170,7 +181,9 @@ export function createLibrary (options: LibraryOptions): Library {
     const reportFilling = (): void => {
       client?.reportHolding(item.infoHash, 'filling').catch((err: unknown) => log.debug({ err, infoHash: item.infoHash }, 'could not report a fetch under way'))
     }
-    const path = await swarm.fetch({ infoHash: item.infoHash, torrent: item.torrent }, { webSeeds, sha256: item.sha256, mirrors, signal: controller.signal, onReady: reportFilling })
+    // A canary was made for this seeder alone: no peer will ever have it.
+    const webSeedAfter = item.canaryUntil !== null ? 0 : undefined
+    const path = await swarm.fetch({ infoHash: item.infoHash, torrent: item.torrent }, { webSeeds, webSeedAfter, sha256: item.sha256, mirrors, signal: controller.signal, onReady: reportFilling })
     if (stopped || tombstones.has(item.infoHash) || refused(item.infoHash, item.sha256)) return
     const sha256 = await sha256OfFile(path)
     if (sha256 !== item.sha256) {
@@ -210,6 +223,55 @@ export function createLibrary (options: LibraryOptions): Library {
     return true
   }
 
+  /** Drops a canary at its expiry (at once if past). */
+  function expireCanary (item: SeederItem): void {
+    if (item.canaryUntil === null) return
+    clearTimeout(canaryTimers.get(item.infoHash))
+    const timer = setTimeout(() => {
+      canaryTimers.delete(item.infoHash)
+      const held = items.get(item.infoHash)
+      if (held !== undefined && !stopped) drop(held, 'canary expired').catch((err: unknown) => log.warn({ err, infoHash: item.infoHash }, 'could not drop an expired canary'))
+    }, Math.max(0, item.canaryUntil.getTime() - now()))
+    timer.unref()
+    canaryTimers.set(item.infoHash, timer)
+  }
+
+  /** A hot item (or a canary, until `canaryUntil`): fetched unless held, deleted, or too big for the quota now. */
+  async function admit (origin: string, manifest: Manifest, canaryUntil: Date | null = null): Promise<void> {
+    if (stopped || tombstones.has(manifest.infoHash) || blocked.has(origin)) return
+    if (refused(manifest.infoHash, manifest.sha256)) {
+      if (turnAway(manifest.infoHash, manifest.sha256)) log.info({ infoHash: manifest.infoHash, origin }, 'refused item announced: not fetched')
+      return
+    }
+    const known = items.get(manifest.infoHash)
+    if (known !== undefined) {
+      if (known.state === 'complete') await swarm.seed({ infoHash: known.infoHash, torrent: known.torrent })
+      return
+    }
+    if (!await makeRoom(origin, manifest.size)) {
+      log.warn({ infoHash: manifest.infoHash, origin, size: manifest.size, quota: options.quota }, 'hot item does not fit the quota, or its origin\'s fair share of it, now; skipped')
+      return
+    }
+    const client = options.clients.get(origin)
+    if (client === undefined) return
+    const torrent = await client.torrent(manifest)
+    const name = (await parseTorrent(torrent)).name
+    if (name !== manifest.id) throw new Error(`torrent names its file ${String(name)}, not ${manifest.id}`)
+    const item: SeederItem = {
+      infoHash: manifest.infoHash, origin, mediaId: manifest.id, sha256: manifest.sha256, mediaType: manifest.mediaType,
+      size: manifest.size, torrent, state: 'fetching', fileMtimeMs: null, requests: 0, demandedAt: new Date(now()), createdAt: new Date(now()), completedAt: null, canaryUntil
+    }
+    if (!await itemsRepository.insertFetching(db, item)) return
+    // Refused while the torrent was fetched or the row written: enforceRefusals could not see it yet.
+    if (refused(item.infoHash, item.sha256)) {
+      await itemsRepository.remove(db, item.infoHash)
+      return
+    }
+    items.set(item.infoHash, item)
+    expireCanary(item)
+    void startFetch(item)
+  }
+
   return {
     async start () {
       for (const infoHash of await itemsRepository.tombstones(db)) tombstones.add(infoHash)
@@ -225,6 +287,7 @@ export function createLibrary (options: LibraryOptions): Library {
           continue
         }
         items.set(item.infoHash, item)
+        expireCanary(item)
       }
       const ranked = [...items.values()].sort((a, b) => b.requests - a.requests || b.demandedAt.getTime() - a.demandedAt.getTime())
       for (const item of ranked) {
@@ -236,38 +299,10 @@ export function createLibrary (options: LibraryOptions): Library {
       log.info({ items: items.size, fetching: inFlight.size }, 'library ready')
     },
 
-    async onHot (origin, manifest) {
-      if (stopped || tombstones.has(manifest.infoHash) || blocked.has(origin)) return
-      if (refused(manifest.infoHash, manifest.sha256)) {
-        if (turnAway(manifest.infoHash, manifest.sha256)) log.info({ infoHash: manifest.infoHash, origin }, 'refused item announced hot: not fetched')
-        return
-      }
-      const known = items.get(manifest.infoHash)
-      if (known !== undefined) {
-        if (known.state === 'complete') await swarm.seed({ infoHash: known.infoHash, torrent: known.torrent })
-        return
-      }
-      if (!await makeRoom(origin, manifest.size)) {
-        log.warn({ infoHash: manifest.infoHash, origin, size: manifest.size, quota: options.quota }, 'hot item does not fit the quota, or its origin\'s fair share of it, now; skipped')
-        return
-      }
-      const client = options.clients.get(origin)
-      if (client === undefined) return
-      const torrent = await client.torrent(manifest)
-      const name = (await parseTorrent(torrent)).name
-      if (name !== manifest.id) throw new Error(`torrent names its file ${String(name)}, not ${manifest.id}`)
-      const item: SeederItem = {
-        infoHash: manifest.infoHash, origin, mediaId: manifest.id, sha256: manifest.sha256, mediaType: manifest.mediaType,
-        size: manifest.size, torrent, state: 'fetching', fileMtimeMs: null, requests: 0, demandedAt: new Date(now()), createdAt: new Date(now()), completedAt: null
-      }
-      if (!await itemsRepository.insertFetching(db, item)) return
-      // Refused while the torrent was fetched or the row written: enforceRefusals could not see it yet.
-      if (refused(item.infoHash, item.sha256)) {
-        await itemsRepository.remove(db, item.infoHash)
-        return
-      }
-      items.set(item.infoHash, item)
-      void startFetch(item)
+    onHot: admit,
+
+    async fetchCanary (origin, offer) {
+      await admit(origin, offer.manifest, new Date(Math.min(Date.parse(offer.expiresAt), now() + MAX_CANARY_KEEP_MS)))
     },
 
     async servable (infoHash) {
@@ -349,13 +384,14 @@ export function createLibrary (options: LibraryOptions): Library {
     },
 
     held (origin) {
-      return [...items.values()].filter((item) => item.origin === origin && item.state === 'complete').map((item) => item.infoHash)
+      return [...items.values()].filter((item) => item.origin === origin && item.state === 'complete' && item.canaryUntil === null).map((item) => item.infoHash)
     },
 
     originOf: (infoHash) => items.get(infoHash)?.origin,
 
     async stop () {
       stopped = true
+      for (const timer of canaryTimers.values()) clearTimeout(timer)
       controller.abort()
       await Promise.allSettled([...inFlight.values()])
       for (const { id, score } of demand.top(10_000)) {

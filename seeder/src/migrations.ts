@@ -85,5 +85,13 @@ export const seederMigrations: Migration[] = [
         created_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (hash, source)
       );`
+
+  },
+  {
+    id: '006_canaries',
+    sql: `
+      -- Set for a canary (an item an origin made for this seeder alone at registration, to verify it): dropped then,
+      -- with no deletion notice; null for media.
+      ALTER TABLE seeder_items ADD COLUMN canary_until timestamptz;`
   }
 ]

@@ -1,5 +1,5 @@
 import parseTorrent from 'parse-torrent'
-import { manifestSchema, originDocumentSchema, signRequest, type Manifest, type OriginDocument } from '@fedswarm/protocol'
+import { canaryOfferSchema, manifestSchema, originDocumentSchema, signRequest, type CanaryOffer, type Manifest, type OriginDocument } from '@fedswarm/protocol'
 
 /** The seeder's identity: what it signs its calls to origins with, and what its registration claims. */
 export interface SeederIdentity {
@@ -28,17 +28,22 @@ export interface OriginClients {
   get (origin: string): OriginClient | undefined
 }
 
-/** What the origin says of this seeder when it registers, as far as it tells: its status there, its mirror's trust. */
-export interface RegistrationAnswer {
+/**
+ * The origin's answer to a registration: this seeder's status there and its mirror's trust, as far as it tells,
+ * and the canary to fetch now if it offered one (or why its offer was refused).
+ */
+export interface Registration {
   status?: string
   mirror?: unknown
+  canary?: CanaryOffer
+  canaryRefused?: string
 }
 
 /** What a seeder asks of one origin, over HTTP. */
 export interface OriginClient {
   readonly origin: string
   document (): Promise<OriginDocument>
-  register (): Promise<RegistrationAnswer>
+  register (): Promise<Registration>
   /** `held`: complete and verified; `filling`: being fetched now (the mirror streams it as pieces verify); `none`: not here. */
   reportHolding (infoHash: string, holding: 'held' | 'filling' | 'none'): Promise<void>
   popular (): Promise<Manifest[]>
@@ -82,10 +87,14 @@ export function createOriginClient (origin: string, identity: SeederIdentity, ca
     async register () {
       const { publicUrl, serverAddresses } = identity
       const answer = await signedPost('/api/instances', serverAddresses === undefined ? { publicUrl } : { publicUrl, serverAddresses })
-      const body = await answer.json().catch(() => null) as { status?: unknown, mirror?: unknown } | null
+      const body = await answer.json().catch(() => null) as { status?: unknown, mirror?: unknown, canary?: unknown } | null
       // Shown to the admin as the origin said it; an origin found by discovery is a stranger, so only a small answer is kept.
       const mirror = JSON.stringify(body?.mirror ?? null).length <= 2048 ? body?.mirror : undefined
-      return { status: typeof body?.status === 'string' ? body.status.slice(0, 64) : undefined, mirror }
+      const registration: Registration = { status: typeof body?.status === 'string' ? body.status.slice(0, 64) : undefined, mirror }
+      if (body?.canary === undefined) return registration
+      const offer = canaryOfferSchema.safeParse(body.canary)
+      if (!offer.success) return { ...registration, canaryRefused: `the canary offered is malformed (${offer.error.issues[0]?.path.join('.') ?? ''}: ${offer.error.issues[0]?.message ?? ''})` }
+      return { ...registration, canary: offer.data }
     },
     async reportHolding (infoHash, holding) {
       const body = { infoHash, held: holding === 'held', ...holding === 'filling' ? { filling: true } : {} }

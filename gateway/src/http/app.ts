@@ -13,9 +13,11 @@ import type { InstanceRegistry } from '../seeders/instance-registry.ts'
 import type { MediaService } from '../media/media-service.ts'
 import type { MediaItem } from '../media/media-repository.ts'
 import type { OriginMetrics } from './metrics.ts'
+import type { Canaries } from '../mirrors/canaries.ts'
 import type { Mirrors } from '../mirrors/mirrors.ts'
 import type { ItemRedirects } from '../mirrors/serve-item.ts'
 import type { Popularity } from '@fedswarm/runtime'
+import { canariesRoute } from './routes/canaries.ts'
 import { deletionsApi } from './routes/deletions.ts'
 import { discovery } from './routes/discovery.ts'
 import { eventsApi } from './routes/events.ts'
@@ -45,6 +47,8 @@ export interface AppOptions {
   instances: InstanceRegistry
   /** What `GET /api/instances` shows of each seeder as a mirror. */
   mirrors: Pick<Mirrors, 'status'>
+  /** The canaries offered to registering seeders, and served to them. */
+  canaries: Pick<Canaries, 'offer' | 'byId'>
   /** When `GET /media/:id` and the front's keys answer with a 302 to a verified mirror. */
   redirects: ItemRedirects
   /** How seeders' signed requests are checked. */
@@ -79,6 +83,7 @@ export function createApp (options: AppOptions): express.Express {
     onRequested: options.onRequested,
     redirects: options.redirects
   }))
+  app.use(canariesRoute({ canaries: options.canaries, onBytesSent: (n) => options.metrics.mediaBytesSent.inc(n), uploadThrottle: options.uploadThrottle }))
   app.use(discovery({ document: options.document, metrics: options.metrics, requireAdmin: options.requireAdmin }))
   app.use('/api', rateLimit({
     windowMs: 60_000,
@@ -94,7 +99,7 @@ export function createApp (options: AppOptions): express.Express {
     next()
   })
   app.use(eventsApi({ streams: options.eventStreams }))
-  app.use(instancesApi({ registry: options.instances, mirrors: options.mirrors, signed: options.signed, requireAdmin: options.requireAdmin }))
+  app.use(instancesApi({ registry: options.instances, mirrors: options.mirrors, canaries: options.canaries, signed: options.signed, requireAdmin: options.requireAdmin }))
   app.use(deletionsApi({ deletions: options.deletions, requireAdmin: options.requireAdmin }))
   app.use(mediaApi({
     media: options.media, deletions: options.deletions, popularity: options.popularity, db: options.db, maxMediaSize: options.maxMediaSize, requireAdmin: options.requireAdmin, urls: options.urls

@@ -2,8 +2,9 @@ import type { Logger } from 'pino'
 import { seederUrls } from '@fedswarm/protocol'
 import type { Db } from '@fedswarm/storage'
 import { mediaRepository } from '../media/media-repository.ts'
+import { canariesRepository } from './canaries-repository.ts'
 import { decayedFailures, dropsMirror, planVerification, randomIndex, retryDelayMs, type CheckFailure } from './mirror-policy.ts'
-import { dropAll, readMirrorSnapshot, type Mirror, type MirrorTable } from './mirror-table.ts'
+import { dropAll, readMirrorSnapshot, type Holding, type Mirror, type MirrorTable } from './mirror-table.ts'
 import { checkPiece, pieceTable, type PieceCheckResult, type PieceTable } from './piece-check.ts'
 import type { SafeFetch } from '@fedswarm/web'
 
@@ -55,11 +56,17 @@ export function startMirrorChecks (options: MirrorChecksOptions): MirrorChecks {
   let ticking: Promise<void> | undefined
   let stopped = false
 
-  function tableOf (infoHash: string, id: string): Promise<PieceTable | undefined> {
+  /** What a copy is checked against: the live item's torrent, or the canary's; undefined once it is gone. */
+  async function readTable ({ id, canary }: Holding): Promise<PieceTable | undefined> {
+    const source = canary ? await canariesRepository.byId(db, id) : await mediaRepository.byId(db, id)
+    return source === undefined || ('deletedAt' in source && source.deletedAt !== null) ? undefined : pieceTable(source.torrent, source.sha256)
+  }
+
+  function tableOf (infoHash: string, holding: Holding): Promise<PieceTable | undefined> {
     let pieces = tables.get(infoHash)
     if (pieces === undefined) {
       if (tables.size >= MAX_TABLES) tables.delete(tables.keys().next().value!)
-      pieces = mediaRepository.byId(db, id).then((item) => item === undefined || item.deletedAt !== null ? undefined : pieceTable(item.torrent, item.sha256))
+      pieces = readTable(holding)
       pieces.catch(() => tables.delete(infoHash))
       tables.set(infoHash, pieces)
     }
@@ -107,7 +114,7 @@ export function startMirrorChecks (options: MirrorChecksOptions): MirrorChecks {
   async function run (mirror: Mirror, infoHash: string, kind: CheckKind): Promise<void> {
     const holding = mirror.holdings.get(infoHash)!
     const epoch = mirror.epoch
-    const pieces = await tableOf(infoHash, holding.id)
+    const pieces = await tableOf(infoHash, holding)
     if (stopped) return
     if (pieces === undefined) {
       table.removeHolding(mirror, infoHash)
@@ -124,19 +131,25 @@ export function startMirrorChecks (options: MirrorChecksOptions): MirrorChecks {
     }
     holding.verified = true
     holding.misses = 0
+    if (holding.canary && !mirror.canaryPassed) {
+      mirror.canaryPassed = true
+      log.info({ domain: mirror.domain }, 'seeder trusted: its canary passed verification')
+    }
     passed(mirror, kind)
     options.onChange()
   }
 
-  /** The next check a mirror is due: a copy to verify, else a spot check of a random verified copy. */
+  /** The next check a mirror is due: a copy to verify (its canary first), else a spot check of a random verified copy. */
   function due (mirror: Mirror, t: number): { infoHash: string, kind: CheckKind } | undefined {
     if (mirror.busy || mirror.status !== 'active' || t < mirror.retryAt) return undefined
     const verified: string[] = []
+    let toVerify: string | undefined
     for (const [infoHash, holding] of mirror.holdings) {
       if (!holding.complete) continue
-      if (!holding.verified && t >= holding.retryAt) return { infoHash, kind: 'verify' }
+      if (!holding.verified && t >= holding.retryAt && (toVerify === undefined || holding.canary)) toVerify = infoHash
       if (holding.verified) verified.push(infoHash)
     }
+    if (toVerify !== undefined) return { infoHash: toVerify, kind: 'verify' }
     if (verified.length === 0 || t < mirror.nextSpotAt) return undefined
     return { infoHash: verified[randomIndex(verified.length, random)]!, kind: 'spot' }
   }

@@ -1,7 +1,7 @@
 import { seederUrls } from '@fedswarm/protocol'
 import { localityIndex, type LocalityIndex } from './locality.ts'
 import { decayedFailures, drainBacklog, mirrorWeights, pickWeighted } from './mirror-policy.ts'
-import { isTrusted, type Holding, type Mirror, type MirrorTable } from './mirror-table.ts'
+import { expectsTrust, isTrusted, type Holding, type Mirror, type MirrorTable } from './mirror-table.ts'
 
 export interface MirrorChoiceOptions {
   table: MirrorTable
@@ -23,10 +23,11 @@ export interface MirrorChoice {
   /**
    * One redirect target's URL for the item (see `isTarget`), drawn by weight; while no mirror
    * holds it whole, one that is fetching it now and has passed the checks of
-   * other items (the URL asks it to stream the item as its pieces verify).
-   * When neither is available yet while trusted mirrors exist (a storm's
-   * first seconds, before any seeder has reported its fetch), waits up to
-   * `waitMs` for one; undefined when none comes.
+   * other items or its canary (the URL asks it to stream the item as its
+   * pieces verify). When neither is available yet while trusted mirrors
+   * exist, or mirrors whose canary is being checked (a storm's first
+   * seconds, before any seeder has reported its fetch or passed its
+   * canary), waits up to `waitMs` for one; undefined when none comes.
    */
   choose (infoHash: string, size: number, waitMs: number): Promise<string | undefined>
   /**
@@ -88,9 +89,10 @@ export function createMirrorChoice (options: MirrorChoiceOptions): MirrorChoice 
     return i === undefined ? undefined : weighed[i]!.mirror
   }
 
-  const verifiedCopy = (holding: Holding): boolean => holding.verified
+  // A canary is checked like a copy, but nobody is ever sent to it.
+  const verifiedCopy = (holding: Holding): boolean => holding.verified && !holding.canary
   /** A fetch under way on a mirror that has earned trust and is not dropped. */
-  const trustedFetch = (holding: Holding, mirror: Mirror, t: number): boolean => !holding.complete && t >= mirror.retryAt && isTrusted(mirror)
+  const trustedFetch = (holding: Holding, mirror: Mirror, t: number): boolean => !holding.complete && !holding.canary && t >= mirror.retryAt && isTrusted(mirror)
 
   /** A fetcher of `size` bytes goes to `mirror`: its backlog grows, and with it the weight it loses for a while. */
   function sendTo (mirror: Mirror, infoHash: string, size: number, query: string): string {
@@ -107,7 +109,11 @@ export function createMirrorChoice (options: MirrorChoiceOptions): MirrorChoice 
     return filling === undefined ? undefined : sendTo(filling, infoHash, size, '?progressive=1')
   }
 
-  const trustedExists = (): boolean => [...table.all()].some((mirror) => mirror.status === 'active' && isTarget(mirror) && isTrusted(mirror))
+  /** A redirect target that is trusted, or whose canary is being checked: worth a just-hot GET's wait. */
+  const trustExpected = (): boolean => {
+    const t = now()
+    return [...table.all()].some((mirror) => mirror.status === 'active' && isTarget(mirror) && expectsTrust(mirror, t))
+  }
 
   const wakeWaiters = (): void => { for (const waiter of [...waiters]) waiter() }
 
@@ -118,7 +124,7 @@ export function createMirrorChoice (options: MirrorChoiceOptions): MirrorChoice 
 
     choose (infoHash, size, waitMs) {
       const chosen = chooseNow(infoHash, size)
-      if (chosen !== undefined || waitMs <= 0 || !trustedExists() || stopped) return Promise.resolve(chosen)
+      if (chosen !== undefined || waitMs <= 0 || !trustExpected() || stopped) return Promise.resolve(chosen)
       return new Promise((resolve) => {
         const done = (url: string | undefined): void => {
           clearTimeout(timer)

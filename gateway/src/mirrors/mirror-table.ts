@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Db } from '@fedswarm/storage'
 import { instancesRepository, type InstanceStatus, type MirrorRow } from '../seeders/instances-repository.ts'
+import { canariesRepository } from './canaries-repository.ts'
 
 /** One seeder's copy of one item, or its fetch of it under way. */
 export interface Holding {
@@ -11,6 +12,10 @@ export interface Holding {
   /** Not verified before this time (a copy found missing). */
   retryAt: number
   misses: number
+  /** The seeder's canary (canaries.ts): checked like a copy, never sent fetchers. */
+  canary: boolean
+  /** When this process first saw the holding. */
+  seenAt: number
 }
 
 /**
@@ -32,6 +37,8 @@ export interface Mirror {
   backlogAt: number
   /** Bumped when every copy is dropped: a check started before does not count. */
   epoch: number
+  /** Its canary passed verification since the last drop: trusted even once the canary is gone. */
+  canaryPassed: boolean
   busy: boolean
   failureScore: number
   failureAt: number
@@ -48,6 +55,8 @@ export interface MirrorStatus {
   capacity: number | null
   /** Live items whose copy on this seeder is verified: the items it may be sent fetchers of. */
   verifiedItems: number
+  /** It passed verification (of a copy or of its canary) and failed no check since: fetchers of an item it is still fetching may be sent to it. */
+  trusted: boolean
   lastCheckAt: Date | null
   lastCheck: 'passed' | 'failed' | null
   lastError: string | null
@@ -57,15 +66,17 @@ export interface MirrorStatus {
   retryAt: Date | null
 }
 
-export interface HoldingRow { domain: string, infoHash: string, id: string, complete: boolean }
+export interface HoldingRow { domain: string, infoHash: string, id: string, complete: boolean, canary: boolean }
 
 /** The seeders' rows and the holdings of live items, as one read of the database. */
 export interface MirrorSnapshot { rows: MirrorRow[], holdings: HoldingRow[] }
 
 export async function readMirrorSnapshot (db: Db): Promise<MirrorSnapshot> {
-  const [rows, holdings] = await Promise.all([instancesRepository.mirrors(db), instancesRepository.liveHoldings(db)])
-  return { rows, holdings }
+  const [rows, holdings, canaries] = await Promise.all([instancesRepository.mirrors(db), instancesRepository.liveHoldings(db), canariesRepository.holdings(db)])
+  return { rows, holdings: [...holdings.map((h) => ({ ...h, canary: false })), ...canaries.map((h) => ({ ...h, canary: true }))] }
 }
+
+type ReportedHolding = Pick<HoldingRow, 'id' | 'complete' | 'canary'>
 
 /** Which seeder holds or fetches which item, as the database last said, with this process's verdicts on each copy. */
 export interface MirrorTable {
@@ -82,15 +93,34 @@ export interface MirrorTable {
   stats (): { verified: number, inUse: number }
 }
 
-/** Every copy the mirror holds must be verified again. */
+/** Every copy the mirror holds must be verified again, and its trust earned again. */
 export function dropAll (mirror: Mirror): void {
   mirror.epoch++
+  mirror.canaryPassed = false
   for (const holding of mirror.holdings.values()) holding.verified = false
 }
 
-/** A mirror has earned trust while some copy it holds passed its checks (a drop unverifies them all). */
+/**
+ * A mirror has earned trust while some copy it holds passed its checks, or
+ * its canary did (a seeder that registered seconds ago, holding nothing
+ * else yet); a drop (any failed check) takes it away.
+ */
 export function isTrusted (mirror: Mirror): boolean {
-  return [...mirror.holdings.values()].some((holding) => holding.verified)
+  return mirror.canaryPassed || [...mirror.holdings.values()].some((holding) => holding.verified)
+}
+
+/** How long after its canary was issued a seeder counts as about to be trusted (see expectsTrust). */
+export const CANARY_PENDING_MS = 30_000
+
+/**
+ * Trusted, or about to be: its canary, issued less than CANARY_PENDING_MS
+ * ago, is not verified yet and the mirror is not dropped. A GET of a
+ * just-hot item waits for such a mirror as for a trusted one.
+ */
+export function expectsTrust (mirror: Mirror, t: number): boolean {
+  if (isTrusted(mirror)) return true
+  if (t < mirror.retryAt) return false
+  return [...mirror.holdings.values()].some((holding) => holding.canary && t - holding.seenAt < CANARY_PENDING_MS)
 }
 
 export function createMirrorTable (options: { log: Logger, now: () => number }): MirrorTable {
@@ -99,8 +129,8 @@ export function createMirrorTable (options: { log: Logger, now: () => number }):
   const byItem = new Map<string, Set<Mirror>>()
   const forgotten = new Set<string>()
 
-  function addHolding (mirror: Mirror, infoHash: string, id: string, complete: boolean): void {
-    mirror.holdings.set(infoHash, { id, complete, verified: false, retryAt: 0, misses: 0 })
+  function addHolding (mirror: Mirror, infoHash: string, { id, complete, canary }: ReportedHolding): void {
+    mirror.holdings.set(infoHash, { id, complete, verified: false, retryAt: 0, misses: 0, canary, seenAt: now() })
     let set = byItem.get(infoHash)
     if (set === undefined) byItem.set(infoHash, set = new Set())
     set.add(mirror)
@@ -113,7 +143,7 @@ export function createMirrorTable (options: { log: Logger, now: () => number }):
     if (set?.size === 0) byItem.delete(infoHash)
   }
 
-  const verifiedCount = (mirror: Mirror): number => [...mirror.holdings.values()].filter((h) => h.verified).length
+  const verifiedCount = (mirror: Mirror): number => [...mirror.holdings.values()].filter((h) => h.verified && !h.canary).length
 
   return {
     get: (domain) => mirrors.get(domain),
@@ -122,12 +152,12 @@ export function createMirrorTable (options: { log: Logger, now: () => number }):
     removeHolding,
 
     apply ({ rows, holdings }) {
-      const reported = new Map<string, Map<string, { id: string, complete: boolean }>>()
-      for (const { domain, infoHash, id, complete } of holdings) {
+      const reported = new Map<string, Map<string, ReportedHolding>>()
+      for (const { domain, infoHash, id, complete, canary } of holdings) {
         if (forgotten.has(infoHash)) continue
         let items = reported.get(domain)
         if (items === undefined) reported.set(domain, items = new Map())
-        items.set(infoHash, { id, complete })
+        items.set(infoHash, { id, complete, canary })
       }
       const seen = new Set<string>()
       for (const row of rows) {
@@ -135,7 +165,7 @@ export function createMirrorTable (options: { log: Logger, now: () => number }):
         let mirror = mirrors.get(row.domain)
         if (mirror === undefined) {
           mirror = {
-            ...row, holdings: new Map(), backlog: 0, backlogAt: 0, epoch: 0, busy: false, failureScore: 0, failureAt: 0, consecutiveFailures: 0, failedChecks: 0, retryAt: 0, nextSpotAt: 0
+            ...row, holdings: new Map(), backlog: 0, backlogAt: 0, epoch: 0, canaryPassed: false, busy: false, failureScore: 0, failureAt: 0, consecutiveFailures: 0, failedChecks: 0, retryAt: 0, nextSpotAt: 0
           }
           mirrors.set(row.domain, mirror)
         }
@@ -145,13 +175,13 @@ export function createMirrorTable (options: { log: Logger, now: () => number }):
           dropAll(mirror)
         }
         Object.assign(mirror, row)
-        const items = reported.get(row.domain) ?? new Map<string, { id: string, complete: boolean }>()
+        const items = reported.get(row.domain) ?? new Map<string, ReportedHolding>()
         for (const infoHash of [...mirror.holdings.keys()]) if (!items.has(infoHash)) removeHolding(mirror, infoHash)
-        for (const [infoHash, { id, complete }] of items) {
+        for (const [infoHash, reportedHolding] of items) {
           const holding = mirror.holdings.get(infoHash)
-          if (holding === undefined) addHolding(mirror, infoHash, id, complete)
+          if (holding === undefined) addHolding(mirror, infoHash, reportedHolding)
           // A fetch that completed: verified like any new copy before fetchers are sent to it whole.
-          else if (complete && !holding.complete) holding.complete = true
+          else if (reportedHolding.complete && !holding.complete) holding.complete = true
         }
       }
       for (const [domain, mirror] of mirrors) {
@@ -171,6 +201,7 @@ export function createMirrorTable (options: { log: Logger, now: () => number }):
       return {
         capacity: mirror?.capacity ?? null,
         verifiedItems: mirror === undefined ? 0 : verifiedCount(mirror),
+        trusted: mirror !== undefined && isTrusted(mirror),
         lastCheckAt: mirror?.lastCheck === undefined ? null : new Date(mirror.lastCheck.at),
         lastCheck: mirror?.lastCheck === undefined ? null : mirror.lastCheck.passed ? 'passed' : 'failed',
         lastError: mirror?.lastCheck?.error ?? null,

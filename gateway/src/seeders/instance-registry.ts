@@ -7,6 +7,7 @@ import { instancesRepository, type Instance, type InstanceCounts } from './insta
 import { mediaRepository } from '../media/media-repository.ts'
 import { seenAddresses } from '../mirrors/locality.ts'
 import { SafeFetchError, type SafeFetch } from '@fedswarm/web'
+import { canariesRepository } from '../mirrors/canaries-repository.ts'
 
 /** What a seeder's `/.well-known/fedswarm` proves: it controls the domain and publishes this key. */
 export interface PublishedKey {
@@ -134,7 +135,8 @@ export function createInstanceRegistry (options: InstanceRegistryOptions): Insta
     async reportHolding (instance, infoHash, holding, capacity) {
       if (holding !== 'none') {
         const state = await mediaRepository.isLiveInfoHash(db, infoHash)
-        if (state === 'unknown') throw new HttpError('media_not_found', 'no media with this info hash')
+        // A canary is known only to the seeder it was made for: to any other, it is no media.
+        if (state === 'unknown' && await canariesRepository.ownerOf(db, infoHash) !== instance.domain) throw new HttpError('media_not_found', 'no media with this info hash')
         if (state === 'deleted') throw new HttpError('media_deleted', 'this media was deleted by the origin: delete your copy')
         if (holding === 'held') await instancesRepository.hold(db, instance.domain, infoHash)
         else await instancesRepository.filling(db, instance.domain, infoHash)

@@ -5,6 +5,7 @@ import { MAX_SERVER_ADDRESSES, parseServerAddress } from '@fedswarm/runtime'
 import { HttpError, type ErrorCode } from '../../errors.ts'
 import type { Instance } from '../../seeders/instances-repository.ts'
 import type { InstanceRegistry, PublishedKey } from '../../seeders/instance-registry.ts'
+import type { Canaries } from '../../mirrors/canaries.ts'
 import type { Mirrors } from '../../mirrors/mirrors.ts'
 import type { MirrorStatus } from '../../mirrors/mirror-table.ts'
 import { verifySignedRequest, type SignedRequestOptions } from '../../seeders/signed-request.ts'
@@ -12,6 +13,7 @@ import { verifySignedRequest, type SignedRequestOptions } from '../../seeders/si
 export interface InstancesApiOptions {
   registry: InstanceRegistry
   mirrors: Pick<Mirrors, 'status'>
+  canaries: Pick<Canaries, 'offer'>
   signed: SignedRequestOptions
   requireAdmin: RequestHandler
 }
@@ -108,7 +110,10 @@ export function instancesApi (options: InstancesApiOptions): Router {
       }
       throw err
     }
-    res.json(view(await registry.register(seeder, published!, { serverAddresses, clientAddress: req.ip })))
+    const instance = await registry.register(seeder, published!, { serverAddresses, clientAddress: req.ip })
+    // Trust at once: a seeder this process has verified no copy of is offered a canary to fetch now (mirrors/canaries.ts).
+    const canary = options.mirrors.status(instance.domain).trusted ? undefined : await options.canaries.offer(instance.domain)
+    res.json({ ...view(instance), ...canary === undefined ? {} : { canary } })
   })
 
   /** A registered seeder's signed call: the instance whose key verified it. */
