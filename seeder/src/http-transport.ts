@@ -274,7 +274,7 @@ export function createHttpTransport (options: HttpTransportOptions): Swarm {
         throw cancel.signal.reason as Error ?? new Error('transport stopped')
       }
       const scheduler = createPieceScheduler({
-        pieces: layout.hashes.length, verified: file.verified, webSeeds: fetchOptions.webSeeds, parallel, perSource, maxErrors: MAX_ERRORS, backoffMs: BACKOFF_MS, webSeedAfter: options.webSeedAfter, now: Date.now()
+        pieces: layout.hashes.length, verified: file.verified, webSeeds: fetchOptions.webSeeds, parallel, perSource, maxErrors: MAX_ERRORS, backoffMs: BACKOFF_MS, webSeedAfter: fetchOptions.webSeedAfter ?? options.webSeedAfter, now: Date.now()
       })
       scheduler.setMirrors(usableMirrors(firstMirrors, item.infoHash, options.publicUrl))
       const entry: Entry = { layout, path, scheduler, fetching: true, failure: null, waiters: new Set(), want: () => {}, abort: () => {} }

@@ -175,6 +175,8 @@ export function createLibrary (options: LibraryOptions): Library {
     const originHost = new URL(item.origin).origin
     const webSeeds = ((await parseTorrent(item.torrent)).urlList ?? []).filter((url) => URL.canParse(url) && new URL(url).origin === originHost)
     const mirrors = async (): Promise<string[]> => {
+      // A canary is no media of the origin, and no one else holds it.
+      if (item.canaryUntil !== null) return []
       const manifest = client === undefined ? undefined : await client.manifest(item.mediaId)
       return manifest?.infoHash === item.infoHash ? manifest.mirrors : []
     }
