@@ -140,7 +140,8 @@ for (const backend of originBackends().filter((b) => b.blobs === 'fs')) {
       const claim = (serverAddresses?: unknown) => signedPost(`${fixture.url}/api/instances`, { publicUrl: double.publicUrl, serverAddresses }, key)
       const claimed = await (await claim(['192.0.2.9/24', '2001:DB8:5::/48', '192.0.2.0/24'])).send()
       assert.equal(claimed.status, 200)
-      const body = await claimed.json() as InstanceView & { serverAddresses: string[] | null, seenAddresses: string[] }
+      const { canary, ...body } = await claimed.json() as InstanceView & { serverAddresses: string[] | null, seenAddresses: string[], canary?: unknown }
+      assert.ok(canary !== undefined, 'a new seeder is offered a canary with its answer')
       assert.deepEqual(body.serverAddresses, ['192.0.2.0/24', '2001:db8:5::/48'])
       // Its registration and its well-known document both came from loopback (counted: FEDSWARM_ALLOW_PRIVATE_ADDRESSES).
       assert.deepEqual(body.seenAddresses, ['127.0.0.1'])

@@ -242,7 +242,7 @@ export function createLibrary (options: LibraryOptions): Library {
   async function admit (origin: string, manifest: Manifest, canaryUntil: Date | null = null): Promise<void> {
     if (stopped || tombstones.has(manifest.infoHash) || blocked.has(origin)) return
     if (refused(manifest.infoHash, manifest.sha256)) {
-      if (turnAway(manifest.infoHash, manifest.sha256)) log.info({ infoHash: manifest.infoHash, origin }, 'refused item announced: not fetched')
+      if (turnAway(manifest.infoHash, manifest.sha256)) log.info({ infoHash: manifest.infoHash, origin }, 'refused item announced hot: not fetched')
       return
     }
     const known = items.get(manifest.infoHash)
@@ -337,7 +337,8 @@ export function createLibrary (options: LibraryOptions): Library {
       let stored = 0
       let storedBytes = 0
       for (const item of items.values()) {
-        if (item.state !== 'complete') continue
+        // A canary is a test of this seeder, not media it keeps.
+        if (item.state !== 'complete' || item.canaryUntil !== null) continue
         stored++
         storedBytes += item.size
       }

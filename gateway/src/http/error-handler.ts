@@ -30,16 +30,17 @@ export function toHttpError (err: unknown): HttpError {
 const LINGER_MS = 2000
 
 /**
- * A refused upload (413 from its declared length, 401, 415) is answered before its body has arrived. Closing at
- * once would reset the connection while the client is still sending, and a client that is still writing (fetch,
- * curl) then sees EPIPE or ECONNRESET instead of the answer. So, as nginx's lingering close does, the rest of the
- * body is read and dropped (Node drains a body the handler did not read once the response ends) for at most
- * LINGER_MS; then the connection is cut, so a body that never ends costs no more than that.
+ * An upload refused before its handler read any of it (413 from its declared length, 401, 415) is answered before
+ * its body has arrived. Closing at once would reset the connection while the client is still sending, and a client
+ * that is still writing (fetch, curl) then sees EPIPE or ECONNRESET instead of the answer. So, as nginx's lingering
+ * close does, the rest of the body is read and dropped (Node drains a body the handler did not read once the
+ * response ends) for at most LINGER_MS; then the connection is cut, so a body that never ends costs no more.
  */
 function lingerOverUnreadBody (req: IncomingMessage, res: ServerResponse): void {
+  // Taken now: once the response has finished, Node has detached the socket from the request.
+  const socket = req.socket
   res.once('finish', () => {
-    if (req.complete) return
-    const socket = req.socket
+    if (req.complete || socket === null || socket.destroyed) return
     const timer = setTimeout(() => socket.destroy(), LINGER_MS)
     timer.unref()
     const done = (): void => clearTimeout(timer)
@@ -57,7 +58,11 @@ export function errorHandler (log: Logger): ErrorRequestHandler {
       res.destroy()
       return
     }
-    if (!req.complete) lingerOverUnreadBody(req, res)
+    if (!req.complete) {
+      // A body its handler gave up on midway (a failed write) is torn down with it: that connection can only close.
+      if (req.readableDidRead || req.destroyed) res.setHeader('Connection', 'close')
+      else lingerOverUnreadBody(req, res)
+    }
     const body: ErrorBody = { error: httpError.code, message: httpError.message, ...httpError.details }
     res.status(httpError.status).set(httpError.headers).set('Cache-Control', 'no-store').json(body)
   }
