@@ -5,6 +5,7 @@
 // publish, every plain fetcher arriving at it); and the baseline, the same K
 // fetchers over plain HTTP from an origin with the same cap, in the same run.
 
+import { parseOriginConfig } from '@fedswarm/gateway'
 import { manifestSchema, type Manifest } from '@fedswarm/protocol'
 import { pngBytes } from '@fedswarm/testkit'
 import {
@@ -115,11 +116,11 @@ const POLL_MS = 250
 /** Cold storm: the publish comes this long after the last seeder registered. */
 const COLD_LEAD_MS = 3000
 /**
- * Cold storm: how long a GET at the publish may wait for a seeder to report its fetch (FEDSWARM_REDIRECT_WAIT, at
- * most 8 s; default 2 s). Every fetcher arrives at once, before any fresh seeder has reported: with the default, on a
- * loaded 2-core machine, none had within 2 s and the origin served all twenty (21 x F).
+ * Cold storm: how long a GET at the publish may wait for a seeder to report its fetch (FEDSWARM_REDIRECT_WAIT).
+ * Every fetcher arrives at once, before any fresh seeder has reported. The cold origin runs with the product's
+ * default unless FEDSWARM_BENCH_COLD_REDIRECT_WAIT says otherwise (to measure the knob's effect).
  */
-const COLD_REDIRECT_WAIT = '8s'
+const COLD_REDIRECT_WAIT = process.env.FEDSWARM_BENCH_COLD_REDIRECT_WAIT
 
 function completion (times: number[], of: number): Completion {
   return { times: times.map((t) => round(t, 2)), p50: round(quantile(times, 0.5), 2), max: round(times.length === of ? Math.max(...times) : Infinity, 2), done: times.length, of }
@@ -387,7 +388,7 @@ export async function runStorm (options: StormOptions): Promise<StormResult> {
 
     if (m > 0) {
       // Cold: nothing earned before. A fresh origin, fresh seeders joining seconds before the post, every plain fetcher at the publish.
-      const coldOrigin = await startOrigin(options.db, { ...redirectingEnv, FEDSWARM_REDIRECT_WAIT: COLD_REDIRECT_WAIT })
+      const coldOrigin = await startOrigin(options.db, COLD_REDIRECT_WAIT === undefined ? redirectingEnv : { ...redirectingEnv, FEDSWARM_REDIRECT_WAIT: COLD_REDIRECT_WAIT })
       const registering = performance.now()
       const coldSeeders = await startMany(n, 5, () => startSeeder(options.db, coldOrigin.url, seederEnv))
       await seedersReady(coldOrigin, coldSeeders)
@@ -398,7 +399,7 @@ export async function runStorm (options: StormOptions): Promise<StormResult> {
       const canaryBytes = originEgress(await originMetrics(coldOrigin.url)).total
       log(`storm/cold: ${n} fresh seeders registered over ${round(registeringSeconds, 1)} s, canaries ${round(canaryBytes / MiB, 2)} MiB; publishing ${COLD_LEAD_MS / 1000} s after the last`)
       const cold = await runPhase({ name: 'cold', origin: coldOrigin, seeders: coldSeeders, plain: m, plainAtOnce: m, options, hot: true, tMin: fluidLowerBound(n + m, size, originCap, n, seederCap), timeoutMs: timeout(n + m) })
-      result.cold = { ...cold, leadSeconds: COLD_LEAD_MS / 1000, registeringSeconds: round(registeringSeconds, 1), canaryBytes, redirectWait: COLD_REDIRECT_WAIT }
+      result.cold = { ...cold, leadSeconds: COLD_LEAD_MS / 1000, registeringSeconds: round(registeringSeconds, 1), canaryBytes, redirectWait: COLD_REDIRECT_WAIT ?? `${parseOriginConfig({}).redirects.waitMs / 1000}s (the default)` }
       await Promise.all(coldSeeders.map((s) => s.stop()))
       await coldOrigin.stop()
     }

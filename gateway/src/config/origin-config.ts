@@ -143,7 +143,7 @@ const envSchema = z.object({
   FEDSWARM_REDIRECT_TO: seederDomains('any-accepted').optional(),
   FEDSWARM_REDIRECT_MIN_SIZE: size.default(DEFAULT_REDIRECT_MIN_SIZE),
   // Well under the read timeouts of fediverse fetchers (Mastodon's is 10 s): the wait comes before any byte of the answer.
-  FEDSWARM_REDIRECT_WAIT: duration.pipe(z.number().max(8000, 'must be at most 8s')).default(2000),
+  FEDSWARM_REDIRECT_WAIT: duration.pipe(z.number().max(8000, 'must be at most 8s')).default(6000),
   FEDSWARM_MIRROR_CHECK_INTERVAL: duration.pipe(z.number().min(100, 'must be at least 100ms').max(86_400_000, 'must be at most 1d')).default(60_000),
   FEDSWARM_LOG_LEVEL: configValues.logLevel.default('info')
 })
