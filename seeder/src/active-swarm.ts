@@ -4,6 +4,7 @@ import { Readable } from 'node:stream'
 import type { ParsedTorrent } from 'parse-torrent'
 import type { Torrent, TorrentFile, Wire } from 'webtorrent'
 import { createPeerClient, peerTorrent } from '@fedswarm/peer'
+import { chooseSlotToFree } from './fair-slots.ts'
 import { guardPieces } from './piece-guard.ts'
 
 /** Where fetched bytes came from: BitTorrent peers, the origin's web seed, other seeders' mirrors (HTTP transport). */
@@ -28,6 +29,8 @@ export interface SwarmOptions {
 
 export interface SwarmItem {
   infoHash: string
+  /** Whose item: the active set is shared fairly between origins (fair-slots.ts). */
+  origin: string
   torrent: Buffer
 }
 
@@ -85,6 +88,7 @@ export interface Swarm {
 interface Slot {
   torrent: Torrent
   fetching: boolean
+  origin: string
 }
 
 export function createSwarm (options: SwarmOptions): Swarm {
@@ -110,14 +114,15 @@ export function createSwarm (options: SwarmOptions): Swarm {
     return new Promise((resolve) => torrent.destroy({ destroyStore: false }, () => resolve()))
   }
 
-  /** Resolves when a slot is free, freeing the least recently demanded seeding torrent if need be. */
-  async function room (): Promise<void> {
+  /** Resolves when a slot is free for an item of `origin`, freeing a seeding torrent by the fair rule of fair-slots.ts if need be. */
+  async function room (origin: string): Promise<void> {
     while (slots.size >= options.maxActive) {
-      const victim = [...slots].find(([, slot]) => !slot.fetching)
-      if (victim !== undefined) {
-        slots.delete(victim[0])
-        log.debug({ infoHash: victim[0] }, 'swarm: active set full, item leaves the swarm (still on disk)')
-        await destroyTorrent(victim[1].torrent)
+      const victim = chooseSlotToFree([...slots].map(([infoHash, slot]) => ({ infoHash, origin: slot.origin, fetching: slot.fetching })), origin, options.maxActive)
+      const slot = victim === undefined ? undefined : slots.get(victim)
+      if (victim !== undefined && slot !== undefined) {
+        slots.delete(victim)
+        log.debug({ infoHash: victim, origin: slot.origin }, 'swarm: active set full, item leaves the swarm (still on disk)')
+        await destroyTorrent(slot.torrent)
         continue
       }
       await new Promise<void>((resolve) => waiting.push(resolve))
@@ -151,7 +156,7 @@ export function createSwarm (options: SwarmOptions): Swarm {
     const torrent = client.add(parsed, { path: itemDir(item.infoHash), skipVerify: !fetching, storeCacheSlots: fetching ? 0 : 4 })
     count(torrent)
     if (fetching) guardPieces(torrent, { log })
-    slots.set(item.infoHash, { torrent, fetching })
+    slots.set(item.infoHash, { torrent, fetching, origin: item.origin })
     return torrent
   }
 
@@ -163,7 +168,7 @@ export function createSwarm (options: SwarmOptions): Swarm {
       const parsed = await torrentOf(item)
       const existing = slots.get(item.infoHash)
       if (existing !== undefined && !existing.fetching) await this.deactivate(item.infoHash)
-      await room()
+      await room(item.origin)
       if (stopping !== null) throw new Error('swarm stopped')
       const torrent = add(item, parsed, true)
       try {
@@ -229,7 +234,7 @@ export function createSwarm (options: SwarmOptions): Swarm {
       if (stopping !== null) return
       if (slots.has(item.infoHash)) { touch(item.infoHash); return }
       const parsed = await torrentOf(item)
-      await room()
+      await room(item.origin)
       if (stopping !== null || slots.has(item.infoHash)) return
       add(item, parsed, false)
     },

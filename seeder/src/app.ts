@@ -16,7 +16,8 @@ export interface SeederAppOptions {
   /** An origin asks the seeder to catch up on deletions (it is missing an ack). */
   onPoke (): void
   /** The seeder's upload cap, shared with its swarm uploads; undefined when uncapped. */
-  uploadThrottle: (() => NodeJS.ReadWriteStream) | undefined
+  /** The upload cap's throttle of one mirror response for an item of `origin` (upload-shares.ts); undefined when uncapped. */
+  uploadThrottle: ((origin: string) => NodeJS.ReadWriteStream[]) | undefined
   /** The bearer token of the admin API (`/api/...` routes other than the poke). */
   adminToken: AdminToken
   /** What `GET /api/status` answers: the seeder's state for its admin. */
@@ -89,7 +90,7 @@ export function createSeederApp (options: SeederAppOptions): express.Express {
       lastModified: item.completedAt ?? item.createdAt,
       headers: { Link: `<${item.origin}/api/media/${item.mediaId}>; rel="describedby"; type="application/json"` },
       read: servable.read,
-      throttle: options.uploadThrottle
+      throttle: options.uploadThrottle === undefined ? undefined : () => options.uploadThrottle!(item.origin)
     }, (n) => {
       metrics.bytes.inc({ direction: 'out', source: 'mirror' }, n)
       options.onMirrorBytes(item.origin, n)

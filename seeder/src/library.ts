@@ -185,7 +185,7 @@ export function createLibrary (options: LibraryOptions): Library {
     }
     // A canary was made for this seeder alone: no peer will ever have it.
     const webSeedAfter = item.canaryUntil !== null ? 0 : undefined
-    const path = await swarm.fetch({ infoHash: item.infoHash, torrent: item.torrent }, { webSeeds, webSeedAfter, sha256: item.sha256, mirrors, signal: controller.signal, onReady: reportFilling })
+    const path = await swarm.fetch({ infoHash: item.infoHash, origin: item.origin, torrent: item.torrent }, { webSeeds, webSeedAfter, sha256: item.sha256, mirrors, signal: controller.signal, onReady: reportFilling })
     if (stopped || tombstones.has(item.infoHash) || refused(item.infoHash, item.sha256)) return
     const sha256 = await sha256OfFile(path)
     if (sha256 !== item.sha256) {
@@ -247,7 +247,7 @@ export function createLibrary (options: LibraryOptions): Library {
     }
     const known = items.get(manifest.infoHash)
     if (known !== undefined) {
-      if (known.state === 'complete') await swarm.seed({ infoHash: known.infoHash, torrent: known.torrent })
+      if (known.state === 'complete') await swarm.seed({ infoHash: known.infoHash, origin: known.origin, torrent: known.torrent })
       return
     }
     if (!await makeRoom(origin, manifest.size)) {
@@ -296,7 +296,7 @@ export function createLibrary (options: LibraryOptions): Library {
         if (item.state === 'fetching' && !blocked.has(item.origin)) void startFetch(item)
       }
       for (const item of ranked.filter((i) => i.state === 'complete' && !blocked.has(i.origin)).slice(0, Math.max(0, swarm.capacity() - inFlight.size))) {
-        await swarm.seed({ infoHash: item.infoHash, torrent: item.torrent })
+        await swarm.seed({ infoHash: item.infoHash, origin: item.origin, torrent: item.torrent })
       }
       log.info({ items: items.size, fetching: inFlight.size }, 'library ready')
     },
@@ -314,7 +314,7 @@ export function createLibrary (options: LibraryOptions): Library {
       if (item?.state !== 'complete' || blocked.has(item.origin)) return undefined
       const score = demand.record(infoHash)
       if (!swarm.isActive(infoHash) && score >= REACTIVATE_AT) {
-        swarm.seed({ infoHash, torrent: item.torrent }).catch((err: unknown) => log.warn({ err, infoHash }, 'could not seed again'))
+        swarm.seed({ infoHash, origin: item.origin, torrent: item.torrent }).catch((err: unknown) => log.warn({ err, infoHash }, 'could not seed again'))
       }
       return { item, read: (range) => files.read(`${item.infoHash}/${item.mediaId}`, range) }
     },
@@ -376,7 +376,7 @@ export function createLibrary (options: LibraryOptions): Library {
       for (const item of items.values()) {
         if (item.origin !== origin) continue
         if (item.state === 'fetching') void startFetch(item)
-        else if (swarm.activeCount() < swarm.capacity()) await swarm.seed({ infoHash: item.infoHash, torrent: item.torrent })
+        else if (swarm.activeCount() < swarm.capacity()) await swarm.seed({ infoHash: item.infoHash, origin: item.origin, torrent: item.torrent })
       }
     },
 

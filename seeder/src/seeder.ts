@@ -18,6 +18,7 @@ import type { OriginClients } from './origin-client.ts'
 import { chooseOrigins, type ChosenOrigin } from './origin-filter.ts'
 import type { ByteSource, Swarm } from './active-swarm.ts'
 import { createHttpTransport } from './http-transport.ts'
+import { createUploadShares } from './upload-shares.ts'
 import { watchRefuseList } from './refuse-list-watcher.ts'
 import { createRefusals } from './refusals.ts'
 
@@ -146,7 +147,9 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     metrics.gauge('fedswarm_seeder_torrents_active', 'Torrents in the swarm now', () => swarm.activeCount())
     metrics.gauge('fedswarm_seeder_origins_followed', 'Origins followed now, configured and discovered', () => followed.list().length)
 
-    http.setHandler(createSeederApp({ log, document, library, metrics, onPoke: () => followed.pokeCatchUp(), uploadThrottle: config.uploadLimit === undefined ? undefined : () => swarm.uploadThrottle(),
+    // Mirror responses: each origin sending has an equal part of the upload cap, all within the one bucket shared with the swarm.
+    const uploadShares = config.uploadLimit === undefined ? undefined : createUploadShares(config.uploadLimit, () => swarm.uploadThrottle())
+    http.setHandler(createSeederApp({ log, document, library, metrics, onPoke: () => followed.pokeCatchUp(), uploadThrottle: uploadShares === undefined ? undefined : (origin) => uploadShares.throttle(origin),
       adminToken,
       status: () => ({
         origins: followed.status().map((origin) => ({ ...origin, lastProbeAt: discovery?.lastProbeOf(origin.origin)?.toISOString() ?? null })),

@@ -21,8 +21,11 @@ export interface Representation {
   /** Extra headers (the `Link` to the manifest). */
   headers: Record<string, string>
   read (range?: ByteRange): Promise<Readable>
-  /** A stream the body passes through to honour the role's upload cap (the same token bucket as its swarm uploads). */
-  throttle? (): NodeJS.ReadWriteStream
+  /**
+   * The streams the body passes through to honour the role's upload cap (the same token bucket as its swarm
+   * uploads; a seeder's mirror adds its origin's part of the cap first: seeder/src/upload-shares.ts).
+   */
+  throttle? (): NodeJS.ReadWriteStream | NodeJS.ReadWriteStream[]
 }
 
 /**
@@ -150,14 +153,14 @@ function exactly (length: number): Transform {
 
 /** `length` bytes of `source` through the role's upload cap to `res`. */
 async function sendBody (source: Readable, length: number, rep: Representation, onBytes: (n: number) => void, res: ServerResponse): Promise<void> {
-  const throttle = rep.throttle?.()
+  const throttles = [rep.throttle?.() ?? []].flat()
   try {
-    await pipeline([source, exactly(length), ...(throttle === undefined ? [] : [throttle]), counter(onBytes), res])
+    await pipeline([source, exactly(length), ...throttles, counter(onBytes), res])
   } finally {
     // A throttle of a token-bucket group (speed-limiter's ThrottleGroup, webtorrent's
     // throttleGroups) stays in its group, with its buffers, until destroy() is called:
     // ending is not enough, so every response would otherwise be kept for good.
-    (throttle as { destroy? (): void } | undefined)?.destroy?.()
+    for (const throttle of throttles) (throttle as { destroy? (): void }).destroy?.()
   }
 }
 
