@@ -137,8 +137,8 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     const mirrors = startMirrors({
       db,
       log: log.child({ component: 'mirrors' }),
-      // Checks have a fetch of their own: the same address guard, a body cap of one piece.
-      fetch: createSafeFetch({ allowPrivateAddresses: config.allowPrivateAddresses, maxBytes: MAX_PIECE_LENGTH, timeoutMs: 10_000 }),
+      // Checks have a fetch of their own: the same address guard, a body cap of a check's range (a piece and its margins).
+      fetch: createSafeFetch({ allowPrivateAddresses: config.allowPrivateAddresses, maxBytes: 2 * MAX_PIECE_LENGTH, timeoutMs: 10_000 }),
       checkIntervalMs: config.redirects.checkIntervalMs,
       isTarget: (publicUrl) => isRedirectTarget(config.redirects.to, config.acceptSeeders, publicUrl),
       onCheck: (kind, passed) => metrics.mirrorChecks.inc({ kind, result: passed ? 'passed' : 'failed' })

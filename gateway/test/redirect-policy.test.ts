@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { parseOriginConfig } from '@fedswarm/gateway'
 import { isRedirectTarget } from '../src/mirrors/redirect-targets.ts'
 import {
-  CORRUPT_QUARANTINE_MS, decayedFailures, drainBacklog, dropsMirror, FAILURE_HALF_LIFE_MS, MAX_RETRY_MS, mirrorWeights, pickWeighted, pieceRange, planVerification, UNREPORTED_CAPACITY,
+  checkRange, CORRUPT_QUARANTINE_MS, decayedFailures, drainBacklog, dropsMirror, FAILURE_HALF_LIFE_MS, MAX_RETRY_MS, mirrorWeights, pickWeighted, pieceRange, planVerification, UNREPORTED_CAPACITY,
   retryDelayMs, type MirrorCandidate
 } from '../src/mirrors/mirror-policy.ts'
 import { allowsLocal, decideRedirect, JUST_HOT_MS, redirectRequestOf, redirectWaitMs, type RedirectInput } from '../src/mirrors/redirect-policy.ts'
@@ -175,5 +175,19 @@ describe('mirror checks: failures and pieces', function () {
   it('maps a piece to its byte range, the last one short', function () {
     assert.deepEqual(pieceRange(0, 16384, 40000), { start: 0, end: 16383 })
     assert.deepEqual(pieceRange(2, 16384, 40000), { start: 32768, end: 39999 })
+  })
+
+  it('asks a check for its piece within a random wider range, never outside the item', function () {
+    // Margins of up to half a piece on each side: not a range of exactly one piece, which fetchers never ask for.
+    assert.deepEqual(checkRange(1, 16384, 40000, sequence(0.5, 0.25)), { start: 16384 - 4096, end: 32767 + 2048 })
+    assert.deepEqual(checkRange(0, 16384, 40000, sequence(0.99)), { start: 0, end: 16383 + 8110 })
+    assert.deepEqual(checkRange(2, 16384, 40000, sequence(0, 0.99)), { start: 32768, end: 39999 })
+    for (let i = 0; i < 200; i++) {
+      const index = i % 3
+      const range = checkRange(index, 16384, 40000, Math.random)
+      const piece = pieceRange(index, 16384, 40000)
+      assert.ok(range.start <= piece.start && range.end >= piece.end && range.start >= 0 && range.end <= 39999)
+      assert.ok(range.end - range.start + 1 <= 2 * 16384)
+    }
   })
 })

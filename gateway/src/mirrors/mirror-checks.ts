@@ -14,7 +14,7 @@ export interface MirrorChecksOptions {
   db: Db
   log: Logger
   table: MirrorTable
-  /** The SSRF-guarded fetch, with a body cap of at least one piece (MAX_PIECE_LENGTH). */
+  /** The SSRF-guarded fetch, with a body cap of at least two pieces (2 x MAX_PIECE_LENGTH: a check's range). */
   fetch: SafeFetch
   /** At most one spot check per mirror per interval; the table is re-read as often (5 s at most). */
   checkIntervalMs: number
@@ -105,7 +105,7 @@ export function startMirrorChecks (options: MirrorChecksOptions): MirrorChecks {
   async function check (mirror: Mirror, infoHash: string, pieces: PieceTable, indexes: number[]): Promise<PieceCheckResult> {
     const url = seederUrls(mirror.publicUrl).mirror(infoHash)
     for (const index of indexes) {
-      const result = await checkPiece(options.fetch, url, pieces, index)
+      const result = await checkPiece(options.fetch, url, pieces, index, random)
       if (!result.ok || stopped) return result
     }
     return { ok: true }

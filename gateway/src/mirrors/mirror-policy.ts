@@ -119,6 +119,18 @@ export function planVerification (pieceCount: number, random: () => number, coun
   return [...chosen].sort((a, b) => a - b)
 }
 
+/**
+ * The inclusive byte range a check of piece `index` asks for: the piece with
+ * a random margin of up to half a piece on each side (within the item), so
+ * checks are not ranges of exactly one piece, a pattern a mirror could tell
+ * from fetchers by. It still tells them by the origin's address.
+ */
+export function checkRange (index: number, pieceLength: number, length: number, random: () => number): { start: number, end: number } {
+  const piece = pieceRange(index, pieceLength, length)
+  const margin = (): number => Math.floor(random() * pieceLength / 2)
+  return { start: Math.max(0, piece.start - margin()), end: Math.min(length - 1, piece.end + margin()) }
+}
+
 /** The inclusive byte range of piece `index`. */
 export function pieceRange (index: number, pieceLength: number, length: number): { start: number, end: number } {
   const start = index * pieceLength

@@ -8,7 +8,7 @@ import { createMirrorTable, type MirrorTable } from './mirror-table.ts'
 export interface MirrorsOptions {
   db: Db
   log: Logger
-  /** The SSRF-guarded fetch, with a body cap of at least one piece (MAX_PIECE_LENGTH). */
+  /** The SSRF-guarded fetch, with a body cap of at least two pieces (2 x MAX_PIECE_LENGTH: a check's range). */
   fetch: SafeFetch
   /** FEDSWARM_MIRROR_CHECK_INTERVAL: at most one spot check per mirror per interval; holdings are re-read as often (5 s at most). */
   checkIntervalMs: number

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import parseTorrent from 'parse-torrent'
-import { pieceRange, type CheckFailure } from './mirror-policy.ts'
+import { checkRange, pieceRange, type CheckFailure } from './mirror-policy.ts'
 import { SafeFetchError, type SafeFetch } from '@fedswarm/web'
 
 /** What a check compares a mirror's bytes with: the item's torrent (piece SHA-1s) and its sha256 (the ETag). */
@@ -22,12 +22,14 @@ export type PieceCheckResult = { ok: true } | { ok: false, failure: CheckFailure
 
 /**
  * Fetches piece `index` of the item from `url` (a mirror's
- * `/media/<infoHash>`) by range, through the SSRF-guarded fetch, and checks
+ * `/media/<infoHash>`) by range — the piece within a random wider range
+ * (mirror-policy.ts checkRange) — through the SSRF-guarded fetch, and checks
  * the answer: `206`, the item's strong ETag, the range asked for, and bytes
- * whose SHA-1 is the torrent's for that piece.
+ * of the piece whose SHA-1 is the torrent's.
  */
-export async function checkPiece (fetch: SafeFetch, url: string, table: PieceTable, index: number): Promise<PieceCheckResult> {
-  const { start, end } = pieceRange(index, table.pieceLength, table.length)
+export async function checkPiece (fetch: SafeFetch, url: string, table: PieceTable, index: number, random: () => number): Promise<PieceCheckResult> {
+  const { start, end } = checkRange(index, table.pieceLength, table.length, random)
+  const piece = pieceRange(index, table.pieceLength, table.length)
   let response
   try {
     response = await fetch(url, { headers: { accept: '*/*', range: `bytes=${start}-${end}` } })
@@ -43,6 +45,7 @@ export async function checkPiece (fetch: SafeFetch, url: string, table: PieceTab
   const contentRange = `bytes ${start}-${end}/${table.length}`
   if (response.headers['content-range'] !== contentRange) return bad('bad_response', `Content-Range ${response.headers['content-range'] ?? 'missing'}, not ${contentRange}`)
   if (response.body.length !== end - start + 1) return bad('corrupt', `${response.body.length} bytes, not ${end - start + 1}`)
-  if (createHash('sha1').update(response.body).digest('hex') !== table.pieces[index]) return bad('corrupt', 'the bytes do not match the torrent\'s SHA-1 of the piece')
+  const pieceBytes = response.body.subarray(piece.start - start, piece.end - start + 1)
+  if (createHash('sha1').update(pieceBytes).digest('hex') !== table.pieces[index]) return bad('corrupt', 'the bytes do not match the torrent\'s SHA-1 of the piece')
   return { ok: true }
 }
