@@ -1,11 +1,11 @@
-import { checkAdmin, createSafeFetch, listenHttp, loadAdminToken } from '@fedswarm/web'
+import { checkAdmin, createSafeFetch, listenHttp, loadAdminToken, requireAdmin } from '@fedswarm/web'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { buildOriginDocument, originUrls, type OriginUrls } from '@fedswarm/protocol'
 import { createFsBlobStore, createS3BlobStore, loadOrCreateKeyPair, migrate, openDb, type BlobStore, type Db } from '@fedswarm/storage'
 import { createTracker, isTrackerPath, startRegisteredAddresses, type Tracker } from '@fedswarm/tracker'
-import { requireAdmin } from './http/admin-auth.ts'
+import { HttpError } from './errors.ts'
 import { startAckSweep } from './deletion/ack-sweep.ts'
 import { startAllowlistSync } from './media/allowlist-sync.ts'
 import { createApp } from './http/app.ts'
@@ -215,7 +215,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       popularity,
       metrics,
       document: buildOriginDocument(urls, key.publicKeyPem, VERSION),
-      requireAdmin: requireAdmin(adminToken),
+      requireAdmin: requireAdmin(adminToken, HttpError),
       maxMediaSize: config.maxMediaSize,
       trustProxy: config.trustProxy,
       apiRatePerMinute: config.apiRatePerMinute,

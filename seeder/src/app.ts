@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler } from 'express'
 import type { Logger } from 'pino'
 import { isInfoHash, type ErrorBody, type SeederDocument } from '@fedswarm/protocol'
-import { checkAdmin, sendRepresentation, type AdminToken } from '@fedswarm/web'
+import { requireAdmin, sendRepresentation, type AdminToken } from '@fedswarm/web'
 import type { Library } from './library.ts'
 import { ERRORS, HttpError, notAllowed } from './errors.ts'
 import type { SeederMetrics } from './metrics.ts'
@@ -43,22 +43,13 @@ function knownError (err: unknown): HttpError | undefined {
 /** Errors of a response stream whose client closed the connection. */
 const CLIENT_GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE'])
 
-function requireAdmin (token: AdminToken): express.RequestHandler {
-  return (req, _res, next) => {
-    const check = checkAdmin(token, req.headers.authorization)
-    if (check === 'unauthorized') return next(new HttpError('unauthorized', undefined, { 'WWW-Authenticate': 'Bearer' }))
-    if (check === 'forbidden') return next(new HttpError('forbidden'))
-    next()
-  }
-}
-
 /**
  * The seeder's HTTP face: its identity document, health, metrics, and the
  * mirror of complete, verified items under their info hash.
  */
 export function createSeederApp (options: SeederAppOptions): express.Express {
   const { library, metrics } = options
-  const admin = requireAdmin(options.adminToken)
+  const admin = requireAdmin(options.adminToken, HttpError)
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)

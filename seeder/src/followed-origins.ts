@@ -103,7 +103,7 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
     }
   }
 
-  /** Registers with an origin, retrying with backoff while it is unreachable or refuses; false once stopped. */
+  /** Registers with an origin, retrying with backoff while it is unreachable or refuses; its answer, or undefined once stopped. */
   async function registerUntilAccepted (entry: Followed, signal: AbortSignal): Promise<Registration | undefined> {
     const { client, log: originLog } = entry
     let backoff = 1000

@@ -26,6 +26,23 @@ export function checkAdmin (token: AdminToken, authorization: string | undefined
   return token.matches(presented) ? 'ok' : 'forbidden'
 }
 
+/** A role's error class, for the two refusals of an admin call: both roles' tables have these codes. */
+export type AdminErrorClass = new (code: 'unauthorized' | 'forbidden', message?: string, headers?: Record<string, string>) => Error
+
+/**
+ * The guard of a role's admin routes (express middleware, typed without
+ * express): no bearer token is `unauthorized` (401, with `WWW-Authenticate`),
+ * a wrong one `forbidden` (403), from the role's own error table.
+ */
+export function requireAdmin (token: AdminToken, HttpError: AdminErrorClass): (req: { headers: { authorization?: string } }, res: unknown, next: (err?: unknown) => void) => void {
+  return (req, _res, next) => {
+    const check = checkAdmin(token, req.headers.authorization)
+    if (check === 'unauthorized') return next(new HttpError('unauthorized', undefined, { 'WWW-Authenticate': 'Bearer' }))
+    if (check === 'forbidden') return next(new HttpError('forbidden'))
+    next()
+  }
+}
+
 /** FEDSWARM_ADMIN_TOKEN, else the token kept in the data folder, else a new one written there (mode 0600). */
 export async function loadAdminToken (dataDir: string, configured?: string): Promise<AdminToken> {
   let token = configured

@@ -1,4 +1,4 @@
-export { bearerToken, checkAdmin, loadAdminToken, type AdminCheck, type AdminToken } from './admin-token.ts'
+export { bearerToken, checkAdmin, loadAdminToken, requireAdmin, type AdminCheck, type AdminErrorClass, type AdminToken } from './admin-token.ts'
 export { answerClientError } from './client-error.ts'
 export { decideRange, type RangeDecision } from './http-range.ts'
 export { listenHttp, type HttpServer, type HttpServerOptions } from './http-server.ts'
