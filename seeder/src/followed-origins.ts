@@ -71,6 +71,18 @@ interface Followed {
   follower: EventFollower
 }
 
+/** Calls `attempt` until it answers, 1 s, 2 s, 4 s … (at most REGISTER_RETRY_MAX_MS) apart; undefined once stopped. */
+async function retrying<T> (attempt: (nextTryMs: number) => Promise<T | undefined>, signal: AbortSignal): Promise<T | undefined> {
+  let backoff = 1000
+  while (!signal.aborted) {
+    const answer = await attempt(backoff)
+    if (answer !== undefined) return answer
+    await abortableSleep(backoff, signal)
+    backoff = Math.min(backoff * 2, REGISTER_RETRY_MAX_MS)
+  }
+  return undefined
+}
+
 export function createFollowedOrigins (options: FollowedOriginsOptions): FollowedOrigins {
   const { db, library, deletions, log } = options
   const followed = new Map<string, Followed>()
@@ -96,18 +108,13 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
   }
 
   const retryCatchUp = async (entry: Followed): Promise<void> => {
-    let backoff = 1000
-    while (!entry.controller.signal.aborted && !await catchUp(entry)) {
-      await abortableSleep(backoff, entry.controller.signal)
-      backoff = Math.min(backoff * 2, REGISTER_RETRY_MAX_MS)
-    }
+    await retrying(async () => await catchUp(entry) ? true : undefined, entry.controller.signal)
   }
 
   /** Registers with an origin, retrying with backoff while it is unreachable or refuses; its answer, or undefined once stopped. */
-  async function registerUntilAccepted (entry: Followed, signal: AbortSignal): Promise<Registration | undefined> {
+  function registerUntilAccepted (entry: Followed, signal: AbortSignal): Promise<Registration | undefined> {
     const { client, log: originLog } = entry
-    let backoff = 1000
-    while (!signal.aborted) {
+    return retrying(async (nextTryMs) => {
       try {
         const registration = await client.register()
         entry.status.trust = { status: registration.status, mirror: registration.mirror }
@@ -117,12 +124,10 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
       } catch (err) {
         entry.status.registration = 'failing'
         entry.status.lastError = (err as Error).message
-        originLog.warn({ err }, `registration failed; retrying in ${backoff / 1000} s`)
-        await abortableSleep(backoff, signal)
-        backoff = Math.min(backoff * 2, REGISTER_RETRY_MAX_MS)
+        originLog.warn({ err }, `registration failed; retrying in ${nextTryMs / 1000} s`)
+        return undefined
       }
-    }
-    return undefined
+    }, signal)
   }
 
   async function join (origin: string, how: FoundBy): Promise<void> {
