@@ -15,6 +15,7 @@ export const ERRORS = {
   bad_request: { status: 400, message: 'the request is malformed' },
   invalid_id: { status: 400, message: 'media ids are 26-character ULIDs' },
   invalid_key: { status: 400, message: 'not a key of the server\'s store: "/"-separated names, no "..", no empty segments' },
+  buster_forbidden: { status: 403, message: 'a cache buster request needs the secret header the origin is configured with (FEDSWARM_CACHE_BUSTER_SECRET_HEADER)' },
   object_not_found: { status: 404, message: 'no object at this key in the server\'s store' },
   invalid_query: { status: 400, message: 'a query parameter is invalid' },
   invalid_body: { status: 400, message: 'the request body is invalid' },

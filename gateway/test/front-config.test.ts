@@ -20,6 +20,17 @@ describe('front config (FEDSWARM_FRONT_*)', function () {
     assert.equal(parseOriginConfig({ ...S3, FEDSWARM_FRONT: 's3', FEDSWARM_FRONT_CACHE_SIZE: '0' }).front?.cacheSize, 0)
   })
 
+  it('takes Mastodon\'s cache buster only with a secret: GET by default, or the method Mastodon is told', function () {
+    const SECRET = 'a-long-enough-buster-secret'
+    assert.equal(parseOriginConfig({ ...S3, FEDSWARM_FRONT: 's3' }).front?.cacheBuster, undefined)
+    assert.deepEqual(parseOriginConfig({ ...S3, FEDSWARM_FRONT: 's3', FEDSWARM_CACHE_BUSTER_SECRET: SECRET }).front?.cacheBuster, {
+      method: 'GET', header: 'fedswarm-cache-buster-secret', secret: SECRET
+    })
+    assert.deepEqual(parseOriginConfig({
+      ...S3, FEDSWARM_FRONT: 's3', FEDSWARM_CACHE_BUSTER_SECRET: SECRET, FEDSWARM_CACHE_BUSTER_METHOD: 'purge', FEDSWARM_CACHE_BUSTER_SECRET_HEADER: 'X-Purge-Secret'
+    }).front?.cacheBuster, { method: 'PURGE', header: 'x-purge-secret', secret: SECRET })
+  })
+
   it('stops at start with one line naming what is wrong', function () {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ FEDSWARM_FRONT: 's3' }, /set S3_BUCKET/],
@@ -31,7 +42,14 @@ describe('front config (FEDSWARM_FRONT_*)', function () {
       [{ ...S3, FEDSWARM_FRONT: 's3', FEDSWARM_FRONT_PREFIX: '/a/../b' }, /invalid FEDSWARM_FRONT_PREFIX/],
       [{ ...S3, FEDSWARM_FRONT: 's3', FEDSWARM_FRONT_PREFIX: '/api' }, /invalid FEDSWARM_FRONT_PREFIX: must not start with a path the origin itself serves/],
       [{ ...S3, FEDSWARM_FRONT: 's3', FEDSWARM_FRONT_CHECK_INTERVAL: '10ms' }, /invalid FEDSWARM_FRONT_CHECK_INTERVAL/],
-      [{ ...S3, FEDSWARM_FRONT: 's3', FEDSWARM_FRONT_CACHE_SIZE: 'lots' }, /invalid FEDSWARM_FRONT_CACHE_SIZE/]
+      [{ ...S3, FEDSWARM_FRONT: 's3', FEDSWARM_FRONT_CACHE_SIZE: 'lots' }, /invalid FEDSWARM_FRONT_CACHE_SIZE/],
+      [{ ...S3, FEDSWARM_FRONT: 's3', FEDSWARM_CACHE_BUSTER_SECRET: 'x'.repeat(20), FEDSWARM_CACHE_BUSTER_METHOD: 'BAN' }, /invalid FEDSWARM_CACHE_BUSTER_METHOD: must be one of GET, PURGE/],
+      [{ ...S3, FEDSWARM_FRONT: 's3', FEDSWARM_CACHE_BUSTER_SECRET: 'x'.repeat(20), FEDSWARM_CACHE_BUSTER_METHOD: 'HEAD' }, /invalid FEDSWARM_CACHE_BUSTER_METHOD/],
+      [{ ...S3, FEDSWARM_FRONT: 's3', FEDSWARM_CACHE_BUSTER_METHOD: 'PURGE' }, /FEDSWARM_CACHE_BUSTER_METHOD is set but FEDSWARM_CACHE_BUSTER_SECRET is not/],
+      [{ ...S3, FEDSWARM_FRONT: 's3', FEDSWARM_CACHE_BUSTER_SECRET: 'short' }, /invalid FEDSWARM_CACHE_BUSTER_SECRET: must be at least 16 characters/],
+      [{ ...S3, FEDSWARM_FRONT: 's3', FEDSWARM_CACHE_BUSTER_SECRET: 'x'.repeat(20), FEDSWARM_CACHE_BUSTER_SECRET_HEADER: 'X_Secret' }, /invalid FEDSWARM_CACHE_BUSTER_SECRET_HEADER/],
+      [{ ...S3, FEDSWARM_FRONT: 's3', FEDSWARM_CACHE_BUSTER_SECRET: 'x'.repeat(20), FEDSWARM_CACHE_BUSTER_SECRET_HEADER: 'Range' }, /invalid FEDSWARM_CACHE_BUSTER_SECRET_HEADER: must be a header of its own/],
+      [{ FEDSWARM_CACHE_BUSTER_SECRET: 'x'.repeat(20) }, /FEDSWARM_CACHE_BUSTER_SECRET is set but FEDSWARM_FRONT is not/]
     ]
     for (const [env, message] of cases) {
       assert.throws(() => parseOriginConfig(env), (err: unknown) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env))

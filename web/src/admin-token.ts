@@ -1,6 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { secretMatcher } from './secret-match.ts'
 
 export interface AdminToken {
   /** Constant-time comparison against the presented token. */
@@ -63,14 +64,5 @@ export async function loadAdminToken (dataDir: string, configured?: string): Pro
       token = generated ?? (await readFile(path, 'utf8')).trim()
     }
   }
-  const expected = digest(token)
-  return {
-    matches: (presented) => timingSafeEqual(digest(presented), expected),
-    generated
-  }
-}
-
-/** Hashing first makes the comparison constant-time whatever the lengths. */
-function digest (token: string): Buffer {
-  return createHash('sha256').update(token).digest()
+  return { matches: secretMatcher(token), generated }
 }

@@ -13,4 +13,19 @@ export interface FrontConfig {
   checkIntervalMs: number
   /** Bytes of recently served objects kept on local disk; 0 = no cache. */
   cacheSize: number
+  /** Mastodon's cache buster (FEDSWARM_CACHE_BUSTER_*); absent when off. */
+  cacheBuster?: CacheBusterConfig
+}
+
+/**
+ * The request Mastodon sends to a file's public URL when it deletes the
+ * file (`CACHE_BUSTER_*` of its `.env.production`): a request with this
+ * method carrying this header with this value.
+ */
+export interface CacheBusterConfig {
+  /** Upper case: GET (Mastodon's default), PURGE... */
+  method: string
+  /** Lower case, as Node presents header names. */
+  header: string
+  secret: string
 }

@@ -4,7 +4,7 @@ import type { BlobStore, Db } from '@fedswarm/storage'
 import type { DeletionService } from '../deletion/deletion-service.ts'
 import type { EventLog } from '../events/event-log.ts'
 import type { MediaService } from '../media/media-service.ts'
-import type { FrontConfig } from './front-config.ts'
+import type { CacheBusterConfig, FrontConfig } from './front-config.ts'
 import { frontKeysRepository } from './front-keys-repository.ts'
 import type { FrontRouteOptions } from './front-route.ts'
 import { createFrontService, SYNC_INDEX_MAX } from './front-service.ts'
@@ -12,7 +12,7 @@ import { createIndexer } from './indexer.ts'
 import { createItemBlobs } from './item-blobs.ts'
 import { createObjectCache, type ObjectCache } from './object-cache.ts'
 import { openServerStore } from './server-store.ts'
-import { createStoreWatch } from './store-watch.ts'
+import { createStoreWatch, type StoreWatch } from './store-watch.ts'
 
 /** The front's storage, made before the parts that read items' bytes (seeding, media responses). */
 export interface FrontStore {
@@ -49,7 +49,7 @@ export interface FrontOptions {
 
 export interface RunningFront {
   /** What the HTTP route needs of the front (the rest comes from the app). */
-  route: Pick<FrontRouteOptions, 'front' | 'watch' | 'indexer' | 'blobs' | 'prefix'>
+  route: Pick<FrontRouteOptions, 'front' | 'watch' | 'indexer' | 'blobs' | 'prefix'> & { watch: Pick<StoreWatch, 'bust'>, cacheBuster?: CacheBusterConfig }
   stop (): Promise<void>
 }
 
@@ -84,7 +84,7 @@ export function startFront (options: FrontOptions): RunningFront {
   })
   watch.start()
   return {
-    route: { front, watch, indexer, blobs: store.blobs, prefix: config.prefix },
+    route: { front, watch, indexer, blobs: store.blobs, prefix: config.prefix, cacheBuster: config.cacheBuster },
     async stop () {
       unsubscribe()
       store.onMissing(() => {})

@@ -40,6 +40,14 @@ export interface StoreWatchOptions {
 export interface StoreWatch {
   /** `key` was not found in the store: applies it once, however many callers. A key the store has again is left alone. */
   gone (key: string): Promise<void>
+  /**
+   * Looks for `key` in the store now (Mastodon's cache buster): gone, it is
+   * applied as `gone` is; still there, it is looked for again a few times
+   * in the next half minute, since Mastodon may send the buster before its
+   * own deletion of the file has finished. Resolves with whether the object
+   * was still in the store.
+   */
+  bust (key: string): Promise<boolean>
   /** One pass of the periodic check; resolves with the keys found gone. */
   check (): Promise<string[]>
   start (): void
@@ -48,6 +56,10 @@ export interface StoreWatch {
 
 const PAGE = 500
 const CONCURRENCY = 4
+/** When a key busted while its object was still in the store is looked for again, after the buster. */
+const RECHECK_AFTER_MS = [1_000, 5_000, 30_000]
+/** Keys waiting for such a look at once; more busters of present objects are left to the periodic check. */
+const RECHECKS_MAX = 10_000
 
 export function createStoreWatch (options: StoreWatchOptions): StoreWatch {
   const { db, server, cache, log } = options
@@ -55,6 +67,7 @@ export function createStoreWatch (options: StoreWatchOptions): StoreWatch {
   let stopped = false
   let timer: NodeJS.Timeout | undefined
   let pass: Promise<unknown> | undefined
+  const rechecks = new Map<string, NodeJS.Timeout>()
 
   async function apply (key: string): Promise<void> {
     if (await server.stat(key) !== null) return
@@ -117,6 +130,25 @@ export function createStoreWatch (options: StoreWatchOptions): StoreWatch {
     }, options.intervalMs)
   }
 
+  function recheck (key: string, step: number): void {
+    const delay = RECHECK_AFTER_MS[step]
+    if (stopped || delay === undefined || (!rechecks.has(key) && rechecks.size >= RECHECKS_MAX)) {
+      rechecks.delete(key)
+      return
+    }
+    clearTimeout(rechecks.get(key))
+    rechecks.set(key, setTimeout(() => {
+      server.stat(key).then(async (info) => {
+        if (info !== null) return recheck(key, step + 1)
+        rechecks.delete(key)
+        if (!stopped) await watch.gone(key)
+      }).catch((err: unknown) => {
+        rechecks.delete(key)
+        if (!stopped) log.warn({ err, key }, 'front: could not look for a busted object in the store again')
+      })
+    }, delay))
+  }
+
   const watch: StoreWatch = {
     gone (key) {
       let pending = applying.get(key)
@@ -126,11 +158,25 @@ export function createStoreWatch (options: StoreWatchOptions): StoreWatch {
       }
       return pending
     },
+    async bust (key) {
+      if (await server.stat(key) !== null) {
+        // Only keys that are items here can be taken back: others cost no further look.
+        const row = await frontKeysRepository.byKey(db, key)
+        if (row !== undefined && row.removedAt === null) recheck(key, 0)
+        return true
+      }
+      clearTimeout(rechecks.get(key))
+      rechecks.delete(key)
+      await watch.gone(key)
+      return false
+    },
     check,
     start: schedule,
     async stop () {
       stopped = true
       clearTimeout(timer)
+      for (const pending of rechecks.values()) clearTimeout(pending)
+      rechecks.clear()
       await Promise.allSettled([pass, ...applying.values()])
     }
   }

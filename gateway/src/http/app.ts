@@ -6,7 +6,9 @@ import type { OriginDocument, OriginUrls } from '@fedswarm/protocol'
 import type { BlobStore, Db } from '@fedswarm/storage'
 import type { DeletionService } from '../deletion/deletion-service.ts'
 import { errorHandler, notFound } from './error-handler.ts'
-import { frontRoute, type FrontRouteOptions } from '../front/front-route.ts'
+import { cacheBusterDoor } from '../front/cache-buster.ts'
+import type { RunningFront } from '../front/front.ts'
+import { frontRoute } from '../front/front-route.ts'
 import { HttpError } from '../errors.ts'
 import type { EventStreams } from '../events/event-streams.ts'
 import type { InstanceRegistry } from '../seeders/instance-registry.ts'
@@ -55,7 +57,7 @@ export interface AppOptions {
   signed: SignedRequestOptions
   eventStreams: EventStreams
   /** The drop-in front (FEDSWARM_FRONT): `GET|HEAD /<key>` of the server's store, after every other route. */
-  front?: Pick<FrontRouteOptions, 'front' | 'watch' | 'indexer' | 'blobs' | 'prefix'>
+  front?: RunningFront['route']
 }
 
 /** The origin's HTTP application: request → validation → domain → storage, errors as JSON. */
@@ -104,6 +106,11 @@ export function createApp (options: AppOptions): express.Express {
   app.use(mediaApi({
     media: options.media, deletions: options.deletions, popularity: options.popularity, db: options.db, maxMediaSize: options.maxMediaSize, requireAdmin: options.requireAdmin, urls: options.urls
   }))
+  if (options.front?.cacheBuster !== undefined) {
+    app.use(cacheBusterDoor({
+      config: options.front.cacheBuster, watch: options.front.watch, prefix: options.front.prefix, ratePerMinute: options.apiRatePerMinute, log: options.log.child({ component: 'front' })
+    }))
+  }
   if (options.front !== undefined) {
     app.use(frontRoute({
       ...options.front,
