@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { ConfigError, parseOriginConfig } from '@fedswarm/gateway'
 
@@ -29,6 +30,20 @@ describe('front config (FEDSWARM_FRONT_*)', function () {
     assert.deepEqual(parseOriginConfig({
       ...S3, FEDSWARM_FRONT: 's3', FEDSWARM_CACHE_BUSTER_SECRET: SECRET, FEDSWARM_CACHE_BUSTER_METHOD: 'purge', FEDSWARM_CACHE_BUSTER_SECRET_HEADER: 'X-Purge-Secret'
     }).front?.cacheBuster, { method: 'PURGE', header: 'x-purge-secret', secret: SECRET })
+  })
+
+  it('takes the cache buster lines deploy/mastodon.env.production gives Mastodon', async function () {
+    const lines = await readFile(new URL('../../deploy/mastodon.env.production', import.meta.url), 'utf8')
+    const mastodon = Object.fromEntries([...lines.matchAll(/^(CACHE_BUSTER_[A-Z_]+)=(.*)$/gm)].map((match) => [match[1]!, match[2]!]))
+    assert.equal(mastodon.CACHE_BUSTER_ENABLED, 'true')
+    const front = parseOriginConfig({
+      ...S3,
+      FEDSWARM_FRONT: 's3',
+      FEDSWARM_CACHE_BUSTER_METHOD: mastodon.CACHE_BUSTER_HTTP_METHOD!,
+      FEDSWARM_CACHE_BUSTER_SECRET_HEADER: mastodon.CACHE_BUSTER_SECRET_HEADER!,
+      FEDSWARM_CACHE_BUSTER_SECRET: mastodon.CACHE_BUSTER_SECRET!
+    }).front
+    assert.deepEqual(front?.cacheBuster, { method: 'PURGE', header: 'fedswarm-cache-buster-secret', secret: mastodon.CACHE_BUSTER_SECRET })
   })
 
   it('stops at start with one line naming what is wrong', function () {
