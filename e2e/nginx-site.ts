@@ -11,6 +11,8 @@ import { promisify } from 'node:util'
 import { eventually } from '@fedswarm/testkit'
 
 const SITE = new URL('../deploy/nginx-fedswarm-origin.conf', import.meta.url)
+/** Debian's nginx (.ci/run installs it); named in full, since /usr/sbin is not on every user's PATH. */
+const NGINX = '/usr/sbin/nginx'
 const run = promisify(execFile)
 
 export interface SitePlaceholders {
@@ -42,6 +44,11 @@ export async function siteAsDeployed (values: SitePlaceholders): Promise<string>
     site = site.replace(placeholder, value)
   }
   return site
+}
+
+/** Whether nginx and openssl can be run here. */
+export async function nginxAvailable (): Promise<boolean> {
+  return Promise.all([run(NGINX, ['-v']), run('openssl', ['version'])]).then(() => true, () => false)
 }
 
 /** A self-signed certificate for 127.0.0.1 and files.example.com, made with the openssl command. */
@@ -81,7 +88,7 @@ export async function startNginx (dir: string, site: string, ready: () => Promis
     '}'
   ].join('\n'))
   const errorLog = join(dir, 'error.log')
-  const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', errorLog, '-g', `daemon off; pid ${join(dir, 'nginx.pid')};`], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const child: ChildProcess = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', errorLog, '-g', `daemon off; pid ${join(dir, 'nginx.pid')};`], { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
   const exited = new Promise<void>((resolve) => {
