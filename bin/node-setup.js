@@ -1,0 +1,35 @@
+// How a fedswarm process sets up the Node running it. Plain JavaScript that
+// Node before 24 can load too: bin/fedswarm.js reads ROLE_FLAGS on any Node.
+import * as nodeModule from 'node:module'
+import { fileURLToPath } from 'node:url'
+
+// Flags of a long-running role (origin, seeder). A small young generation:
+// measured with `npm run bench -- --only footprint`, an idle origin or seeder
+// holds 25 to 30 MiB less. WebAssembly (the embedded PostgreSQL, PGlite) on
+// V8's baseline compiler only: optimising PostgreSQL's largest functions took
+// an origin's peak to 820 MiB and left it 80 MiB larger at rest, and in a first
+// start's queries the baseline code was not slower. Short commands keep Node's
+// defaults.
+export const ROLE_FLAGS = ['--max-semi-space-size=4', '--liftoff-only']
+
+export function hasRoleFlags () {
+  return ROLE_FLAGS.every((flag) => process.execArgv.includes(flag))
+}
+
+// Node's compile cache: the TypeScript stripped and the modules compiled once,
+// then read back. A role started from it neither loads Node's TypeScript
+// stripper (about 18 MiB resident) nor strips and compiles some 120 modules
+// again. `npm install` fills the roles' part (bin/warm-compile-cache.js). V8
+// takes compiled code only from a process with the same flags, so the roles
+// and the short commands keep apart folders. A cache that cannot be written
+// (a read-only install) only costs that time again.
+export function useCompileCache () {
+  const kind = hasRoleFlags() ? 'roles' : 'commands'
+  nodeModule.enableCompileCache(fileURLToPath(new URL(`../node_modules/.cache/fedswarm-compile/${kind}`, import.meta.url)))
+}
+
+// In this repository the SDK runs from its TypeScript source: its package
+// exports it under this condition, beside the build it publishes.
+export function useSourceCondition () {
+  nodeModule.registerHooks({ resolve: (specifier, context, next) => next(specifier, { ...context, conditions: [...context.conditions, 'fedswarm-source'] }) })
+}
