@@ -1,30 +1,24 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
+import { Counter } from 'prom-client'
+import { createMetricsRegistry, type MetricsRegistry } from '@fedswarm/web'
 
-export interface OriginMetrics {
-  registry: Registry
+export interface OriginMetrics extends MetricsRegistry {
   requests: Counter<'route' | 'status'>
   mediaBytesSent: Counter
   /** `GET /media/:id` answered with a 302 to a verified mirror. */
   redirects: Counter
   /** Checks of mirrors' bytes: first verifications and spot checks, passed or failed. */
   mirrorChecks: Counter<'kind' | 'result'>
-  /** Registers a gauge whose value is read at scrape time. */
-  gauge (name: string, help: string, read: () => number): void
 }
 
 /** One registry per origin, so that tests can run several origins in one process. */
 export function createOriginMetrics (): OriginMetrics {
-  const registry = new Registry()
-  collectDefaultMetrics({ register: registry })
+  const { registry, gauge } = createMetricsRegistry()
   return {
     registry,
+    gauge,
     requests: new Counter({ name: 'fedswarm_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry] }),
     mediaBytesSent: new Counter({ name: 'fedswarm_media_http_bytes_sent_total', help: 'Media bytes sent over HTTP (origin egress besides the swarm)', registers: [registry] }),
     redirects: new Counter({ name: 'fedswarm_media_redirects_total', help: 'GETs of an item (/media/:id or a front key) answered with a 302 to a mirror', registers: [registry] }),
-    mirrorChecks: new Counter({ name: 'fedswarm_mirror_checks_total', help: 'Checks of mirrors\' bytes against the piece hashes, by kind (verify, spot) and result (passed, failed)', labelNames: ['kind', 'result'], registers: [registry] }),
-    gauge (name, help, read) {
-      // A gauge read at scrape time suits values owned elsewhere (tracker, seeding).
-      void new Gauge({ name, help, registers: [registry], collect () { this.set(read()) } })
-    }
+    mirrorChecks: new Counter({ name: 'fedswarm_mirror_checks_total', help: 'Checks of mirrors\' bytes against the piece hashes, by kind (verify, spot) and result (passed, failed)', labelNames: ['kind', 'result'], registers: [registry] })
   }
 }
