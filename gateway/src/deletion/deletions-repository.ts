@@ -72,6 +72,12 @@ export const deletionsRepository = {
     return rows.map((row) => row.notice)
   },
 
+  /** Deletions with seq < `before` (all when undefined), newest first. */
+  async recent (db: Queryable, before: number | undefined, limit: number): Promise<Deletion[]> {
+    const rows = await db.query<DeletionRow>(`SELECT ${COLUMNS} FROM deletions WHERE $1::bigint IS NULL OR seq < $1 ORDER BY seq DESC LIMIT $2`, [before ?? null, limit])
+    return rows.map(fromRow)
+  },
+
   /** Records that `domain` purged the item of notice `seq`; the first ack's time is kept. */
   async ack (tx: Queryable, domain: string, seq: number): Promise<void> {
     await tx.query('INSERT INTO acks (domain, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING', [domain, seq])
