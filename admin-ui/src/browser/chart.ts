@@ -29,7 +29,7 @@ export function chart (title: string, series: ChartSeries[], format: (n: number)
         plot = new uPlot({
           width: width(),
           height: 220,
-          series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, fill: s.fill, width: 1.5, value: (_u: uPlot, v: number | null) => v === null ? '–' : format(v) }))],
+          series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, fill: s.fill, width: 1.5, points: { show: false }, value: (_u: uPlot, v: number | null) => v === null ? '–' : format(v) }))],
           axes: [{}, { values: (_u, ticks) => ticks.map(format), size: 70 }],
           cursor: { drag: { x: false, y: false } }
         }, columns as uPlot.AlignedData, element)

@@ -30,3 +30,8 @@ export function fill (parent: Node, ...children: Child[]): void {
   while (parent.firstChild !== null) parent.removeChild(parent.firstChild)
   append(parent, ...children)
 }
+
+/** The label and value pairs of a `dl`, each pair in a `div` so that a grid lays them out together. */
+export function figures (pairs: Array<[string, string]>): HTMLElement[] {
+  return pairs.map(([label, value]) => h('div', {}, h('dt', {}, label), h('dd', {}, value)))
+}

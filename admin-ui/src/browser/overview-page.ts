@@ -2,7 +2,7 @@
 
 import { chart } from './chart.ts'
 import type { ConsolePage } from './console-shell.ts'
-import { fill, h } from './dom.ts'
+import { figures as pairs, fill, h } from './dom.ts'
 import { bytes, percent } from './format.ts'
 import { poll } from './poll.ts'
 import { table } from './table.ts'
@@ -41,11 +41,12 @@ export const overviewPage: ConsolePage = {
       const [traffic, popular] = await Promise.all([api.get<TrafficAnswer>('/api/traffic', { range }), api.get<Popular>('/api/popular', { limit: 10 })])
       const s = traffic.series
       ratio.textContent = percent(savings(s))
-      fill(figures,
-        h('dt', {}, 'Origin sent'), h('dd', {}, bytes(total(s, 'originHttp') + total(s, 'originPeer'))),
-        h('dt', {}, 'Swarm delivered'), h('dd', {}, bytes(total(s, 'swarm'))),
-        h('dt', {}, 'Mirrors delivered'), h('dd', {}, bytes(total(s, 'mirrors'))),
-        h('dt', {}, 'Media requests'), h('dd', {}, String(total(s, 'requests'))))
+      fill(figures, ...pairs([
+        ['Origin sent', bytes(total(s, 'originHttp') + total(s, 'originPeer'))],
+        ['Swarm delivered', bytes(total(s, 'swarm'))],
+        ['Mirrors delivered', bytes(total(s, 'mirrors'))],
+        ['Media requests', String(total(s, 'requests'))]
+      ]))
       const [at = [], originHttp = [], originPeer = [], swarm = [], mirrors = [], requests = [], redirects = []] = dense(traffic, ['originHttp', 'originPeer', 'swarm', 'mirrors', 'requests', 'redirects'])
       bytesChart.setData([at, originHttp.map((n, i) => n + originPeer[i]!), swarm, mirrors])
       requestsChart.setData([at, requests, redirects])

@@ -1,7 +1,7 @@
 // The seeder's one page: the origins it follows, items held, bytes per origin, from GET /api/status.
 
 import type { ConsolePage } from './console-shell.ts'
-import { fill, h } from './dom.ts'
+import { figures, fill, h } from './dom.ts'
 import { ago, bytes } from './format.ts'
 import { poll } from './poll.ts'
 import { table } from './table.ts'
@@ -24,11 +24,12 @@ export const seederStatusPage: ConsolePage = {
     fill(main, h('div', { class: 'toolbar' }, h('h2', {}, 'Origins followed')), summary, list, discovery)
     return poll(async () => {
       const status = await api.get<SeederStatus>('/api/status')
-      fill(summary,
-        h('dt', {}, 'Items held'), h('dd', {}, String(status.items.stored)),
-        h('dt', {}, 'On disk'), h('dd', {}, bytes(status.items.storedBytes)),
-        h('dt', {}, 'Fetching'), h('dd', {}, String(status.items.fetching)),
-        h('dt', {}, 'Origins'), h('dd', {}, String(status.origins.length)))
+      fill(summary, ...figures([
+        ['Items held', String(status.items.stored)],
+        ['On disk', bytes(status.items.storedBytes)],
+        ['Fetching', String(status.items.fetching)],
+        ['Origins', String(status.origins.length)]
+      ]))
       fill(list, table([
         { title: 'Origin', cell: (o) => o.origin },
         { title: 'Found', cell: (o) => o.how },
