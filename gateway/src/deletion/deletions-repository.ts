@@ -104,7 +104,8 @@ export const deletionsRepository = {
 
   /**
    * Sets each seeder's status from its acks: `stale` while a notice has waited
-   * more than `timeoutMs` for its ack, else `active`. Only `domain` when given.
+   * more than `timeoutMs` for its ack, else `active`. Only `domain` when given;
+   * never a seeder the admin refused.
    * Returns the seeders whose status changed.
    */
   async refreshStatus (db: Queryable, timeoutMs: number, domain?: string): Promise<Array<{ domain: string, status: SeederAckStatus }>> {
@@ -112,7 +113,7 @@ export const deletionsRepository = {
       `UPDATE instances i SET status = s.status
        FROM (SELECT i.domain, CASE WHEN EXISTS (SELECT 1 FROM deletions d WHERE ${UNACKED} AND d.created_at < now() - $1::double precision * interval '1 millisecond')
                THEN 'stale' ELSE 'active' END AS status
-             FROM instances i WHERE $2::text IS NULL OR i.domain = $2) s
+             FROM instances i WHERE ($2::text IS NULL OR i.domain = $2) AND i.status <> 'refused') s
        WHERE i.domain = s.domain AND i.status <> s.status
        RETURNING i.domain, i.status`,
       [timeoutMs, domain ?? null])
