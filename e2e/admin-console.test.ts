@@ -76,7 +76,7 @@ describe('e2e: the admin console in headless Chromium', function () {
     assert.deepEqual(troubles.filter((t) => !/status of 403/.test(t)), [])
   })
 
-  it('signs in, shows an item published a moment before, deletes it, and shows the seeder\'s ack', async () => {
+  it('signs in, shows an item published a moment before, deletes it, shows the seeder\'s ack, refuses and re-admits the seeder', async () => {
     const published = await fetch(`${origin.url}/api/media`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'image/png' }, body: new Uint8Array(pngBytes(20_000)) })
     assert.equal(published.status, 201)
     const { id } = await published.json() as { id: string }
@@ -106,7 +106,15 @@ describe('e2e: the admin console in headless Chromium', function () {
     assert.match(await page.locator('#deletions-list tbody tr').first().textContent() ?? '', /removed from the console/)
 
     await page.click('nav a[href="#seeders"]')
-    await page.locator('#seeders-list td', { hasText: seederDomain }).waitFor()
+    await page.locator(`button[data-refuse="${seederDomain}"]`).click()
+    await page.fill('dialog #reason', 'trying the console')
+    await page.click('dialog button[type=submit]')
+    await page.locator(`button[data-readmit="${seederDomain}"]`).click()
+    const instances = await (await fetch(`${origin.url}/api/instances`, { headers: { authorization: `Bearer ${TOKEN}` } })).json() as { instances: Array<{ status: string }> }
+    assert.equal(instances.instances[0]?.status, 'refused')
+    await page.fill('dialog #reason', 'tried')
+    await page.click('dialog button[type=submit]')
+    await page.locator(`button[data-refuse="${seederDomain}"]`).waitFor()
     assert.deepEqual(troubles, [])
   })
 

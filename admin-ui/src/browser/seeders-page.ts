@@ -1,9 +1,11 @@
 // Seeders: who registered, their status and trust as mirrors, last check, capacity, holdings, last seen.
 
+import type { Api } from './api.ts'
 import type { ConsolePage } from './console-shell.ts'
 import { fill, h } from './dom.ts'
 import { ago, bytes } from './format.ts'
 import { poll } from './poll.ts'
+import { askReason } from './reason-dialog.ts'
 import { table } from './table.ts'
 
 /** One seeder of GET /api/instances. */
@@ -27,7 +29,7 @@ export const seedersPage: ConsolePage = {
   show (main, { api, report }) {
     const list = h('div', { id: 'seeders-list' })
     fill(main, h('div', { class: 'toolbar' }, h('h2', {}, 'Seeders')), list)
-    return poll(async () => {
+    const refresh = async (): Promise<void> => {
       const { instances } = await api.get<{ instances: Seeder[] }>('/api/instances')
       fill(list, table([
         { title: 'Seeder', cell: (s) => h('a', { href: s.publicUrl, rel: 'noreferrer' }, s.domain) },
@@ -38,8 +40,26 @@ export const seedersPage: ConsolePage = {
         { title: 'Holdings', cell: (s) => s.holdings, class: 'num' },
         { title: 'Verified', cell: (s) => s.mirror.verifiedItems, class: 'num' },
         { title: 'Acks pending', cell: (s) => s.pendingAcks, class: 'num' },
-        { title: 'Last seen', cell: (s) => ago(s.lastSeenAt) }
-      ], instances, { empty: 'No seeder has registered yet.', label: 'seeders' }))
-    }, REFRESH_MS, report)
+        { title: 'Last seen', cell: (s) => ago(s.lastSeenAt) },
+        { title: '', cell: (s) => decision(api, s, () => { refresh().catch(report) }) }
+      ], instances, { empty: 'No seeder has registered yet.', label: 'seeders', rowClass: (s) => s.status === 'refused' ? 'is-deleted' : undefined }))
+    }
+    return poll(refresh, REFRESH_MS, report)
   }
+}
+
+/** Refuse (no mirror, no registration) or re-admit: the reason goes to the origin's log. */
+function decision (api: Api, seeder: Seeder, done: () => void): HTMLElement {
+  const refused = seeder.status === 'refused'
+  const path = `/api/instances/${encodeURIComponent(seeder.domain)}/${refused ? 'readmit' : 'refuse'}`
+  return h('button', {
+    type: 'button',
+    class: refused ? 'quiet small' : 'danger small',
+    [refused ? 'data-readmit' : 'data-refuse']: seeder.domain,
+    onclick: () => askReason({
+      title: refused ? `Re-admit ${seeder.domain}` : `Refuse ${seeder.domain}`,
+      confirm: refused ? 'Re-admit' : 'Refuse',
+      run: async (reason) => { await api.send('POST', path, { reason }); done() }
+    })
+  }, refused ? 'Re-admit' : 'Refuse')
 }
