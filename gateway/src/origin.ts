@@ -85,9 +85,6 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     teardown.add(() => events.stop())
     const adminToken = await loadAdminToken(config.dataDir, config.adminToken)
     const isAdmin = (authorization: string | undefined): boolean => checkAdmin(adminToken, authorization) === 'ok'
-    // The console's per-minute series; the origin's own peer's uploads are read from the seeder made below.
-    const traffic = startTrafficRecorder({ db, log: log.child({ component: 'traffic' }), cumulative: { originPeer: () => seeder.stats().uploaded } })
-    teardown.add(() => traffic.stop())
 
     // Listening comes before the tracker and seeding so that they stop before it does: the seeder's
     // last announce still reaches the tracker, and the tracker's WebSockets close before the server.
@@ -132,6 +129,9 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     await seeder.listening().catch((err: NodeJS.ErrnoException) => {
       throw Object.assign(new Error(`cannot listen for BitTorrent peers on port ${config.seeding.torrentPort}: ${err.code ?? err.message} (set FEDSWARM_TORRENT_PORT)`), { code: err.code })
     })
+    // The console's per-minute series (the tracker's count of peers' uploads starts with the first announce, once serving).
+    const traffic = startTrafficRecorder({ db, log: log.child({ component: 'traffic' }), cumulative: { originPeer: () => seeder.stats().uploaded } })
+    teardown.add(() => traffic.stop())
     const seed = (item: MediaItem): void => {
       seeder.seed(item).catch((err: unknown) => log.warn({ err, id: item.id }, 'could not seed item'))
     }

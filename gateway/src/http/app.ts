@@ -26,7 +26,7 @@ import { mediaApi } from './routes/media-api.ts'
 import { mediaFiles } from './routes/media-files.ts'
 import type { SignedRequestOptions } from '../seeders/signed-request.ts'
 import type { TrafficRecorder } from '../traffic/traffic-recorder.ts'
-import { adminLists } from './routes/admin-lists.ts'
+import { consoleApi } from './routes/console-api.ts'
 
 export interface AppOptions {
   log: Logger
@@ -116,7 +116,7 @@ export function createApp (options: AppOptions): express.Express {
   app.use(eventsApi({ streams: options.eventStreams }))
   app.use(instancesApi({ registry: options.instances, mirrors: options.mirrors, canaries: options.canaries, signed: options.signed, requireAdmin: options.requireAdmin }))
   app.use(deletionsApi({ deletions: options.deletions, requireAdmin: options.requireAdmin }))
-  app.use(adminLists({
+  app.use(consoleApi({
     db: options.db, popularity: options.popularity, mirrors: options.mirrors, swarmOf: options.swarmOf, deletions: options.deletions, ackTimeoutMs: options.ackTimeoutMs, flushTraffic: options.traffic.flush, requireAdmin: options.requireAdmin
   }))
   app.use(mediaApi({

@@ -8,7 +8,7 @@ import type { Mirrors } from '../../mirrors/mirrors.ts'
 import { trafficRepository, TRAFFIC_SERIES } from '../../traffic/traffic-repository.ts'
 import { parseQuery } from './media-api.ts'
 
-export interface AdminListsOptions {
+export interface ConsoleApiOptions {
   db: Db
   popularity: Popularity
   mirrors: Pick<Mirrors, 'urls'>
@@ -40,7 +40,7 @@ const deletionsQuery = z.object({
 }).strict()
 
 /** The admin console's reads: media list, traffic series, deletions with their acks. */
-export function adminLists (options: AdminListsOptions): Router {
+export function consoleApi (options: ConsoleApiOptions): Router {
   const router = Router()
 
   router.get('/api/media', options.requireAdmin, async (req, res) => {
