@@ -10,7 +10,7 @@ import { dense, savings, total, type TrafficAnswer } from './traffic.ts'
 
 interface Popular { items: Array<{ manifest: { id: string, mediaType: string, size: number }, requests: number, hot: boolean }> }
 
-const RANGES = [{ id: 'hour', label: 'Last hour' }, { id: 'day', label: 'Last day' }]
+const RANGES = [{ id: 'hour', label: 'Hour' }, { id: 'day', label: 'Day' }, { id: 'week', label: 'Week' }]
 const REFRESH_MS = 10_000
 
 export const overviewPage: ConsolePage = {
