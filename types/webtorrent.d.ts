@@ -126,6 +126,8 @@ declare module 'webtorrent' {
     readonly destroyed: boolean
     readonly listening: boolean
     readonly torrentPort: number
+    /** The peer id it announces with, 40 hex characters. */
+    readonly peerId: string
     readonly torrents: Torrent[]
     add<O> (torrentId: string | Uint8Array | ParsedTorrent, opts?: TorrentOptions<O>, ontorrent?: (torrent: Torrent) => void): Torrent
     address (): AddressInfo | null

@@ -166,5 +166,21 @@ export const originMigrations: Migration[] = [
         expires_at timestamptz NOT NULL
       );
       CREATE INDEX canaries_domain ON canaries (domain);`
+  },
+  {
+    id: '011_traffic_minutes',
+    sql: `
+      -- The console's traffic series (gateway/src/traffic/): per minute, what this origin sent (media over HTTP, its
+      -- own peer's swarm uploads), what swarm peers said they uploaded, what went to mirrors by redirect, requests.
+      -- Each process adds what it counted to the row of the minute; rows older than 7 days are pruned.
+      CREATE TABLE traffic_minutes (
+        minute timestamptz PRIMARY KEY,
+        origin_http_bytes bigint NOT NULL DEFAULT 0,
+        origin_peer_bytes bigint NOT NULL DEFAULT 0,
+        swarm_bytes bigint NOT NULL DEFAULT 0,
+        mirror_bytes bigint NOT NULL DEFAULT 0,
+        requests bigint NOT NULL DEFAULT 0,
+        redirects bigint NOT NULL DEFAULT 0
+      );`
   }
 ]

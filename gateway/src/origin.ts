@@ -29,6 +29,8 @@ import { createOriginSeeder, type OriginSeeder } from './seeding/origin-seeder.t
 import { clientAddressOf } from './http/client-address.ts'
 import { MAX_PIECE_LENGTH } from '@fedswarm/protocol'
 import { createPopularity, createTeardown } from '@fedswarm/runtime'
+import { adminUiRoute } from '@fedswarm/admin-ui'
+import { startTrafficRecorder } from './traffic/traffic-recorder.ts'
 
 export const VERSION = '0.1.0'
 
@@ -109,7 +111,8 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
         perIpAndInfoHash: { burst: 10, perSecond: 0.5 }
       },
       authorizeStats: (req) => isAdmin(req.headers.authorization),
-      clientAddress: clientAddressOf(config.trustProxy)
+      clientAddress: clientAddressOf(config.trustProxy),
+      onPeerUpload: (peerId, bytes) => { if (peerId !== seeder.peerId) traffic.count('swarm', bytes) }
     })
     teardown.add(() => tracker.close())
     const allowlist = await startAllowlistSync({ db, tracker, log })
@@ -126,6 +129,9 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     await seeder.listening().catch((err: NodeJS.ErrnoException) => {
       throw Object.assign(new Error(`cannot listen for BitTorrent peers on port ${config.seeding.torrentPort}: ${err.code ?? err.message} (set FEDSWARM_TORRENT_PORT)`), { code: err.code })
     })
+    // The console's per-minute series (the tracker's count of peers' uploads starts with the first announce, once serving).
+    const traffic = startTrafficRecorder({ db, log: log.child({ component: 'traffic' }), cumulative: { originPeer: () => seeder.stats().uploaded } })
+    teardown.add(() => traffic.stop())
     const seed = (item: MediaItem): void => {
       seeder.seed(item).catch((err: unknown) => log.warn({ err, id: item.id }, 'could not seed item'))
     }
@@ -222,6 +228,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       // Uncapped, the media bytes skip the throttle stream altogether.
       uploadThrottle: config.seeding.uploadLimit === undefined ? undefined : () => seeder.uploadThrottle(),
       onRequested: (item) => {
+        traffic.count('requests', 1)
         const requests = popularity.record(item.id)
         // Compared as /api/popular shows counts (two decimals), so N quick requests reach a threshold of N.
         if (item.hotAt === null && Math.round(requests * 100) / 100 >= config.hotThreshold) {
@@ -237,11 +244,19 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
         choose: (infoHash, size, waitMs) => mirrors.choose(infoHash, size, waitMs),
         local: (infoHash, size, address) => mirrors.local(infoHash, size, address),
         waitMs: config.redirects.waitMs,
-        onRedirect: () => metrics.redirects.inc()
+        onRedirect: (item) => {
+          metrics.redirects.inc()
+          traffic.count('redirects', 1)
+          traffic.count('mirrors', item.size)
+        }
       },
       signed: { base: urls.base, nonces: createNonceStore(db) },
       eventStreams,
-      front: front?.route
+      front: front?.route,
+      adminUi: await adminUiRoute({ role: 'origin', notBuilt: () => new HttpError('admin_ui_not_built') }),
+      traffic,
+      swarmOf: (infoHash) => tracker.swarmOf(infoHash),
+      ackTimeoutMs: config.ackTimeoutMs
     })
     // Announces are most of an origin's requests: they go straight to the tracker, past express.
     http.setHandler((req, res) => {

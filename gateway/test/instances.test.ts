@@ -205,6 +205,42 @@ for (const backend of originBackends().filter((b) => b.blobs === 'fs')) {
       assert.equal(stranger.wellKnownFetches, 0, 'holdings never fetch: only registered keys count')
     })
 
+    it('lets the admin refuse a seeder (no holdings, no registration) and re-admit it', async function () {
+      const double = await seeder()
+      assert.equal((await (await register(double)).send()).status, 200)
+      const key = { keyId: double.keyId, privateKey: double.privateKey }
+      const domain = new URL(double.publicUrl).host
+      const { manifest } = await publish(fixture, pngBytes(2500))
+      const holdings = `${fixture.url}/api/instances/holdings`
+      assert.equal((await (await signedPost(holdings, { infoHash: manifest.infoHash, held: true }, key)).send()).status, 204)
+      const post = (path: string, body: unknown, admin = true): Promise<Response> =>
+        fixture.api(path, { method: 'POST', admin, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      const refuse = `/api/instances/${encodeURIComponent(domain)}/refuse`
+      const readmit = `/api/instances/${encodeURIComponent(domain)}/readmit`
+
+      assert.equal((await post(refuse, { reason: 'serves junk' }, false)).status, 401)
+      assert.equal(await errorOf(await post(refuse, { why: 'x' })), 'invalid_body')
+      assert.equal(await errorOf(await post('/api/instances/nobody.example/refuse', { reason: 'x' })), 'instance_not_found')
+      assert.equal(await errorOf(await post(readmit, { reason: 'not refused yet' })), 'not_refused')
+
+      const refused = await post(refuse, { reason: 'serves junk' })
+      assert.equal(refused.status, 200)
+      assert.equal((await refused.json() as InstanceView).status, 'refused')
+      const listed = (await instances()).find((instance) => instance.domain === domain)
+      assert.deepEqual({ status: listed?.status, holdings: listed?.holdings }, { status: 'refused', holdings: 0 })
+      assert.equal(await errorOf(await (await signedPost(holdings, { infoHash: manifest.infoHash, held: true }, key)).send()), 'seeder_refused')
+      const again = await (await register(double)).send()
+      assert.equal(again.status, 403)
+      assert.equal(await errorOf(again), 'seeder_refused')
+
+      const readmitted = await post(readmit, { reason: 'fixed' })
+      assert.equal(readmitted.status, 200)
+      assert.equal((await readmitted.json() as InstanceView).status, 'active')
+      assert.equal((await (await register(double)).send()).status, 200)
+      assert.equal((await (await signedPost(holdings, { infoHash: manifest.infoHash, held: true }, key)).send()).status, 204)
+      assert.equal((await instances()).find((instance) => instance.domain === domain)?.holdings, 1)
+    })
+
     it('replaces the key on re-registration, after the same proof', async function () {
       const double = await seeder()
       assert.equal((await (await register(double)).send()).status, 200)

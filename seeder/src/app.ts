@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler } from 'express'
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import type { Logger } from 'pino'
 import { isInfoHash, type ErrorBody, type SeederDocument } from '@fedswarm/protocol'
 import { requireAdmin, sendRepresentation, type AdminToken } from '@fedswarm/web'
@@ -26,6 +26,8 @@ export interface SeederAppOptions {
   onMirrorBytes (origin: string, bytes: number): void
   /** What this seeder's admin refuses to hold (`/api/refusals`). */
   refusals: Refusals
+  /** The console's page and files at `/admin` (admin-ui), reading `GET /api/status`. */
+  adminUi: RequestHandler
 }
 
 /** The error to answer with; undefined for a failure of the seeder itself. */
@@ -56,6 +58,7 @@ export function createSeederApp (options: SeederAppOptions): express.Express {
   app.set('query parser', 'simple')
 
   app.get('/healthz', (_req, res) => { res.json({ ok: true }) })
+  app.use(options.adminUi)
   app.get('/.well-known/fedswarm', (_req, res) => {
     res.set('Access-Control-Allow-Origin', '*').json(options.document)
   })

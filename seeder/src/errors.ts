@@ -20,6 +20,7 @@ export const ERRORS = {
   media_deleted: { status: 410, message: 'this item was deleted by its origin' },
   body_too_large: { status: 413, message: 'the JSON body is too large' },
   media_refused: { status: 451, message: 'this seeder\'s admin refuses to hold this item: fetch it from its origin' },
+  admin_ui_not_built: { status: 503, message: 'the admin console is not built: run npm install, or npm run build -w admin-ui' },
   internal: { status: 500, message: 'internal error, see the seeder log' }
 } as const
 

@@ -21,6 +21,8 @@ import { createHttpTransport } from './http-transport.ts'
 import { createUploadShares } from './upload-shares.ts'
 import { watchRefuseList } from './refuse-list-watcher.ts'
 import { createRefusals } from './refusals.ts'
+import { adminUiRoute } from '@fedswarm/admin-ui'
+import { HttpError } from './errors.ts'
 
 export const SEEDER_VERSION = '0.1.0'
 
@@ -157,7 +159,8 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
         items: library.stats()
       }),
       onMirrorBytes: (origin, bytes) => followed.countBytes(origin, 'out', bytes),
-      refusals
+      refusals,
+      adminUi: await adminUiRoute({ role: 'seeder', notBuilt: () => new HttpError('admin_ui_not_built') })
     }))
     discovery?.start()
     log.info({ url: publicUrl, port, torrentPort, origins: config.origins, discoverFrom: config.discovery?.listUrl }, 'seeder listening')

@@ -8,15 +8,19 @@ import type { AnnounceLimiter } from './announce-limiter.ts'
 import type { Allowlist } from './allowlist.ts'
 import { FAILURE_REASONS } from './errors.ts'
 import type { Counters } from './stats.ts'
+import type { UploadTally } from './upload-tally.ts'
 
 export interface AnnounceFilterParts {
   allowlist: Allowlist
   limiter: AnnounceLimiter
   counters: Counters
   maxPeersPerAnswer: number
+  uploads: UploadTally
+  /** Told the bytes a peer uploaded since its previous announce, when there are any. */
+  onPeerUpload: ((peerId: string, bytes: number) => void) | undefined
 }
 
-export function createAnnounceFilter ({ allowlist, limiter, counters, maxPeersPerAnswer }: AnnounceFilterParts): AnnounceFilter {
+export function createAnnounceFilter ({ allowlist, limiter, counters, maxPeersPerAnswer, uploads, onPeerUpload }: AnnounceFilterParts): AnnounceFilter {
   return (infoHash, params, cb) => {
     const status = allowlist.status(infoHash)
     if (status !== 'allowed') {
@@ -31,7 +35,15 @@ export function createAnnounceFilter ({ allowlist, limiter, counters, maxPeersPe
       return
     }
     params.numwant = Math.min(params.numwant, maxPeersPerAnswer)
-    if (!isAnswer) counters.announces += 1
+    if (!isAnswer) {
+      counters.announces += 1
+      // Both transports' parsers checked `uploaded` is a decimal counter (parse-announce.ts, parse-ws-message.ts).
+      const uploaded = Number(params.uploaded)
+      if (onPeerUpload !== undefined && Number.isSafeInteger(uploaded)) {
+        const bytes = uploads.record(infoHash, params.peer_id, uploaded, params.event)
+        if (bytes > 0) onPeerUpload(params.peer_id, bytes)
+      }
+    }
     cb(null)
   }
 }

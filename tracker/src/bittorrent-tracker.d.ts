@@ -38,6 +38,8 @@ declare module 'bittorrent-tracker' {
     addr?: string
     numwant: number
     left: number
+    /** Bytes the peer has sent in this torrent since it started: a decimal string over HTTP, a number over WebSocket. */
+    uploaded?: string | number
     event?: string
     compact?: number
     offers?: unknown[]

@@ -28,6 +28,12 @@ export interface TrackerOptions {
   clientAddress?: (req: IncomingMessage) => string
   /** Required with `instances-only`: whether a peer is a registered seeder or the origin (e.g. by the address it announced from). Called per peer per answer: keep it cheap and synchronous. */
   isRegisteredPeer?: (peer: SwarmPeer) => boolean
+  /**
+   * Told, per accepted announce, the bytes the peer says it uploaded to other
+   * peers since its previous one (upload-tally.ts): what the swarm delivered,
+   * as peers report it.
+   */
+  onPeerUpload?: (peerId: string, bytes: number) => void
 }
 
 export interface ResolvedOptions {
@@ -39,6 +45,7 @@ export interface ResolvedOptions {
   clock: () => number
   canHandOut: HandOutFilter
   clientAddress: ((req: IncomingMessage) => string) | undefined
+  onPeerUpload: ((peerId: string, bytes: number) => void) | undefined
 }
 
 const DEFAULT_MAX_PEERS_PER_ANSWER = 50
@@ -53,7 +60,8 @@ export function resolveOptions (options: TrackerOptions): ResolvedOptions {
     authorizeStats: options.authorizeStats,
     clock: options.clock ?? Date.now,
     canHandOut: createHandOutFilter(options.peerPolicy ?? 'all', options.isRegisteredPeer),
-    clientAddress: options.clientAddress
+    clientAddress: options.clientAddress,
+    onPeerUpload: options.onPeerUpload
   }
   if (!Number.isInteger(resolved.maxPeersPerAnswer) || resolved.maxPeersPerAnswer < 0) {
     throw new RangeError('maxPeersPerAnswer must be a non-negative integer')

@@ -13,6 +13,7 @@ import { createHttpHandler } from './http-handler.ts'
 import { resolveOptions, type TrackerOptions } from './options.ts'
 import { MAX_MESSAGE_BYTES } from './parse-ws-message.ts'
 import { collectStats, createCounters, type TrackerStats } from './stats.ts'
+import { createUploadTally } from './upload-tally.ts'
 
 export interface Tracker {
   /** Answer announces for this info hash (40 lowercase hex). @throws InvalidInfoHashError */
@@ -25,15 +26,18 @@ export interface Tracker {
   /** WebSocket upgrade on /announce; any other path's socket is destroyed. */
   handleUpgrade (req: IncomingMessage, socket: Duplex, head: Buffer): void
   stats (): TrackerStats
+  /** Peers in the swarm of one info hash now: seeds (complete) and leechers. */
+  swarmOf (infoHash: string): { complete: number, incomplete: number }
   /** Closes every WebSocket and frees every swarm. Idempotent. */
   close (): Promise<void>
 }
 
 export function createTracker (options: TrackerOptions): Tracker {
-  const { log, clock, rateLimit, maxPeersPerAnswer, announceIntervalSeconds, authorizeStats, canHandOut, clientAddress } = resolveOptions(options)
+  const { log, clock, rateLimit, maxPeersPerAnswer, announceIntervalSeconds, authorizeStats, canHandOut, clientAddress, onPeerUpload } = resolveOptions(options)
   const allowlist = createAllowlist()
   const counters = createCounters()
   const limiter = createAnnounceLimiter(rateLimit, clock)
+  const uploads = createUploadTally()
   const { server, dropSwarm } = createAllowlistServer({
     http: false,
     udp: false,
@@ -45,7 +49,7 @@ export function createTracker (options: TrackerOptions): Tracker {
     // bittorrent-tracker's only way to take an address other than the socket's: see withClientAddress.
     trustProxy: clientAddress !== undefined
   }, {
-    filter: createAnnounceFilter({ allowlist, limiter, counters, maxPeersPerAnswer }),
+    filter: createAnnounceFilter({ allowlist, limiter, counters, maxPeersPerAnswer, uploads, onPeerUpload }),
     refuseSwarm (infoHash) {
       const status = allowlist.status(infoHash)
       if (status === 'allowed') return null
@@ -82,6 +86,7 @@ export function createTracker (options: TrackerOptions): Tracker {
     allow (infoHash) { allowlist.allow(infoHash) },
     remove (infoHash) {
       allowlist.remove(infoHash)
+      uploads.drop(infoHash)
       if (dropSwarm(infoHash)) log.info({ infoHash }, 'tracker: swarm removed')
     },
     isAllowed: infoHash => allowlist.status(infoHash) === 'allowed',
@@ -98,6 +103,10 @@ export function createTracker (options: TrackerOptions): Tracker {
       wss.handleUpgrade(req, socket, head, ws => { wss.emit('connection', ws, req) })
     },
     stats,
+    swarmOf (infoHash) {
+      const swarm = server.torrents[infoHash]
+      return { complete: swarm?.complete ?? 0, incomplete: swarm?.incomplete ?? 0 }
+    },
     close () {
       closing ??= (async () => {
         await new Promise<void>(resolve => {

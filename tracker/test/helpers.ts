@@ -71,6 +71,8 @@ export interface AnnounceFields {
   infoHash: string
   peerId: string
   port: number
+  /** Bytes sent in this torrent since the peer started; default 0. */
+  uploaded?: number
   left?: number
   numwant?: number
   event?: string
@@ -82,7 +84,7 @@ export function announcePath (fields: AnnounceFields): string {
     `info_hash=${percentEncode(fields.infoHash)}`,
     `peer_id=${percentEncode(fields.peerId)}`,
     `port=${fields.port}`,
-    'uploaded=0',
+    `uploaded=${fields.uploaded ?? 0}`,
     'downloaded=0',
     `left=${fields.left ?? 1000}`,
     `compact=${fields.compact ?? 1}`

@@ -40,6 +40,8 @@ export interface DeletionService {
   status (id: string): Promise<DeletionStatus | undefined>
   /** Notices with seq > `after`, in seq order. */
   page (after: number, limit: number): Promise<DeletionNotice[]>
+  /** The statuses of the deletions with seq < `before` (all when undefined), newest first: the admin's view. */
+  recent (before: number | undefined, limit: number): Promise<DeletionStatus[]>
 }
 
 export function createDeletionService (options: DeletionServiceOptions): DeletionService {
@@ -97,6 +99,13 @@ export function createDeletionService (options: DeletionServiceOptions): Deletio
       return { notice: deletion.notice, acks, pending }
     },
 
-    page: (after, limit) => deletionsRepository.page(db, after, limit)
+    page: (after, limit) => deletionsRepository.page(db, after, limit),
+
+    async recent (before, limit) {
+      return await Promise.all((await deletionsRepository.recent(db, before, limit)).map(async (deletion) => {
+        const [acks, pending] = await Promise.all([deletionsRepository.acks(db, deletion.seq), deletionsRepository.pending(db, deletion.seq)])
+        return { notice: deletion.notice, acks, pending }
+      }))
+    }
   }
 }

@@ -72,6 +72,12 @@ export const deletionsRepository = {
     return rows.map((row) => row.notice)
   },
 
+  /** Deletions with seq < `before` (all when undefined), newest first. */
+  async recent (db: Queryable, before: number | undefined, limit: number): Promise<Deletion[]> {
+    const rows = await db.query<DeletionRow>(`SELECT ${COLUMNS} FROM deletions WHERE $1::bigint IS NULL OR seq < $1 ORDER BY seq DESC LIMIT $2`, [before ?? null, limit])
+    return rows.map(fromRow)
+  },
+
   /** Records that `domain` purged the item of notice `seq`; the first ack's time is kept. */
   async ack (tx: Queryable, domain: string, seq: number): Promise<void> {
     await tx.query('INSERT INTO acks (domain, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING', [domain, seq])
@@ -98,7 +104,8 @@ export const deletionsRepository = {
 
   /**
    * Sets each seeder's status from its acks: `stale` while a notice has waited
-   * more than `timeoutMs` for its ack, else `active`. Only `domain` when given.
+   * more than `timeoutMs` for its ack, else `active`. Only `domain` when given;
+   * never a seeder the admin refused.
    * Returns the seeders whose status changed.
    */
   async refreshStatus (db: Queryable, timeoutMs: number, domain?: string): Promise<Array<{ domain: string, status: SeederAckStatus }>> {
@@ -106,7 +113,7 @@ export const deletionsRepository = {
       `UPDATE instances i SET status = s.status
        FROM (SELECT i.domain, CASE WHEN EXISTS (SELECT 1 FROM deletions d WHERE ${UNACKED} AND d.created_at < now() - $1::double precision * interval '1 millisecond')
                THEN 'stale' ELSE 'active' END AS status
-             FROM instances i WHERE $2::text IS NULL OR i.domain = $2) s
+             FROM instances i WHERE ($2::text IS NULL OR i.domain = $2) AND i.status <> 'refused') s
        WHERE i.domain = s.domain AND i.status <> s.status
        RETURNING i.domain, i.status`,
       [timeoutMs, domain ?? null])

@@ -27,6 +27,8 @@ import { instancesApi } from './routes/instances.ts'
 import { mediaApi } from './routes/media-api.ts'
 import { mediaFiles } from './routes/media-files.ts'
 import type { SignedRequestOptions } from '../seeders/signed-request.ts'
+import type { TrafficRecorder } from '../traffic/traffic-recorder.ts'
+import { consoleApi } from './routes/console-api.ts'
 
 export interface AppOptions {
   log: Logger
@@ -47,8 +49,8 @@ export interface AppOptions {
   uploadThrottle: (() => NodeJS.ReadWriteStream) | undefined
   onRequested (item: MediaItem): void
   instances: InstanceRegistry
-  /** What `GET /api/instances` shows of each seeder as a mirror. */
-  mirrors: Pick<Mirrors, 'status'>
+  /** What `GET /api/instances` shows of each seeder as a mirror, and `GET /api/media` of each item's mirrors. */
+  mirrors: Pick<Mirrors, 'status' | 'urls'>
   /** The canaries offered to registering seeders, and served to them. */
   canaries: Pick<Canaries, 'offer' | 'byId'>
   /** When `GET /media/:id` and the front's keys answer with a 302 to a verified mirror. */
@@ -58,6 +60,14 @@ export interface AppOptions {
   eventStreams: EventStreams
   /** The drop-in front (FEDSWARM_FRONT): `GET|HEAD /<key>` of the server's store, after every other route. */
   front?: RunningFront['route']
+  /** The console's page and files at `/admin` (admin-ui). */
+  adminUi: RequestHandler
+  /** Media bytes sent are counted per minute for the console, besides the Prometheus counter. */
+  traffic: Pick<TrafficRecorder, 'count' | 'flush'>
+  /** Peers in an item's swarm now, for `GET /api/media`. */
+  swarmOf (infoHash: string): { complete: number, incomplete: number }
+  /** FEDSWARM_ACK_TIMEOUT, for `GET /api/deletions/acks`. */
+  ackTimeoutMs: number
 }
 
 /** The origin's HTTP application: request → validation → domain → storage, errors as JSON. */
@@ -75,18 +85,23 @@ export function createApp (options: AppOptions): express.Express {
     res.setHeader('X-Content-Type-Options', 'nosniff')
     next()
   })
+  const onBytesSent = (n: number): void => {
+    options.metrics.mediaBytesSent.inc(n)
+    options.traffic.count('originHttp', n)
+  }
   // The hot paths first: a media GET passes no other router.
   app.use(mediaFiles({
     media: options.media,
     blobs: options.blobs,
     urls: options.urls,
-    onBytesSent: (n) => options.metrics.mediaBytesSent.inc(n),
+    onBytesSent,
     uploadThrottle: options.uploadThrottle,
     onRequested: options.onRequested,
     redirects: options.redirects
   }))
-  app.use(canariesRoute({ canaries: options.canaries, onBytesSent: (n) => options.metrics.mediaBytesSent.inc(n), uploadThrottle: options.uploadThrottle }))
+  app.use(canariesRoute({ canaries: options.canaries, onBytesSent, uploadThrottle: options.uploadThrottle }))
   app.use(discovery({ document: options.document, metrics: options.metrics, requireAdmin: options.requireAdmin }))
+  app.use(options.adminUi)
   app.use('/api', rateLimit({
     windowMs: 60_000,
     limit: options.apiRatePerMinute,
@@ -103,6 +118,9 @@ export function createApp (options: AppOptions): express.Express {
   app.use(eventsApi({ streams: options.eventStreams }))
   app.use(instancesApi({ registry: options.instances, mirrors: options.mirrors, canaries: options.canaries, signed: options.signed, requireAdmin: options.requireAdmin }))
   app.use(deletionsApi({ deletions: options.deletions, requireAdmin: options.requireAdmin }))
+  app.use(consoleApi({
+    db: options.db, popularity: options.popularity, mirrors: options.mirrors, swarmOf: options.swarmOf, deletions: options.deletions, ackTimeoutMs: options.ackTimeoutMs, flushTraffic: options.traffic.flush, requireAdmin: options.requireAdmin
+  }))
   app.use(mediaApi({
     media: options.media, deletions: options.deletions, popularity: options.popularity, db: options.db, maxMediaSize: options.maxMediaSize, requireAdmin: options.requireAdmin, urls: options.urls
   }))
@@ -115,7 +133,7 @@ export function createApp (options: AppOptions): express.Express {
     app.use(frontRoute({
       ...options.front,
       urls: options.urls,
-      onBytesSent: (n) => options.metrics.mediaBytesSent.inc(n),
+      onBytesSent,
       uploadThrottle: options.uploadThrottle,
       onRequested: options.onRequested,
       redirects: options.redirects

@@ -6,7 +6,8 @@
 
 /** A mirror of one item, as the choice sees it. */
 export interface MirrorCandidate {
-  status: 'active' | 'stale'
+  /** Only an `active` seeder is ever chosen (not a `stale` one, nor one the admin `refused`). */
+  status: 'active' | 'stale' | 'refused'
   /** Its copy of this item passed verification and every spot check since. */
   verified: boolean
   /** Bytes per second the seeder says it can serve (its holdings report); null when it did not say. */
@@ -21,8 +22,8 @@ export interface MirrorCandidate {
  * One weight per candidate: its free capacity — its capacity (when
  * unreported, the median of those reported, or 1 when none is) divided by 1
  * + the seconds its backlog of redirected bytes takes at that capacity —
- * divided by 1 + its recent failures. Zero — never chosen — for a stale
- * mirror or an unverified copy.
+ * divided by 1 + its recent failures. Zero — never chosen — for a mirror
+ * not active (stale, refused) or an unverified copy.
  */
 export function mirrorWeights (candidates: MirrorCandidate[]): number[] {
   const usable = (c: MirrorCandidate): boolean => c.status === 'active' && c.verified

@@ -169,8 +169,8 @@ export function createMirrorTable (options: { log: Logger, now: () => number }):
           }
           mirrors.set(row.domain, mirror)
         }
-        // A stale seeder owes a deletion ack: dropped from every item, verified afresh once active again. A new URL is a new mirror.
-        if ((row.status === 'stale' && mirror.status !== 'stale') || row.publicUrl !== mirror.publicUrl) {
+        // A stale seeder owes a deletion ack, a refused one is out: dropped from every item, verified afresh once active again. A new URL is a new mirror.
+        if ((row.status !== 'active' && mirror.status !== row.status) || row.publicUrl !== mirror.publicUrl) {
           if (row.status === 'stale') log.warn({ domain: row.domain }, 'mirror dropped from every item: the seeder is stale (a deletion ack is overdue)')
           dropAll(mirror)
         }

@@ -15,7 +15,8 @@ export interface ItemRedirects {
   choose (infoHash: string, size: number, waitMs: number): Promise<string | undefined>
   /** The URL of the item on the seeder of the server at `address`, when it has it (mirror-choice.ts, locality.ts); undefined otherwise. */
   local (infoHash: string, size: number, address: string): string | undefined
-  onRedirect (): void
+  /** A GET of `item` was answered with a 302 to a mirror. */
+  onRedirect (item: MediaItem): void
 }
 
 /** What every door that serves items needs to answer for one. */
@@ -49,7 +50,7 @@ export async function serveItem (req: ItemRequest, res: ServerResponse, item: Me
   const local = allowsLocal(decision) && req.ip !== undefined ? redirects.local(item.infoHash, item.size, req.ip) : undefined
   const mirror = local ?? (decision === 'redirect' ? await redirects.choose(item.infoHash, item.size, redirectWaitMs(item.hotAt, Date.now(), redirects.waitMs)) : undefined)
   if (mirror === undefined) return direct(link)
-  redirects.onRedirect()
+  redirects.onRedirect(item)
   // Not cached: the next fetch may go to another mirror, or here once this one is dropped. The mirror's answer carries the item's ETag.
   res.writeHead(302, { ...SAFE_MEDIA_HEADERS, Location: mirror, 'Cache-Control': 'no-store', Link: link, 'Content-Length': '0' }).end()
 }

@@ -64,6 +64,15 @@ export interface InstanceRegistry {
    */
   ack (instance: Instance, seq: number): Promise<void>
   list (): Promise<Array<Instance & InstanceCounts & { pendingAcks: number }>>
+  /**
+   * The admin refuses a seeder: it is no mirror from now on (its holdings are
+   * forgotten, it is never redirected to nor handed out as a registered peer)
+   * and its registrations and holdings reports get `seeder_refused`; its acks
+   * are still taken. `instance_not_found` for an unknown domain.
+   */
+  refuse (domain: string, reason: string): Promise<Instance>
+  /** Lifts a refusal (`not_refused` otherwise): it registers and reports again at its next attempt, and is checked afresh. */
+  readmit (domain: string, reason: string): Promise<Instance>
 }
 
 export function createInstanceRegistry (options: InstanceRegistryOptions): InstanceRegistry {
@@ -115,6 +124,7 @@ export function createInstanceRegistry (options: InstanceRegistryOptions): Insta
     },
 
     async register (seeder, published, claim) {
+      if ((await instancesRepository.byDomain(db, seeder.domain))?.status === 'refused') throw new HttpError('seeder_refused')
       const instance = await instancesRepository.upsert(db, {
         domain: seeder.domain,
         publicUrl: seeder.base,
@@ -130,9 +140,29 @@ export function createInstanceRegistry (options: InstanceRegistryOptions): Insta
       return instance
     },
 
+    async refuse (domain, reason) {
+      if (!await db.transaction((tx) => instancesRepository.refuse(tx, domain))) throw new HttpError('instance_not_found')
+      log.warn({ domain, reason }, 'seeder refused by the admin: no mirror, no registration until re-admitted')
+      options.onMirrorsChanged()
+      return (await instancesRepository.byDomain(db, domain))!
+    },
+
+    async readmit (domain, reason) {
+      const readmitted = await db.transaction(async (tx) => {
+        if (!await instancesRepository.readmit(tx, domain)) return false
+        await deletionsRepository.refreshStatus(tx, options.ackTimeoutMs, domain)
+        return true
+      })
+      if (!readmitted) throw new HttpError(await instancesRepository.byDomain(db, domain) === undefined ? 'instance_not_found' : 'not_refused')
+      log.info({ domain, reason }, 'seeder re-admitted by the admin')
+      options.onMirrorsChanged()
+      return (await instancesRepository.byDomain(db, domain))!
+    },
+
     byKeyId: (keyId) => instancesRepository.byKeyId(db, keyId),
 
     async reportHolding (instance, infoHash, holding, capacity) {
+      if (instance.status === 'refused') throw new HttpError('seeder_refused')
       if (holding !== 'none') {
         const state = await mediaRepository.isLiveInfoHash(db, infoHash)
         // A canary is known only to the seeder it was made for: to any other, it is no media.

@@ -2,8 +2,8 @@ import type { Queryable } from '@fedswarm/storage'
 
 import type { SeederAckStatus } from '../deletion/deletions-repository.ts'
 
-/** A seeder's status follows its acks of deletion notices. */
-export type InstanceStatus = SeederAckStatus
+/** A seeder's status follows its acks of deletion notices, unless the admin refused it (until re-admitted). */
+export type InstanceStatus = SeederAckStatus | 'refused'
 
 /** A seeder registered with this origin. */
 export interface Instance {
@@ -71,6 +71,24 @@ export const instancesRepository = {
   async byKeyId (db: Queryable, keyId: string): Promise<Instance | undefined> {
     const rows = await db.query<InstanceRow>(`SELECT ${COLUMNS} FROM instances WHERE key_id = $1`, [keyId])
     return rows[0] === undefined ? undefined : fromRow(rows[0])
+  },
+
+  async byDomain (db: Queryable, domain: string): Promise<Instance | undefined> {
+    const rows = await db.query<InstanceRow>(`SELECT ${COLUMNS} FROM instances WHERE domain = $1`, [domain])
+    return rows[0] === undefined ? undefined : fromRow(rows[0])
+  },
+
+  /** Refuses the seeder: status `refused`, and what it said it holds forgotten (it is no mirror any more). False if unknown. */
+  async refuse (tx: Queryable, domain: string): Promise<boolean> {
+    const rows = await tx.query("UPDATE instances SET status = 'refused' WHERE domain = $1 RETURNING domain", [domain])
+    await tx.query('DELETE FROM holdings WHERE domain = $1', [domain])
+    return rows.length === 1
+  },
+
+  /** Lifts a refusal: `active` for now, its acks decide next (deletionsRepository.refreshStatus). False unless it was refused. */
+  async readmit (tx: Queryable, domain: string): Promise<boolean> {
+    const rows = await tx.query("UPDATE instances SET status = 'active' WHERE domain = $1 AND status = 'refused' RETURNING domain", [domain])
+    return rows.length === 1
   },
 
   async touch (db: Queryable, domain: string): Promise<void> {

@@ -41,6 +41,8 @@ export interface OriginSeeder {
   /** Resolves with the TCP port peers reach the origin on; rejects if it cannot listen (port taken). */
   listening (): Promise<number>
   stats (): { active: number, uploaded: number, peers: number }
+  /** The peer id it announces with (40 hex): its uploads are the origin's own, not the swarm's. */
+  readonly peerId: string
   /** Idempotent; destroys the client: no sockets, no timers left. */
   stop (): Promise<void>
 }
@@ -172,6 +174,7 @@ export function createOriginSeeder (options: OriginSeederOptions): OriginSeeder 
   }
 
   return {
+    peerId: client.peerId,
     seed (item) {
       if (stopping !== null) return Promise.resolve()
       const infoHash = item.infoHash.toLowerCase()

@@ -16,9 +16,10 @@ const deletionsQuery = z.object({
   limit: z.string().regex(/^\d{1,3}$/, 'must be 1 to 500').transform(Number).pipe(z.number().int().min(1).max(500)).optional()
 }).strict()
 
-const jsonBody = express.json({ limit: '16kb', strict: true, type: () => true })
+export const jsonBody = express.json({ limit: '16kb', strict: true, type: () => true })
 
-function parseReason (body: unknown): string {
+/** The `{"reason"}` body of an admin's deletion, restore, refusal or re-admission. */
+export function parseReason (body: unknown): string {
   const parsed = reasonBody.safeParse(body)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!

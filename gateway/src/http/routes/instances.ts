@@ -9,6 +9,7 @@ import type { Canaries } from '../../mirrors/canaries.ts'
 import type { Mirrors } from '../../mirrors/mirrors.ts'
 import type { MirrorStatus } from '../../mirrors/mirror-table.ts'
 import { verifySignedRequest, type SignedRequestOptions } from '../../seeders/signed-request.ts'
+import { jsonBody, parseReason } from './deletions.ts'
 
 export interface InstancesApiOptions {
   registry: InstanceRegistry
@@ -147,6 +148,14 @@ export function instancesApi (options: InstancesApiOptions): Router {
         ...view(instance), holdings: instance.holdings, pendingAcks: instance.pendingAcks, lastAckSeq: instance.lastAckSeq
       }))
     })
+  })
+
+  // The admin refuses a seeder, or lets it back (instance-registry.ts refuse, readmit).
+  router.post('/api/instances/:domain/refuse', options.requireAdmin, jsonBody, async (req, res) => {
+    res.json(view(await registry.refuse(String(req.params.domain), parseReason(req.body))))
+  })
+  router.post('/api/instances/:domain/readmit', options.requireAdmin, jsonBody, async (req, res) => {
+    res.json(view(await registry.readmit(String(req.params.domain), parseReason(req.body))))
   })
 
   return router

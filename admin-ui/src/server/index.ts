@@ -1,0 +1,1 @@
+export { adminUiRoute, CONSOLE_CSP, type AdminUiOptions, type ConsoleRole } from './admin-ui-route.ts'
