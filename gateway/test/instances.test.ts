@@ -82,6 +82,18 @@ for (const backend of originBackends().filter((b) => b.blobs === 'fs')) {
       assert.equal((await instances()).some((instance) => instance.publicUrl === double.publicUrl), false)
     })
 
+    it('names the origin\'s public URL when a request was signed for another name of it', async function () {
+      const double = await seeder()
+      const otherName = fixture.url.replace('127.0.0.1', 'localhost')
+      assert.notEqual(otherName, fixture.url)
+      const signed = await signedPost(`${otherName}/api/instances`, { publicUrl: double.publicUrl }, { keyId: double.keyId, privateKey: double.privateKey })
+      const response = await fetch(`${fixture.url}/api/instances`, { method: 'POST', headers: signed.headers, body: signed.body })
+      assert.equal(response.status, 403)
+      const body = await response.json() as { error: string, message: string }
+      assert.equal(body.error, 'key_not_published')
+      assert.match(body.message, new RegExp(`another URL than ${fixture.url.replace(/[.]/g, '\\.')}/api/instances \\(the origin's FEDSWARM_PUBLIC_URL`))
+    })
+
     it('refuses the same signed request sent twice', async function () {
       const double = await seeder()
       const request = await register(double)

@@ -107,7 +107,8 @@ export function instancesApi (options: InstancesApiOptions): Router {
     } catch (err) {
       // Once the published key is in hand, a signature that does not verify was made with another key.
       if (published !== undefined && (err as { code?: ErrorCode }).code === 'signature_invalid') {
-        throw new HttpError('key_not_published', `the signature does not verify with the key published at ${seeder.wellKnown} (signed with another key, or the request was altered)`)
+        // The likeliest slip on a first try: the seeder calls the origin by another name than the origin's public URL.
+        throw new HttpError('key_not_published', `the signature does not verify with the key published at ${seeder.wellKnown}: signed with another key, or for another URL than ${options.signed.base}${req.originalUrl} (the origin's FEDSWARM_PUBLIC_URL; the seeder must call the origin by that URL), or altered`)
       }
       throw err
     }
