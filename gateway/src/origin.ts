@@ -39,6 +39,8 @@ export interface OriginOverrides {
   blobs?: BlobStore
   /** Interval of the SSE heartbeat comment (15 s). */
   heartbeatMs?: number
+  /** How long request headers may take to arrive (20 s); tests of slow clients shorten it. */
+  headersTimeoutMs?: number
 }
 
 export interface RunningOrigin {
@@ -86,7 +88,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
 
     // Listening comes before the tracker and seeding so that they stop before it does: the seeder's
     // last announce still reaches the tracker, and the tracker's WebSockets close before the server.
-    const http = await listenHttp({ host: config.host, port: config.port, log, requestTimeoutMs: 600_000 })
+    const http = await listenHttp({ host: config.host, port: config.port, log, requestTimeoutMs: 600_000, headersTimeoutMs: overrides.headersTimeoutMs })
     teardown.add(() => http.close())
     const port = http.port
     // With port 0 (tests) the default public URL can only be known once listening.
