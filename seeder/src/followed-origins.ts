@@ -7,6 +7,7 @@ import { itemsRepository } from './items-repository.ts'
 import type { Library } from './library.ts'
 import type { FoundBy } from './origin-filter.ts'
 import { createOriginClient, type OriginClient, type OriginClients, type Registration, type SeederIdentity } from './origin-client.ts'
+import { failureFields } from './failure-fields.ts'
 
 export interface FollowedOriginsOptions {
   db: Db
@@ -71,11 +72,14 @@ interface Followed {
   follower: EventFollower
 }
 
-/** Calls `attempt` until it answers, 1 s, 2 s, 4 s … (at most REGISTER_RETRY_MAX_MS) apart; undefined once stopped. */
-async function retrying<T> (attempt: (nextTryMs: number) => Promise<T | undefined>, signal: AbortSignal): Promise<T | undefined> {
+/**
+ * Calls `attempt` (the first is number 1) until it answers, 1 s, 2 s, 4 s … (at most REGISTER_RETRY_MAX_MS) apart;
+ * undefined once stopped.
+ */
+async function retrying<T> (attempt: (nextTryMs: number, number: number) => Promise<T | undefined>, signal: AbortSignal): Promise<T | undefined> {
   let backoff = 1000
-  while (!signal.aborted) {
-    const answer = await attempt(backoff)
+  for (let number = 1; !signal.aborted; number++) {
+    const answer = await attempt(backoff, number)
     if (answer !== undefined) return answer
     await abortableSleep(backoff, signal)
     backoff = Math.min(backoff * 2, REGISTER_RETRY_MAX_MS)
@@ -91,7 +95,7 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
   let stopped = false
 
   /** Loads the origin's key and applies its deletions since the stored cursor; true when done. */
-  const catchUp = async (entry: Followed): Promise<boolean> => {
+  const catchUp = async (entry: Followed, failures = 1): Promise<boolean> => {
     const { origin } = entry.client
     try {
       await deletions.loadKey(origin)
@@ -102,19 +106,20 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
       return true
     } catch (err) {
       entry.status.lastError = (err as Error).message
-      entry.log.warn({ err }, 'could not catch up on deletions; the origin\'s items are held back until it answers')
+      entry.log.warn(failureFields(err, failures), 'could not catch up on deletions; the origin\'s items are held back until it answers')
       return false
     }
   }
 
   const retryCatchUp = async (entry: Followed): Promise<void> => {
-    await retrying(async () => await catchUp(entry) ? true : undefined, entry.controller.signal)
+    // The first attempt was made at join.
+    await retrying(async (_, number) => await catchUp(entry, number + 1) ? true : undefined, entry.controller.signal)
   }
 
   /** Registers with an origin, retrying with backoff while it is unreachable or refuses; its answer, or undefined once stopped. */
   function registerUntilAccepted (entry: Followed, signal: AbortSignal): Promise<Registration | undefined> {
     const { client, log: originLog } = entry
-    return retrying(async (nextTryMs) => {
+    return retrying(async (nextTryMs, number) => {
       try {
         const registration = await client.register()
         entry.status.trust = { status: registration.status, mirror: registration.mirror }
@@ -124,7 +129,7 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
       } catch (err) {
         entry.status.registration = 'failing'
         entry.status.lastError = (err as Error).message
-        originLog.warn({ err }, `registration failed; retrying in ${nextTryMs / 1000} s`)
+        originLog.warn(failureFields(err, number), `registration failed; retrying in ${nextTryMs / 1000} s`)
         return undefined
       }
     }, signal)
