@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { parseSeederConfig, SeederConfigError, startSeeder } from '@fedswarm/seeder'
 import { CliError, parseFlags } from './cli-error.ts'
+import { generatedTokenLine } from './generated-token-line.ts'
 import { seederRefuseCommand } from './seeder-refuse-command.ts'
 import { untilSignal } from './until-signal.ts'
 
@@ -57,10 +58,9 @@ export async function seederCommand (args: string[]): Promise<number> {
     throw err
   })
   const helping = [...config.origins, ...config.discovery === undefined ? [] : [`the origins found among ${config.discovery.listUrl}`]]
-  console.log(`Fedswarm seeder listening on ${seeder.url} (port ${seeder.port}, ${seeder.torrentPort === null ? 'HTTP only, no BitTorrent port' : `BitTorrent port ${seeder.torrentPort}`}), helping ${helping.join(', ')}`)
-  if (seeder.generatedAdminToken !== undefined) {
-    console.log(`Admin token (shown once, kept in ${join(config.dataDir, 'admin-token')}): ${seeder.generatedAdminToken}`)
-  }
+  // stdout is the JSON log; what a person reads goes to stderr.
+  console.error(`Fedswarm seeder listening on ${seeder.url} (port ${seeder.port}, ${seeder.torrentPort === null ? 'HTTP only, no BitTorrent port' : `BitTorrent port ${seeder.torrentPort}`}), helping ${helping.join(', ')}`)
+  if (seeder.generatedAdminToken !== undefined) console.error(generatedTokenLine(join(config.dataDir, 'admin-token'), seeder.generatedAdminToken))
   await untilSignal()
   await seeder.stop()
   return 0

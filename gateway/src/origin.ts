@@ -65,6 +65,8 @@ export interface RunningOrigin {
 export async function startOrigin (config: OriginConfig, overrides: OriginOverrides = {}): Promise<RunningOrigin> {
   const log = overrides.log ?? pino({ level: config.logLevel })
   const teardown = createTeardown((err) => log.warn({ err }, 'error while stopping'))
+  // Added first, so it runs last.
+  teardown.add(() => log.info('origin stopped'))
   try {
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
     const tmpDir = join(config.dataDir, 'tmp')
@@ -159,8 +161,14 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       mediaTypes: config.mediaTypes,
       importRoot: config.importRoot,
       events,
-      onLive: (item) => { void allowlist.allow(item.infoHash) },
-      onHot: seed,
+      onLive: (item) => {
+        log.info({ id: item.id, size: item.size, mediaType: item.mediaType }, 'media published')
+        void allowlist.allow(item.infoHash)
+      },
+      onHot: (item) => {
+        log.info({ id: item.id }, 'item hot: seeded by the origin, seeders told')
+        seed(item)
+      },
       mirrors: (infoHash) => mirrors.urls(infoHash)
     })
     await media.sweepInterrupted().then(

@@ -57,6 +57,8 @@ export interface RunningSeeder {
 export async function startSeeder (config: SeederConfig, overrides: SeederOverrides = {}): Promise<RunningSeeder> {
   const log = overrides.log ?? pino({ level: config.logLevel })
   const teardown = createTeardown((err) => log.warn({ err }, 'error while stopping'))
+  // Added first, so it runs last.
+  teardown.add(() => log.info('seeder stopped'))
   try {
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
     const itemsDir = join(config.dataDir, 'items')
