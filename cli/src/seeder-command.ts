@@ -27,6 +27,15 @@ FEDSWARM_NEVER_HELP, FEDSWARM_MAX_ORIGINS, FEDSWARM_DISCOVER_INTERVAL,
 FEDSWARM_QUOTA, FEDSWARM_UPLOAD_LIMIT, FEDSWARM_DOWNLOAD_LIMIT; every variable
 is in the README's seeder table. GET /api/status (admin token) says what it does.`
 
+/** How long the start waits for the origins' first answers to the registration before it says none came. */
+const REGISTRATION_WAIT_MS = 15_000
+
+function registrationLine ({ origin, registration, lastError }: { origin: string, registration: string, lastError: string | null }): string {
+  if (registration === 'accepted') return `registered with ${origin}: helping it`
+  if (registration === 'failing') return `cannot register with ${origin}: ${lastError ?? 'no reason given'}; retrying meanwhile (see the log)`
+  return `no answer yet to the registration from ${origin}; retrying meanwhile (see the log)`
+}
+
 export async function seederCommand (args: string[]): Promise<number> {
   if (args[0] === 'refuse') return seederRefuseCommand(args.slice(1))
   const { values } = parseFlags({
@@ -57,11 +66,22 @@ export async function seederCommand (args: string[]): Promise<number> {
     if (err.code === 'EADDRINUSE' || err.code === 'EACCES') throw new CliError(err.message)
     throw err
   })
-  const helping = [...config.origins, ...config.discovery === undefined ? [] : [`the origins found among ${config.discovery.listUrl}`]]
+  const signalled = untilSignal()
   // stdout is the JSON log; what a person reads goes to stderr.
-  console.error(`Fedswarm seeder listening on ${seeder.url} (port ${seeder.port}, ${seeder.torrentPort === null ? 'HTTP only, no BitTorrent port' : `BitTorrent port ${seeder.torrentPort}`}), helping ${helping.join(', ')}`)
+  console.error(`Fedswarm seeder listening on ${seeder.url} (port ${seeder.port}, ${seeder.torrentPort === null ? 'HTTP only, no BitTorrent port' : `BitTorrent port ${seeder.torrentPort}`})`)
   if (seeder.generatedAdminToken !== undefined) console.error(generatedTokenLine(join(config.dataDir, 'admin-token'), seeder.generatedAdminToken))
-  await untilSignal()
+  if (config.discovery !== undefined) console.error(`helping the origins found among ${config.discovery.listUrl}`)
+  // Whether each origin took it, said at start: a seeder the origin refuses (a private address, say) helps nobody.
+  let bound: ReturnType<typeof setTimeout> | undefined
+  const registrations = await Promise.race([
+    seeder.firstRegistrations(),
+    signalled.then(() => []),
+    new Promise<undefined>((resolve) => { bound = setTimeout(() => { resolve(undefined) }, REGISTRATION_WAIT_MS) })
+  ])
+  clearTimeout(bound)
+  for (const origin of registrations ?? []) console.error(registrationLine(origin))
+  if (registrations === undefined) console.error(`no answer yet to the registration from ${config.origins.join(', ')}; retrying meanwhile (see the log)`)
+  await signalled
   await seeder.stop()
   return 0
 }

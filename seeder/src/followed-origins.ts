@@ -57,6 +57,8 @@ export interface FollowedOrigins extends OriginClients {
   pokeCatchUp (): void
   countBytes (origin: string, direction: 'in' | 'out', bytes: number): void
   status (): OriginStatus[]
+  /** The origins followed now, once each has answered (or failed) its first registration. */
+  firstRegistrations (): Promise<OriginStatus[]>
   stop (): Promise<void>
 }
 
@@ -70,6 +72,8 @@ interface Followed {
   log: Logger
   controller: AbortController
   follower: EventFollower
+  /** Settles once the first registration attempt is over (or the origin is left). */
+  firstRegistration: Promise<void>
 }
 
 /**
@@ -117,9 +121,17 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
   }
 
   /** Registers with an origin, retrying with backoff while it is unreachable or refuses; its answer, or undefined once stopped. */
-  function registerUntilAccepted (entry: Followed, signal: AbortSignal): Promise<Registration | undefined> {
+  function registerUntilAccepted (entry: Followed, signal: AbortSignal, onFirstAttempt: () => void): Promise<Registration | undefined> {
     const { client, log: originLog } = entry
     return retrying(async (nextTryMs, number) => {
+      try {
+        return await attempt(nextTryMs, number)
+      } finally {
+        if (number === 1) onFirstAttempt()
+      }
+    }, signal).finally(onFirstAttempt)
+
+    async function attempt (nextTryMs: number, number: number): Promise<Registration | undefined> {
       try {
         const registration = await client.register()
         entry.status.trust = { status: registration.status, mirror: registration.mirror }
@@ -132,7 +144,7 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
         originLog.warn(failureFields(err, number), `registration failed; retrying in ${nextTryMs / 1000} s`)
         return undefined
       }
-    }, signal)
+    }
   }
 
   async function join (origin: string, how: FoundBy): Promise<void> {
@@ -140,7 +152,9 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
     const originLog = log.child({ origin })
     const controller = new AbortController()
     const client = createOriginClient(origin, options.identity, options.uploadLimit)
+    let firstRegistrationOver = (): void => {}
     const entry: Followed = {
+      firstRegistration: new Promise<void>((resolve) => { firstRegistrationOver = resolve }),
       client,
       log: originLog,
       controller,
@@ -152,9 +166,12 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
     library.block(origin)
     originLog.info({ how }, 'following origin')
     if (!await catchUp(entry)) void retryCatchUp(entry)
-    if (controller.signal.aborted) return
+    if (controller.signal.aborted) {
+      firstRegistrationOver()
+      return
+    }
     // Following events needs no registration; reporting holdings and acks does, so it is retried on its own.
-    void registerUntilAccepted(entry, controller.signal).then(async (registration) => {
+    void registerUntilAccepted(entry, controller.signal, firstRegistrationOver).then(async (registration) => {
       if (registration === undefined) return
       // Trust at once: the canary the origin made for this seeder, fetched now and verified by the origin.
       if (registration.canaryRefused !== undefined) originLog.warn(registration.canaryRefused)
@@ -243,6 +260,12 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
     },
 
     status: () => [...followed.values()].map(statusOf),
+
+    async firstRegistrations () {
+      const entries = [...followed.values()]
+      await Promise.all(entries.map((entry) => entry.firstRegistration))
+      return entries.map(statusOf)
+    },
 
     async stop () {
       stopped = true

@@ -9,7 +9,7 @@ import { createSeederApp } from './app.ts'
 import { createDeletions, type Deletions } from './deletions.ts'
 import type { SeederConfig } from './config.ts'
 import { createDiscovery } from './discovery.ts'
-import { createFollowedOrigins } from './followed-origins.ts'
+import { createFollowedOrigins, type OriginStatus } from './followed-origins.ts'
 import { itemsRepository } from './items-repository.ts'
 import { createLibrary, type Library } from './library.ts'
 import { createSeederMetrics } from './metrics.ts'
@@ -47,6 +47,8 @@ export interface RunningSeeder {
   deletions: Deletions
   /** The admin token, only when this start generated it (kept in the data folder): print it once. */
   generatedAdminToken?: string
+  /** The origins followed at start, once each has answered (or failed) its first registration: what to tell the admin. */
+  firstRegistrations (): Promise<OriginStatus[]>
   stop (): Promise<void>
 }
 
@@ -163,7 +165,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     }))
     discovery?.start()
     log.info({ url: publicUrl, port, torrentPort, origins: config.origins, discoverFrom: config.discovery?.listUrl }, 'seeder listening')
-    return { url: publicUrl, port, torrentPort, library, swarm, deletions, generatedAdminToken: adminToken.generated, stop: teardown.run }
+    return { url: publicUrl, port, torrentPort, library, swarm, deletions, generatedAdminToken: adminToken.generated, firstRegistrations: () => followed.firstRegistrations(), stop: teardown.run }
   } catch (err) {
     await teardown.run()
     throw err

@@ -144,7 +144,7 @@ export interface StartOptions {
 }
 
 const ORIGIN_LISTENING = /^Fedswarm origin listening on (\S+) \(port (\d+)\), data in (.+)$/m
-const SEEDER_LISTENING = /^Fedswarm seeder listening on (\S+) \(port (\d+), (?:BitTorrent port \d+|HTTP only, no BitTorrent port)\), helping .+$/m
+const SEEDER_LISTENING = /^Fedswarm seeder listening on (\S+) \(port (\d+), (?:BitTorrent port \d+|HTTP only, no BitTorrent port)\)$/m
 const ADMIN_TOKEN = /^Admin token generated, kept in (\S+)$/m
 
 /** Starts `fedswarm origin` and resolves once it printed its URL and answers /healthz. */
