@@ -187,10 +187,22 @@ describe('fedswarm command line', function () {
       assert.equal(popular.items.find((item) => item.manifest.id === id)?.hot, true)
     })
 
-    it('a second origin on the same port: exit 1, one line naming the port', async function () {
+    it('a second origin on the same port: exit 2, one line naming the port', async function () {
       // It opens a fresh embedded database (initdb) before it tries the port: seconds, more on a busy machine.
       this.timeout(60_000)
-      assertOneLineFailure(await runCli(['origin'], { PORT: String(origin.port), FEDSWARM_DATA: join(files.path, 'second') }), 1, new RegExp(`${origin.port}.*(in use|EADDRINUSE)`))
+      assertOneLineFailure(await runCli(['origin'], { PORT: String(origin.port), FEDSWARM_DATA: join(files.path, 'second') }), 2, new RegExp(`${origin.port}.*(in use|EADDRINUSE)`))
+    })
+
+    it('a second origin, or a seeder, on the data folder in use: exit 2, one line naming the folder and the process', async function () {
+      const inUse = new RegExp(`data folder ${origin.dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by another process \\(pid ${origin.pid}\\)`)
+      const [second, seeder] = await Promise.all([
+        runCli(['origin', '--data', origin.dataDir], { PORT: '0' }),
+        runCli(['seeder', '--origin', NOBODY], { PORT: '0', FEDSWARM_DATA: origin.dataDir })
+      ])
+      assertOneLineFailure(second, 2, inUse)
+      assertOneLineFailure(seeder, 2, inUse)
+      // The running origin still serves, its lock untouched.
+      assert.equal((await fetch(`${origin.url}/healthz`)).status, 200)
     })
   })
 })

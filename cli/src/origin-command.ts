@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { DataFolderInUseError } from '@fedswarm/runtime'
 import { ConfigError, parseOriginConfig, startOrigin } from '@fedswarm/gateway'
 import { CliError, parseFlags } from './cli-error.ts'
 import { generatedTokenLine } from './generated-token-line.ts'
@@ -19,7 +20,8 @@ export async function originCommand (args: string[]): Promise<number> {
     throw err
   }
   const origin = await startOrigin(config).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE' || err.code === 'EACCES') throw new CliError(err.message)
+    // Another process on the same port or data folder: a configuration to change, as a bad value is.
+    if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err instanceof DataFolderInUseError) throw new CliError(err.message, 2)
     throw err
   })
   // stdout is the JSON log; what a person reads goes to stderr.

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { DataFolderInUseError } from '@fedswarm/runtime'
 import { parseSeederConfig, SeederConfigError, startSeeder } from '@fedswarm/seeder'
 import { CliError, parseFlags } from './cli-error.ts'
 import { generatedTokenLine } from './generated-token-line.ts'
@@ -63,7 +64,8 @@ export async function seederCommand (args: string[]): Promise<number> {
     throw err
   }
   const seeder = await startSeeder(config).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE' || err.code === 'EACCES') throw new CliError(err.message)
+    // Another process on the same port or data folder: a configuration to change, as a bad value is.
+    if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err instanceof DataFolderInUseError) throw new CliError(err.message, 2)
     throw err
   })
   const signalled = untilSignal()

@@ -28,7 +28,7 @@ import { createNonceStore } from './seeders/nonce-store.ts'
 import { createOriginSeeder, type OriginSeeder } from './seeding/origin-seeder.ts'
 import { clientAddressOf } from './http/client-address.ts'
 import { MAX_PIECE_LENGTH } from '@fedswarm/protocol'
-import { createPopularity, createTeardown } from '@fedswarm/runtime'
+import { createPopularity, createTeardown, lockDataFolder } from '@fedswarm/runtime'
 
 export const VERSION = '0.1.0'
 
@@ -69,6 +69,8 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
   teardown.add(() => log.info('origin stopped'))
   try {
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+    const lock = await lockDataFolder(config.dataDir)
+    teardown.add(() => lock.release())
     const tmpDir = join(config.dataDir, 'tmp')
     // Uploads cut short by a crash leave temp files; none of them is referenced.
     await rm(tmpDir, { recursive: true, force: true })

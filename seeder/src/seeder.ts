@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { buildSeederDocument } from '@fedswarm/protocol'
-import { createTeardown } from '@fedswarm/runtime'
+import { createTeardown, lockDataFolder } from '@fedswarm/runtime'
 import { loadOrCreateKeyPair, migrate, openDb, upgradePgliteToSqlite } from '@fedswarm/storage'
 import { createSeederApp } from './app.ts'
 import { createDeletions, type Deletions } from './deletions.ts'
@@ -63,6 +63,8 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
   teardown.add(() => log.info('seeder stopped'))
   try {
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+    const lock = await lockDataFolder(config.dataDir)
+    teardown.add(() => lock.release())
     const itemsDir = join(config.dataDir, 'items')
     await mkdir(itemsDir, { recursive: true })
     const dbDir = join(config.dataDir, 'db')
