@@ -126,7 +126,8 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       log: log.child({ component: 'seeding' }),
       uploadLimit: config.seeding.uploadLimit,
       maxActive: config.seeding.maxActive,
-      torrentPort: config.seeding.torrentPort
+      torrentPort: config.seeding.torrentPort,
+      host: config.host
     })
     teardown.add(() => seeder.stop())
     await seeder.listening().catch((err: NodeJS.ErrnoException) => {

@@ -106,7 +106,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     // webtorrent (tens of MiB) is loaded only by a seeder that joins the swarm.
     const swarm: Swarm = transport.kind === 'http'
       ? createHttpTransport({ ...transportOptions, allowPrivateAddresses: config.allowPrivateAddresses, publicUrl })
-      : (await import('./active-swarm.ts')).createSwarm({ ...transportOptions, torrentPort: transport.torrentPort, webrtc: config.webrtc })
+      : (await import('./active-swarm.ts')).createSwarm({ ...transportOptions, torrentPort: transport.torrentPort, host: config.host, webrtc: config.webrtc })
     teardown.add(() => swarm.stop())
     const torrentPort = await swarm.listening().catch((err: NodeJS.ErrnoException) => {
       throw Object.assign(new Error(`cannot listen for BitTorrent peers on port ${transport.kind === 'bittorrent' ? transport.torrentPort : ''}: ${err.code ?? err.message} (set FEDSWARM_TORRENT_PORT)`), { code: err.code })
