@@ -65,8 +65,9 @@ export interface RunningOrigin {
 export async function startOrigin (config: OriginConfig, overrides: OriginOverrides = {}): Promise<RunningOrigin> {
   const log = overrides.log ?? pino({ level: config.logLevel })
   const teardown = createTeardown((err) => log.warn({ err }, 'error while stopping'))
-  // Added first, so it runs last.
-  teardown.add(() => log.info('origin stopped'))
+  let started = false
+  // Added first, so it runs last; a start that failed has said why, and stopped nothing that ran.
+  teardown.add(() => { if (started) log.info('origin stopped') })
   try {
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
     const lock = await lockDataFolder(config.dataDir)
@@ -270,6 +271,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     for (const item of await mediaRepository.hotItems(db, config.seeding.maxActive)) seed(item)
     log.info({ url: urls.base, port }, 'origin listening')
 
+    started = true
     return { url: urls.base, port, urls, generatedAdminToken: adminToken.generated, media, tracker, seeder, stop: teardown.run }
   } catch (err) {
     await teardown.run()

@@ -82,8 +82,10 @@ export function createPeerClient (options: PeerClientOptions): PeerClient {
     client.once('listening', () => resolve(client.torrentPort))
     client.once('error', reject)
   })
-  listening.catch(() => {})
-  client.on('error', (err: Error) => log.warn({ err }, 'webtorrent client error'))
+  // An error before listening (the port taken) is the caller's to report, in one line: not logged here with its stack.
+  let listened = false
+  listening.then(() => { listened = true }, () => {})
+  client.on('error', (err: Error) => { if (listened) log.warn({ err }, 'webtorrent client error') })
   client.on('warning', (err: Error) => log.debug({ err }, 'webtorrent client warning'))
   return { client, listening }
 }

@@ -59,8 +59,9 @@ export interface RunningSeeder {
 export async function startSeeder (config: SeederConfig, overrides: SeederOverrides = {}): Promise<RunningSeeder> {
   const log = overrides.log ?? pino({ level: config.logLevel })
   const teardown = createTeardown((err) => log.warn({ err }, 'error while stopping'))
-  // Added first, so it runs last.
-  teardown.add(() => log.info('seeder stopped'))
+  let started = false
+  // Added first, so it runs last; a start that failed has said why, and stopped nothing that ran.
+  teardown.add(() => { if (started) log.info('seeder stopped') })
   try {
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
     const lock = await lockDataFolder(config.dataDir)
@@ -167,6 +168,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     }))
     discovery?.start()
     log.info({ url: publicUrl, port, torrentPort, origins: config.origins, discoverFrom: config.discovery?.listUrl }, 'seeder listening')
+    started = true
     return { url: publicUrl, port, torrentPort, library, swarm, deletions, generatedAdminToken: adminToken.generated, firstRegistrations: () => followed.firstRegistrations(), stop: teardown.run }
   } catch (err) {
     await teardown.run()
