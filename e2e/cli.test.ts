@@ -212,6 +212,15 @@ describe('fedswarm command line', function () {
       assert.equal(popular.items.find((item) => item.manifest.id === id)?.hot, true)
     })
 
+    it('delete with no seeder registered: says so and exits 0, no "0 of 0"', async function () {
+      const published = await runCli(['publish', png, '--origin', origin.url, '--token', TOKEN])
+      assert.equal(published.code, 0, published.stderr)
+      const { id } = JSON.parse(published.stdout) as { id: string }
+      const result = await runCli(['delete', id, '--origin', origin.url, '--token', TOKEN, '--reason', 'e2e'])
+      assert.equal(result.code, 0, result.stderr)
+      assert.equal(result.stderr, 'done: no seeder is registered with this origin, so none holds a copy to delete\n')
+    })
+
     it('a second origin on the same port: exit 2, one line naming the port', async function () {
       // It opens a fresh embedded database (initdb) before it tries the port: seconds, more on a busy machine.
       this.timeout(60_000)

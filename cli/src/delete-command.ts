@@ -55,6 +55,10 @@ export async function deleteCommand (args: string[]): Promise<number> {
     if (state.status !== 410) throw new CliError(`unexpected answer while waiting for acks: HTTP ${state.status}`)
     const acked = body.acks?.length ?? 0
     const pending = body.pending ?? []
+    if (acked + pending.length === 0) {
+      console.error('done: no seeder is registered with this origin, so none holds a copy to delete')
+      return 0
+    }
     bar.update(acked, acked + pending.length)
     const line = `acknowledged by ${acked} of ${acked + pending.length} seeders`
     if (!tty && line !== last) console.error(line)

@@ -18,6 +18,12 @@ function describeSources (report: FetchReport): string {
   return parts.length === 0 ? 'nothing to fetch' : parts.join(', ')
 }
 
+/** How the bytes came: "the swarm" only when peers sent some; a swarm fetch that only drew on web seeds (mirrors, the origin) came over HTTP. */
+function describeWay (report: FetchReport): string {
+  if (report.fromPeers > 0) return 'the swarm'
+  return report.via === 'cache' ? 'this client\'s copy' : 'HTTP'
+}
+
 /**
  * `fedswarm get URL [-o FILE]`: fetches a media item with the client SDK
  * (swarm with HTTP fallback, sha256-verified), writes it, and says where the
@@ -53,7 +59,7 @@ export async function getCommand (args: string[]): Promise<number> {
       onProgress: ({ loaded, total }) => { bar.update(loaded, total) }
     })
     bar.stop()
-    const summary = `${mebibytes(manifest.size)} in ${(report.totalMs / 1000).toFixed(1)} s via ${report.via}, sha256 verified: ${describeSources(report)}` +
+    const summary = `${mebibytes(manifest.size)} in ${(report.totalMs / 1000).toFixed(1)} s via ${describeWay(report)}, sha256 verified: ${describeSources(report)}` +
       (report.droppedSources.length > 0 ? `; dropped for bad bytes: ${report.droppedSources.join(', ')}` : '')
     if (toStdout) {
       await new Promise<void>((resolve, reject) => process.stdout.write(bytes, (err) => err == null ? resolve() : reject(err)))
