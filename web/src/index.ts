@@ -5,3 +5,4 @@ export { listenHttp, type HttpServer, type HttpServerOptions } from './http-serv
 export { SAFE_MEDIA_HEADERS, sendRepresentation, type ByteRange, type Representation } from './media-response.ts'
 export { httpErrorClass, type ErrorEntry } from './http-error.ts'
 export { createSafeFetch, isPublicAddress, SafeFetchError, type SafeFetch, type SafeFetchFailure, type SafeFetchOptions, type SafeRequest, type SafeResponse } from './safe-fetch.ts'
+export { answerPreflight } from './cors-preflight.ts'
