@@ -60,16 +60,17 @@ const failures: Failure[] = [
   { name: 'publish without FILE', args: () => ['publish', '--origin', NOBODY, '--token', 't'], code: 2, message: /FILE/ },
   { name: 'publish without --origin', args: (p) => ['publish', p.png, '--token', 't'], code: 2, message: /--origin/ },
   { name: 'publish without a token (flag or FEDSWARM_ADMIN_TOKEN)', args: (p) => ['publish', p.png, '--origin', NOBODY], code: 2, message: /--token/ },
-  { name: 'publish with an --origin that is not a URL', args: (p) => ['publish', p.png, '--origin', 'not a url', '--token', 't'], code: 2, message: /not a URL/ },
+  { name: 'publish with an --origin that is not a URL', args: (p) => ['publish', p.png, '--origin', 'not a url', '--token', 't'], code: 2, message: /--origin "not a url" is not an http\(s\) URL/ },
+  { name: 'publish with an --origin without a scheme', args: (p) => ['publish', p.png, '--origin', 'localhost:18080', '--token', 't'], code: 2, message: /--origin "localhost:18080" is not an http\(s\) URL: try http:\/\/localhost:18080/ },
   { name: 'publish with an unknown flag', args: (p) => ['publish', p.png, '--origin', NOBODY, '--token', 't', '--bogus'], code: 2, message: /bogus/ },
-  { name: 'publish a missing file', args: (p) => ['publish', join(p.files, 'nope.png'), '--origin', NOBODY, '--token', 't'], code: 1, message: /cannot read .*nope\.png/ },
+  { name: 'publish a missing file', args: (p) => ['publish', join(p.files, 'nope.png'), '--origin', NOBODY, '--token', 't'], code: 1, message: /cannot read .*nope\.png: no such file$/ },
   { name: 'publish a folder', args: (p) => ['publish', p.files, '--origin', NOBODY, '--token', 't'], code: 1, message: /not a file/ },
   { name: 'publish to an origin nobody listens on', args: (p) => ['publish', p.png, '--origin', `http://127.0.0.1:${p.freePort}`, '--token', 't'], code: 1, message: /cannot reach http:\/\/127\.0\.0\.1:\d+/ },
   { name: 'seeder refuse without HASH', args: () => ['seeder', 'refuse', '--reason', 'r', '--token', 't', '--seeder', NOBODY], code: 2, message: /exactly one info hash or sha256/ },
   { name: 'seeder refuse with a HASH that is none', args: () => ['seeder', 'refuse', 'abc', '--reason', 'r', '--token', 't', '--seeder', NOBODY], code: 2, message: /"abc" is neither an info hash/ },
   { name: 'seeder refuse without --reason', args: () => ['seeder', 'refuse', 'a'.repeat(40), '--token', 't', '--seeder', NOBODY], code: 2, message: /--reason TEXT is required/ },
   { name: 'seeder refuse with a --reason too long', args: () => ['seeder', 'refuse', 'a'.repeat(40), '--reason', 'r'.repeat(1001), '--token', 't', '--seeder', NOBODY], code: 2, message: /longer than 1000/ },
-  { name: 'seeder refuse with a --seeder that is not a URL', args: () => ['seeder', 'refuse', 'a'.repeat(40), '--reason', 'r', '--token', 't', '--seeder', 'nope'], code: 2, message: /--seeder "nope" is not a URL/ },
+  { name: 'seeder refuse with a --seeder that is not a URL', args: () => ['seeder', 'refuse', 'a'.repeat(40), '--reason', 'r', '--token', 't', '--seeder', 'nope'], code: 2, message: /--seeder "nope" is not an http\(s\) URL/ },
   { name: 'seeder refuse with a --data folder holding no token', args: (p) => ['seeder', 'refuse', 'a'.repeat(40), '--reason', 'r', '--data', join(p.files, 'no-seeder'), '--seeder', NOBODY], code: 2, message: /no admin token in .*no-seeder\/admin-token/ },
   { name: 'seeder refuse with an unknown flag', args: () => ['seeder', 'refuse', 'a'.repeat(40), '--reason', 'r', '--origin', NOBODY], code: 2, message: /origin/ },
   { name: 'seeder refuse to a seeder nobody listens on', args: (p) => ['seeder', 'refuse', 'a'.repeat(40), '--reason', 'r', '--token', 't', '--seeder', `http://127.0.0.1:${p.freePort}`], code: 1, message: /cannot reach http:\/\/127\.0\.0\.1:\d+/ }
@@ -111,6 +112,30 @@ describe('fedswarm command line', function () {
     assert.match(result.stdout, /origin/)
     assert.match(result.stdout, /publish/)
     assert.equal(result.stderr, '')
+  })
+
+  it('every command\'s --help (or -h) prints its usage and exits 0, before any other check', async function () {
+    const cases: Array<[string[], RegExp]> = [
+      [['origin', '--help'], /^Usage: fedswarm origin \[--port N\]/],
+      [['seeder', '-h'], /^Usage: fedswarm seeder \[--origin URL \.\.\.\][\s\S]*FEDSWARM_ORIGINS/],
+      [['seeder', 'refuse', '--help'], /^Usage: fedswarm seeder refuse HASH --reason TEXT/],
+      [['publish', '--help'], /^Usage: fedswarm publish FILE --origin URL/],
+      [['publish', 'x.png', '--origin', 'not a url', '--help'], /^Usage: fedswarm publish FILE/],
+      [['delete', '--help'], /^Usage: fedswarm delete ID --origin URL --reason TEXT/],
+      [['get', '-h'], /^Usage: fedswarm get URL/]
+    ]
+    const all = await Promise.all(cases.map(async ([args, usage]) => ({ args, usage, result: await runCli(args) })))
+    for (const { args, usage, result } of all) {
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`)
+      assert.match(result.stdout, usage, args.join(' '))
+      assert.equal(result.stderr, '', args.join(' '))
+    }
+  })
+
+  it('--version prints the version and exits 0', async function () {
+    const result = await runCli(['--version'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stdout, /^fedswarm \d+\.\d+\.\d+\n$/)
   })
 
   it('no command at all, or --help, prints the usage and exits 0', async function () {
@@ -187,10 +212,31 @@ describe('fedswarm command line', function () {
       assert.equal(popular.items.find((item) => item.manifest.id === id)?.hot, true)
     })
 
-    it('a second origin on the same port: exit 1, one line naming the port', async function () {
+    it('delete with no seeder registered: says so and exits 0, no "0 of 0"', async function () {
+      const published = await runCli(['publish', png, '--origin', origin.url, '--token', TOKEN])
+      assert.equal(published.code, 0, published.stderr)
+      const { id } = JSON.parse(published.stdout) as { id: string }
+      const result = await runCli(['delete', id, '--origin', origin.url, '--token', TOKEN, '--reason', 'e2e'])
+      assert.equal(result.code, 0, result.stderr)
+      assert.equal(result.stderr, 'done: no seeder is registered with this origin, so none holds a copy to delete\n')
+    })
+
+    it('a second origin on the same port: exit 2, one line naming the port', async function () {
       // It opens a fresh embedded database (initdb) before it tries the port: seconds, more on a busy machine.
       this.timeout(60_000)
-      assertOneLineFailure(await runCli(['origin'], { PORT: String(origin.port), FEDSWARM_DATA: join(files.path, 'second') }), 1, new RegExp(`${origin.port}.*(in use|EADDRINUSE)`))
+      assertOneLineFailure(await runCli(['origin'], { PORT: String(origin.port), FEDSWARM_DATA: join(files.path, 'second') }), 2, new RegExp(`${origin.port}.*(in use|EADDRINUSE)`))
+    })
+
+    it('a second origin, or a seeder, on the data folder in use: exit 2, one line naming the folder and the process', async function () {
+      const inUse = new RegExp(`data folder ${origin.dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by another process \\(pid ${origin.pid}\\)`)
+      const [second, seeder] = await Promise.all([
+        runCli(['origin', '--data', origin.dataDir], { PORT: '0' }),
+        runCli(['seeder', '--origin', NOBODY], { PORT: '0', FEDSWARM_DATA: origin.dataDir })
+      ])
+      assertOneLineFailure(second, 2, inUse)
+      assertOneLineFailure(seeder, 2, inUse)
+      // The running origin still serves, its lock untouched.
+      assert.equal((await fetch(`${origin.url}/healthz`)).status, 200)
     })
   })
 })

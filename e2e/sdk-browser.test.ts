@@ -110,6 +110,36 @@ describe('e2e: the client SDK bundle in headless Chromium, over WebRTC to a seed
     assert.equal(fromPeers + fromMirrors + fromOrigin + fromCache, LARGE)
   })
 
+  it('a page on another origin reads ranges the browser preflights, from the origin and the seeder\'s mirror (web seeds both)', async function () {
+    const bytes = pngBytes(300_000)
+    const manifest = await publish(bytes, true)
+    const mirror = `${seeder.url}/media/${manifest.infoHash}`
+    await eventually('the seeder to hold the item', 20_000, async () => (await fetch(mirror, { method: 'HEAD' })).status === 200 ? true : undefined)
+    for (const url of [manifest.url, mirror]) {
+      // A suffix range and a conditional header are not CORS-safelisted: Chromium asks with OPTIONS first.
+      const read = await page.evaluate(async (u) => {
+        try {
+          const response = await fetch(u, { headers: { range: 'bytes=-100', 'if-none-match': '"another-version"' } })
+          return { status: response.status, range: response.headers.get('content-range'), bytes: [...new Uint8Array(await response.arrayBuffer())] }
+        } catch (err) {
+          return { error: String(err) }
+        }
+      }, url)
+      assert.ok(!('error' in read), `${url}: ${JSON.stringify(read)}`)
+      assert.equal(read.status, 206, url)
+      assert.equal(read.range, `bytes ${bytes.length - 100}-${bytes.length - 1}/${bytes.length}`, url)
+      assert.deepEqual(Buffer.from(read.bytes), bytes.subarray(bytes.length - 100), url)
+
+      const preflight = await fetch(url, { method: 'OPTIONS', headers: { origin: pages.url.slice(0, -1), 'access-control-request-method': 'GET', 'access-control-request-headers': 'range, if-none-match' } })
+      assert.equal(preflight.status, 204, url)
+      assert.equal(preflight.headers.get('access-control-allow-origin'), '*', url)
+      assert.deepEqual(preflight.headers.get('access-control-allow-methods')?.split(', '), ['GET', 'HEAD'], url)
+      assert.ok(preflight.headers.get('access-control-allow-headers')?.split(', ').includes('Range'), url)
+      assert.ok(Number(preflight.headers.get('access-control-max-age')) > 0, url)
+      assert.equal(preflight.headers.get('access-control-allow-credentials'), null, 'never with credentials')
+    }
+  })
+
   it('fetches a small item over HTTP from another origin (CORS), and reports a deleted one', async () => {
     const bytes = pngBytes(20_000)
     const manifest = await publish(bytes)

@@ -10,6 +10,23 @@ export class CliError extends Error {
   }
 }
 
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a folder',
+  ENOTDIR: 'a part of its path is not a folder',
+  ELOOP: 'too many symbolic links',
+  ENOSPC: 'no space left on the disk',
+  EROFS: 'the file system is read-only'
+}
+
+/** Why a file could not be read or written, in words (the code when it has none here). */
+export function fileErrorWords (err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code
+  return (code === undefined ? undefined : FILE_ERRORS[code]) ?? code ?? (err as Error).message
+}
+
 /** node:util parseArgs, with its errors turned into usage errors (exit 2). */
 export function parseFlags<T extends ParseArgsConfig> (config: T): ReturnType<typeof parseArgs<T>> {
   try {

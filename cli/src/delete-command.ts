@@ -1,6 +1,7 @@
 import { parseDuration } from '@fedswarm/runtime'
 import { CliError, parseFlags } from './cli-error.ts'
 import { adminToken, originBase, originFetch, refusal } from './origin-request.ts'
+import { progress } from './progress.ts'
 
 interface DeletedBody {
   notice?: unknown
@@ -44,6 +45,8 @@ export async function deleteCommand (args: string[]): Promise<number> {
   console.log(JSON.stringify(JSON.parse(text), null, 2))
 
   const started = Date.now()
+  // On a terminal a bar; otherwise a line each time the count changes.
+  const bar = progress('acknowledgements', { describe: (acked, total) => `${acked} of ${total} seeders` })
   const tty = process.stderr.isTTY
   let last = ''
   for (;;) {
@@ -52,17 +55,21 @@ export async function deleteCommand (args: string[]): Promise<number> {
     if (state.status !== 410) throw new CliError(`unexpected answer while waiting for acks: HTTP ${state.status}`)
     const acked = body.acks?.length ?? 0
     const pending = body.pending ?? []
+    if (acked + pending.length === 0) {
+      console.error('done: no seeder is registered with this origin, so none holds a copy to delete')
+      return 0
+    }
+    bar.update(acked, acked + pending.length)
     const line = `acknowledged by ${acked} of ${acked + pending.length} seeders`
-    if (tty) process.stderr.write(`\r${line} (${((Date.now() - started) / 1000).toFixed(0)} s)  `)
-    else if (line !== last) console.error(line)
+    if (!tty && line !== last) console.error(line)
     last = line
     if (pending.length === 0) {
-      if (tty) process.stderr.write('\n')
+      bar.stop()
       console.error(`done: every registered seeder acknowledged within ${((Date.now() - started) / 1000).toFixed(1)} s`)
       return 0
     }
     if (Date.now() - started >= timeoutMs) {
-      if (tty) process.stderr.write('\n')
+      bar.stop()
       throw new CliError(`not acknowledged within ${values.timeout} by: ${pending.join(', ')} (the origin keeps asking them)`)
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS))

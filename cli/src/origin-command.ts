@@ -1,6 +1,8 @@
 import { join } from 'node:path'
+import { DataFolderInUseError } from '@fedswarm/runtime'
 import { ConfigError, parseOriginConfig, startOrigin } from '@fedswarm/gateway'
 import { CliError, parseFlags } from './cli-error.ts'
+import { generatedTokenLine } from './generated-token-line.ts'
 import { untilSignal } from './until-signal.ts'
 
 export async function originCommand (args: string[]): Promise<number> {
@@ -18,13 +20,13 @@ export async function originCommand (args: string[]): Promise<number> {
     throw err
   }
   const origin = await startOrigin(config).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE' || err.code === 'EACCES') throw new CliError(err.message)
+    // Another process on the same port or data folder: a configuration to change, as a bad value is.
+    if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err instanceof DataFolderInUseError) throw new CliError(err.message, 2)
     throw err
   })
-  console.log(`Fedswarm origin listening on ${origin.url} (port ${origin.port}), data in ${config.dataDir}`)
-  if (origin.generatedAdminToken !== undefined) {
-    console.log(`Admin token (shown once, kept in ${join(config.dataDir, 'admin-token')}): ${origin.generatedAdminToken}`)
-  }
+  // stdout is the JSON log; what a person reads goes to stderr.
+  console.error(`Fedswarm origin listening on ${origin.url} (port ${origin.port}), data in ${config.dataDir}`)
+  if (origin.generatedAdminToken !== undefined) console.error(generatedTokenLine(join(config.dataDir, 'admin-token'), origin.generatedAdminToken))
   await untilSignal()
   await origin.stop()
   return 0

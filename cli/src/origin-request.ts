@@ -1,14 +1,14 @@
 import { CliError } from './cli-error.ts'
 
-/** `--origin URL` (or the server `flag` names) as a base URL ending in '/', or a usage error. */
+/** `--origin URL` (or the server `flag` names) as an http(s) base URL ending in '/', or a usage error. */
 export function originBase (text: string | undefined, flag = '--origin'): URL {
   if (text === undefined) throw new CliError(`${flag} URL is required`, 2)
-  try {
-    const url = new URL(text)
-    return url.href.endsWith('/') ? url : new URL(url.href + '/')
-  } catch {
-    throw new CliError(`${flag} ${JSON.stringify(text)} is not a URL`, 2)
+  // `localhost:8080` parses, as a URL of the scheme "localhost:": only http and https are taken.
+  const url = URL.parse(text)
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new CliError(`${flag} ${JSON.stringify(text)} is not an http(s) URL${/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? '' : `: try http://${text}`}`, 2)
   }
+  return url.href.endsWith('/') ? url : new URL(url.href + '/')
 }
 
 /** The admin token from --token or FEDSWARM_ADMIN_TOKEN, or a usage error naming whose token it is. */

@@ -1,9 +1,8 @@
-import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import { Readable } from 'node:stream'
-import { CliError, parseFlags } from './cli-error.ts'
+import { CliError, fileErrorWords, parseFlags } from './cli-error.ts'
 import { adminToken, originBase, originFetch, refusal } from './origin-request.ts'
-import { progressLine } from './progress-line.ts'
+import { progress } from './progress.ts'
 
 export async function publishCommand (args: string[]): Promise<number> {
   const { values, positionals } = parseFlags({
@@ -16,12 +15,21 @@ export async function publishCommand (args: string[]): Promise<number> {
   if (file === undefined || extra.length > 0) throw new CliError('publish takes exactly one FILE', 2)
   const origin = originBase(values.origin)
   const token = adminToken(values.token)
-  const info = await stat(file).catch(() => { throw new CliError(`cannot read ${file}`) })
-  if (!info.isFile()) throw new CliError(`${file} is not a file`)
+  // Opened first: a file that exists but cannot be read fails here, in words, not halfway through the upload.
+  const handle = await open(file, 'r').catch((err: unknown) => { throw new CliError(`cannot read ${file}: ${fileErrorWords(err)}`) })
+  const info = await handle.stat()
+  if (!info.isFile()) {
+    await handle.close()
+    throw new CliError(`${file} is not a file`)
+  }
 
-  const progress = progressLine(`uploading ${file}`, info.size)
-  const body = createReadStream(file)
-  body.on('data', (chunk) => progress.add(chunk.length))
+  const bar = progress(`uploading ${file}`)
+  const body = handle.createReadStream()
+  let sent = 0
+  body.on('data', (chunk) => {
+    sent += chunk.length
+    bar.update(sent, info.size)
+  })
   const url = new URL(`api/media${values.hot ? '?hot=1' : ''}`, origin)
   let response: Response
   try {
@@ -32,7 +40,7 @@ export async function publishCommand (args: string[]): Promise<number> {
       duplex: 'half'
     } as RequestInit)
   } finally {
-    progress.done()
+    bar.stop()
   }
   const text = await response.text()
   if (!response.ok) throw new CliError(`the origin refused the upload: ${refusal(response.status, text)}`)

@@ -1,30 +1,19 @@
 import { join } from 'node:path'
+import { DataFolderInUseError } from '@fedswarm/runtime'
 import { parseSeederConfig, SeederConfigError, startSeeder } from '@fedswarm/seeder'
 import { CliError, parseFlags } from './cli-error.ts'
+import { generatedTokenLine } from './generated-token-line.ts'
 import { seederRefuseCommand } from './seeder-refuse-command.ts'
 import { untilSignal } from './until-signal.ts'
 
-export const SEEDER_USAGE = `Usage: fedswarm seeder [--origin URL ...] [--discover-from URL] [--port N] [--data DIR] [--public-url URL]
+/** How long the start waits for the origins' first answers to the registration before it says none came. */
+const REGISTRATION_WAIT_MS = 15_000
 
-Run a seeder beside your server: prefetch the hot media of the origins it
-helps through the swarm, seed it, and mirror it over HTTP.
-
-Options (each also an environment variable):
-  --origin URL         An origin to help; repeat for more (FEDSWARM_ORIGINS, comma-separated).
-  --discover-from URL  Help every origin among the servers this URL lists: a JSON
-                       array of domains, such as your Mastodon server's
-                       https://your.server/api/v1/instance/peers (FEDSWARM_DISCOVER_FROM).
-                       At least one of --origin and --discover-from is needed.
-  --port N             HTTP port of the mirror and status API (PORT, 8090); the
-                       BitTorrent port is the next one (FEDSWARM_TORRENT_PORT).
-  --data DIR           Data folder: items, database, admin token (FEDSWARM_DATA, ./seeder-data).
-  --public-url URL     The address others reach this seeder at (FEDSWARM_PUBLIC_URL).
-  --help               Show this text.
-
-Whom to help and how much (environment only): FEDSWARM_HELP_ONLY,
-FEDSWARM_NEVER_HELP, FEDSWARM_MAX_ORIGINS, FEDSWARM_DISCOVER_INTERVAL,
-FEDSWARM_QUOTA, FEDSWARM_UPLOAD_LIMIT, FEDSWARM_DOWNLOAD_LIMIT; every variable
-is in the README's seeder table. GET /api/status (admin token) says what it does.`
+function registrationLine ({ origin, registration, lastError }: { origin: string, registration: string, lastError: string | null }): string {
+  if (registration === 'accepted') return `registered with ${origin}: helping it`
+  if (registration === 'failing') return `cannot register with ${origin}: ${lastError ?? 'no reason given'}; retrying meanwhile (see the log)`
+  return `no answer yet to the registration from ${origin}; retrying meanwhile (see the log)`
+}
 
 export async function seederCommand (args: string[]): Promise<number> {
   if (args[0] === 'refuse') return seederRefuseCommand(args.slice(1))
@@ -35,16 +24,11 @@ export async function seederCommand (args: string[]): Promise<number> {
       'discover-from': { type: 'string' },
       port: { type: 'string' },
       data: { type: 'string' },
-      'public-url': { type: 'string' },
-      help: { type: 'boolean', short: 'h' }
+      'public-url': { type: 'string' }
     },
     allowPositionals: false,
     strict: true
   })
-  if (values.help === true) {
-    console.log(SEEDER_USAGE)
-    return 0
-  }
   let config
   try {
     config = parseSeederConfig(process.env, { origins: values.origin, discoverFrom: values['discover-from'], port: values.port, data: values.data, publicUrl: values['public-url'] })
@@ -53,15 +37,26 @@ export async function seederCommand (args: string[]): Promise<number> {
     throw err
   }
   const seeder = await startSeeder(config).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE' || err.code === 'EACCES') throw new CliError(err.message)
+    // Another process on the same port or data folder: a configuration to change, as a bad value is.
+    if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err instanceof DataFolderInUseError) throw new CliError(err.message, 2)
     throw err
   })
-  const helping = [...config.origins, ...config.discovery === undefined ? [] : [`the origins found among ${config.discovery.listUrl}`]]
-  console.log(`Fedswarm seeder listening on ${seeder.url} (port ${seeder.port}, ${seeder.torrentPort === null ? 'HTTP only, no BitTorrent port' : `BitTorrent port ${seeder.torrentPort}`}), helping ${helping.join(', ')}`)
-  if (seeder.generatedAdminToken !== undefined) {
-    console.log(`Admin token (shown once, kept in ${join(config.dataDir, 'admin-token')}): ${seeder.generatedAdminToken}`)
-  }
-  await untilSignal()
+  const signalled = untilSignal()
+  // stdout is the JSON log; what a person reads goes to stderr.
+  console.error(`Fedswarm seeder listening on ${seeder.url} (port ${seeder.port}, ${seeder.torrentPort === null ? 'HTTP only, no BitTorrent port' : `BitTorrent port ${seeder.torrentPort}`})`)
+  if (seeder.generatedAdminToken !== undefined) console.error(generatedTokenLine(join(config.dataDir, 'admin-token'), seeder.generatedAdminToken))
+  if (config.discovery !== undefined) console.error(`helping the origins found among ${config.discovery.listUrl}`)
+  // Whether each origin took it, said at start: a seeder the origin refuses (a private address, say) helps nobody.
+  let bound: ReturnType<typeof setTimeout> | undefined
+  const registrations = await Promise.race([
+    seeder.firstRegistrations(),
+    signalled.then(() => []),
+    new Promise<undefined>((resolve) => { bound = setTimeout(() => { resolve(undefined) }, REGISTRATION_WAIT_MS) })
+  ])
+  clearTimeout(bound)
+  for (const origin of registrations ?? []) console.error(registrationLine(origin))
+  if (registrations === undefined) console.error(`no answer yet to the registration from ${config.origins.join(', ')}; retrying meanwhile (see the log)`)
+  await signalled
   await seeder.stop()
   return 0
 }

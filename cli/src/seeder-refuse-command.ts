@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { MAX_REFUSAL_REASON, parseRefusalHash } from '@fedswarm/seeder'
-import { CliError, parseFlags } from './cli-error.ts'
+import { CliError, fileErrorWords, parseFlags } from './cli-error.ts'
 import { adminToken, originBase, originFetch, refusal } from './origin-request.ts'
 
 const DEFAULT_SEEDER = 'http://127.0.0.1:8090'
@@ -16,7 +16,7 @@ async function tokenFile (dir: string): Promise<string> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT') throw new CliError(`no admin token in ${path}: --data names the seeder's data folder (or pass --token)`, 2)
-    throw new CliError(`cannot read ${path}: ${code ?? (err as Error).message} (run as the seeder's user, or pass --token)`)
+    throw new CliError(`cannot read ${path}: ${fileErrorWords(err)} (run as the seeder's user, or pass --token)`)
   }
 }
 

@@ -21,8 +21,8 @@ import type { FetchOptions, FetchReport, FetchResult, Manifest, MediaSource } fr
 /**
  * Whether HTTP sources can be web seeds. webtorrent's web seed requests carry
  * `Cache-Control` and `User-Agent` headers, so in a browser each needs a CORS
- * preflight, which origins and mirrors do not answer: there, HTTP sources are
- * only used by the plain GET, a simple CORS request.
+ * preflight, which origins and mirrors of earlier versions do not answer: there,
+ * HTTP sources are only used by the plain GET, a simple CORS request.
  */
 const WEB_SEEDS = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node !== undefined &&
   typeof (globalThis as { document?: unknown }).document === 'undefined'

@@ -28,7 +28,7 @@ import { createNonceStore } from './seeders/nonce-store.ts'
 import { createOriginSeeder, type OriginSeeder } from './seeding/origin-seeder.ts'
 import { clientAddressOf } from './http/client-address.ts'
 import { MAX_PIECE_LENGTH } from '@fedswarm/protocol'
-import { createPopularity, createTeardown } from '@fedswarm/runtime'
+import { createPopularity, createTeardown, lockDataFolder } from '@fedswarm/runtime'
 import { adminUiRoute } from '@fedswarm/admin-ui'
 import { startTrafficRecorder } from './traffic/traffic-recorder.ts'
 
@@ -41,6 +41,8 @@ export interface OriginOverrides {
   blobs?: BlobStore
   /** Interval of the SSE heartbeat comment (15 s). */
   heartbeatMs?: number
+  /** How long request headers may take to arrive (20 s); tests of slow clients shorten it. */
+  headersTimeoutMs?: number
 }
 
 export interface RunningOrigin {
@@ -65,8 +67,13 @@ export interface RunningOrigin {
 export async function startOrigin (config: OriginConfig, overrides: OriginOverrides = {}): Promise<RunningOrigin> {
   const log = overrides.log ?? pino({ level: config.logLevel })
   const teardown = createTeardown((err) => log.warn({ err }, 'error while stopping'))
+  let started = false
+  // Added first, so it runs last; a start that failed has said why, and stopped nothing that ran.
+  teardown.add(() => { if (started) log.info('origin stopped') })
   try {
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+    const lock = await lockDataFolder(config.dataDir)
+    teardown.add(() => lock.release())
     const tmpDir = join(config.dataDir, 'tmp')
     // Uploads cut short by a crash leave temp files; none of them is referenced.
     await rm(tmpDir, { recursive: true, force: true })
@@ -88,7 +95,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
 
     // Listening comes before the tracker and seeding so that they stop before it does: the seeder's
     // last announce still reaches the tracker, and the tracker's WebSockets close before the server.
-    const http = await listenHttp({ host: config.host, port: config.port, log, requestTimeoutMs: 600_000 })
+    const http = await listenHttp({ host: config.host, port: config.port, log, requestTimeoutMs: 600_000, headersTimeoutMs: overrides.headersTimeoutMs })
     teardown.add(() => http.close())
     const port = http.port
     // With port 0 (tests) the default public URL can only be known once listening.
@@ -123,7 +130,8 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       log: log.child({ component: 'seeding' }),
       uploadLimit: config.seeding.uploadLimit,
       maxActive: config.seeding.maxActive,
-      torrentPort: config.seeding.torrentPort
+      torrentPort: config.seeding.torrentPort,
+      host: config.host
     })
     teardown.add(() => seeder.stop())
     await seeder.listening().catch((err: NodeJS.ErrnoException) => {
@@ -163,8 +171,14 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       mediaTypes: config.mediaTypes,
       importRoot: config.importRoot,
       events,
-      onLive: (item) => { void allowlist.allow(item.infoHash) },
-      onHot: seed,
+      onLive: (item) => {
+        log.info({ id: item.id, size: item.size, mediaType: item.mediaType }, 'media published')
+        void allowlist.allow(item.infoHash)
+      },
+      onHot: (item) => {
+        log.info({ id: item.id }, 'item hot: seeded by the origin, seeders told')
+        seed(item)
+      },
       mirrors: (infoHash) => mirrors.urls(infoHash)
     })
     await media.sweepInterrupted().then(
@@ -272,6 +286,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     for (const item of await mediaRepository.hotItems(db, config.seeding.maxActive)) seed(item)
     log.info({ url: urls.base, port }, 'origin listening')
 
+    started = true
     return { url: urls.base, port, urls, generatedAdminToken: adminToken.generated, media, tracker, seeder, stop: teardown.run }
   } catch (err) {
     await teardown.run()

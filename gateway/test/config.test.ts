@@ -35,8 +35,8 @@ describe('origin config', function () {
 
   it('refuses bad values with one clear message naming the variable', function () {
     const cases: Array<[Record<string, string>, RegExp]> = [
-      [{ PORT: 'abc' }, /PORT/],
-      [{ PORT: '70000' }, /PORT/],
+      [{ PORT: 'abc' }, /^invalid PORT: must be a port number, 0 to 65535$/],
+      [{ PORT: '70000' }, /^invalid PORT: must be a port number, 0 to 65535$/],
       [{ FEDSWARM_PUBLIC_URL: 'ftp://x' }, /FEDSWARM_PUBLIC_URL/],
       [{ FEDSWARM_MAX_MEDIA_SIZE: 'lots' }, /FEDSWARM_MAX_MEDIA_SIZE/],
       [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
@@ -51,6 +51,11 @@ describe('origin config', function () {
     for (const [env, message] of cases) {
       assert.throws(() => parseOriginConfig(env), (err: Error) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env))
     }
+  })
+
+  it('names the flag that gave a bad value, and says what is wrong in words', function () {
+    assert.throws(() => parseOriginConfig({}, { port: 'abc' }), (err: Error) => err instanceof ConfigError && err.message === 'invalid --port (PORT): must be a port number, 0 to 65535')
+    assert.throws(() => parseOriginConfig({ FEDSWARM_MAX_ACTIVE_TORRENTS: 'many' }), (err: Error) => err instanceof ConfigError && err.message === 'invalid FEDSWARM_MAX_ACTIVE_TORRENTS: must be a whole number')
   })
 
   it('parses sizes with binary units', function () {

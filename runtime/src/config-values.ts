@@ -33,11 +33,14 @@ function fromParser (parse: (text: string) => number) {
   })
 }
 
+// What a bad value is told, in words (zod's own: "expected number, received NaN").
+const PORT_WORDS = 'must be a port number, 0 to 65535'
+
 export const configValues = {
   size: fromParser(parseSize),
   duration: fromParser(parseDuration),
-  port: z.coerce.number().int().min(0).max(65535),
-  positiveInt: z.coerce.number().int().positive(),
+  port: z.coerce.number({ error: PORT_WORDS }).int(PORT_WORDS).min(0, PORT_WORDS).max(65535, PORT_WORDS),
+  positiveInt: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').positive('must be above 0'),
   bool: z.enum(['1', 'true', 'yes', 'on', '0', 'false', 'no', 'off']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v)),
   httpUrl: z.url({ protocol: /^https?$/ }),
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://'),
@@ -50,10 +53,11 @@ export function definedOnly (env: Record<string, string | undefined>): Record<st
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''))
 }
 
-/** Parses `input` with `schema`; on failure, one line naming the variable. */
-export function parseEnv<T> (schema: z.ZodType<T>, input: Record<string, string>): { ok: true, value: T } | { ok: false, message: string } {
+/** Parses `input` with `schema`; on failure, one line naming the variable, and the flag (`flags[variable]`) if one gave the value. */
+export function parseEnv<T> (schema: z.ZodType<T>, input: Record<string, string>, flags: Record<string, string | undefined> = {}): { ok: true, value: T } | { ok: false, message: string } {
   const parsed = schema.safeParse(input)
   if (parsed.success) return { ok: true, value: parsed.data }
   const issue = parsed.error.issues[0]!
-  return { ok: false, message: `invalid ${String(issue.path[0])}: ${issue.message}` }
+  const name = String(issue.path[0])
+  return { ok: false, message: `invalid ${flags[name] === undefined ? name : `${flags[name]} (${name})`}: ${issue.message}` }
 }

@@ -19,6 +19,8 @@ export interface SwarmOptions {
   /** Torrents in the swarm at once, fetching and seeding together. */
   maxActive: number
   torrentPort: number
+  /** Address to listen on for peers (FEDSWARM_HOST). */
+  host: string
   /** Join the WebRTC swarm (the origin's WebSocket tracker) too, so browsers using the SDK can fetch from us. */
   webrtc: boolean
   /** A fetch that has verified no new piece for this long adds its web seeds (ms). */
@@ -93,7 +95,7 @@ interface Slot {
 
 export function createSwarm (options: SwarmOptions): Swarm {
   const { log, maxActive } = options
-  const { client, listening } = createPeerClient({ torrentPort: options.torrentPort, uploadLimit: options.uploadLimit, downloadLimit: options.downloadLimit, maxActive, log })
+  const { client, listening } = createPeerClient({ torrentPort: options.torrentPort, host: options.host, uploadLimit: options.uploadLimit, downloadLimit: options.downloadLimit, maxActive, log })
 
   /** Map order is recency of demand: the first entry is the least recently demanded. */
   const slots = new Map<string, Slot>()

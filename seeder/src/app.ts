@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import type { Logger } from 'pino'
 import { isInfoHash, type ErrorBody, type SeederDocument } from '@fedswarm/protocol'
-import { requireAdmin, sendRepresentation, type AdminToken } from '@fedswarm/web'
+import { answerPreflight, requireAdmin, sendRepresentation, type AdminToken } from '@fedswarm/web'
 import type { Library } from './library.ts'
 import { ERRORS, HttpError, notAllowed } from './errors.ts'
 import type { SeederMetrics } from './metrics.ts'
@@ -56,6 +56,8 @@ export function createSeederApp (options: SeederAppOptions): express.Express {
   app.disable('x-powered-by')
   app.set('etag', false)
   app.set('query parser', 'simple')
+  // Browsers ask before some cross-origin range requests of the mirror, a web seed (see answerPreflight).
+  app.use((req, res, next) => { if (!answerPreflight(req, res)) next() })
 
   app.get('/healthz', (_req, res) => { res.json({ ok: true }) })
   app.use(options.adminUi)

@@ -147,7 +147,13 @@ export function parseSeederConfig (env: Record<string, string | undefined>, flag
     FEDSWARM_ORIGINS: flags.origins !== undefined && flags.origins.length > 0 ? flags.origins.join(',') : env.FEDSWARM_ORIGINS,
     FEDSWARM_DISCOVER_FROM: flags.discoverFrom ?? env.FEDSWARM_DISCOVER_FROM
   })
-  const parsed = parseEnv(envSchema, merged)
+  const parsed = parseEnv(envSchema, merged, {
+    PORT: flags.port === undefined ? undefined : '--port',
+    FEDSWARM_DATA: flags.data === undefined ? undefined : '--data',
+    FEDSWARM_PUBLIC_URL: flags.publicUrl === undefined ? undefined : '--public-url',
+    FEDSWARM_ORIGINS: flags.origins !== undefined && flags.origins.length > 0 ? '--origin' : undefined,
+    FEDSWARM_DISCOVER_FROM: flags.discoverFrom === undefined ? undefined : '--discover-from'
+  })
   if (!parsed.ok) throw new SeederConfigError(parsed.message)
   const e = parsed.value
   const origins = (e.FEDSWARM_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean)
@@ -155,7 +161,10 @@ export function parseSeederConfig (env: Record<string, string | undefined>, flag
     throw new SeederConfigError('no origin to help: pass --origin URL (or FEDSWARM_ORIGINS), or --discover-from URL (or FEDSWARM_DISCOVER_FROM)')
   }
   for (const origin of origins) {
-    if (!httpUrl.safeParse(origin).success) throw new SeederConfigError(`invalid origin ${JSON.stringify(origin)}: an http(s) URL`)
+    if (!httpUrl.safeParse(origin).success) {
+      const name = flags.origins !== undefined && flags.origins.length > 0 ? '--origin' : 'FEDSWARM_ORIGINS'
+      throw new SeederConfigError(`invalid ${name} ${JSON.stringify(origin)}: must be an http(s) URL${/^[a-z][a-z0-9+.-]*:\/\//i.test(origin) ? '' : `, such as http://${origin}`}`)
+    }
   }
   if (e.FEDSWARM_TRANSPORT === 'http' && e.FEDSWARM_TORRENT_PORT !== undefined) throw new SeederConfigError('invalid FEDSWARM_TORRENT_PORT: FEDSWARM_TRANSPORT=http opens no BitTorrent port')
   if (e.FEDSWARM_TRANSPORT === 'http' && e.FEDSWARM_WEBRTC === 'on') throw new SeederConfigError('invalid FEDSWARM_WEBRTC: FEDSWARM_TRANSPORT=http joins no swarm, WebRTC or other')

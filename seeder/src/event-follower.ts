@@ -4,9 +4,11 @@ import type { Manifest } from '@fedswarm/protocol'
 import { manifestSchema } from '@fedswarm/protocol'
 import { abortableSleep } from '@fedswarm/runtime'
 import type { OriginClient } from './origin-client.ts'
+import { failureFields } from './failure-fields.ts'
 
 export interface EventFollowerOptions {
   client: OriginClient
+  /** The origin's logger: it carries the `origin` key already. */
   log: Logger
   /** Last event seq handled, or null on first start (then the current hot list is polled first). */
   cursor: number | null
@@ -50,13 +52,13 @@ export function followEvents (options: EventFollowerOptions): EventFollower {
     if (cursor !== null) headers['last-event-id'] = String(cursor)
     const response = await fetch(`${client.origin}/api/events`, { headers, signal: controller.signal, redirect: 'error' })
     if (!response.ok || response.body === null) throw new Error(`event stream answered HTTP ${response.status}`)
-    log.info({ origin: client.origin, cursor }, 'following events')
+    log.info({ cursor }, 'following events')
     // Events are handled one at a time, in order, so the cursor only moves past handled ones.
     let queue = Promise.resolve()
     const parser = createParser({
       onEvent: (event) => {
         queue = queue.then(() => handle(event.event ?? 'message', event.data, event.id)).catch((err: unknown) => {
-          log.warn({ err, origin: client.origin, event: event.event }, 'could not handle an event')
+          log.warn({ err, event: event.event }, 'could not handle an event')
         })
       }
     })
@@ -71,18 +73,20 @@ export function followEvents (options: EventFollowerOptions): EventFollower {
 
   async function run (): Promise<void> {
     let backoff = 1000
-    if (cursor === null) await poll().catch((err: unknown) => log.warn({ err, origin: client.origin }, 'could not poll popular items'))
+    let failures = 0
+    if (cursor === null) await poll().catch((err: unknown) => log.warn({ err }, 'could not poll popular items'))
     while (!stopped) {
       const started = Date.now()
       try {
         await stream()
       } catch (err) {
         if (stopped) return
-        log.warn({ err, origin: client.origin }, 'event stream failed; polling until it is back')
+        failures = Date.now() - started > MAX_BACKOFF_MS ? 1 : failures + 1
+        log.warn(failureFields(err, failures), 'event stream failed; polling until it is back')
       }
       if (stopped) return
       if (Date.now() - started > MAX_BACKOFF_MS) backoff = 1000
-      await poll().catch((err: unknown) => log.debug({ err, origin: client.origin }, 'poll failed'))
+      await poll().catch((err: unknown) => log.debug({ err }, 'poll failed'))
       await abortableSleep(Math.min(backoff, options.pollInterval), controller.signal)
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)
     }

@@ -7,6 +7,7 @@ import { itemsRepository } from './items-repository.ts'
 import type { Library } from './library.ts'
 import type { FoundBy } from './origin-filter.ts'
 import { createOriginClient, type OriginClient, type OriginClients, type Registration, type SeederIdentity } from './origin-client.ts'
+import { failureFields } from './failure-fields.ts'
 
 export interface FollowedOriginsOptions {
   db: Db
@@ -56,6 +57,8 @@ export interface FollowedOrigins extends OriginClients {
   pokeCatchUp (): void
   countBytes (origin: string, direction: 'in' | 'out', bytes: number): void
   status (): OriginStatus[]
+  /** The origins followed now, once each has answered (or failed) its first registration. */
+  firstRegistrations (): Promise<OriginStatus[]>
   stop (): Promise<void>
 }
 
@@ -69,13 +72,18 @@ interface Followed {
   log: Logger
   controller: AbortController
   follower: EventFollower
+  /** Settles once the first registration attempt is over (or the origin is left). */
+  firstRegistration: Promise<void>
 }
 
-/** Calls `attempt` until it answers, 1 s, 2 s, 4 s … (at most REGISTER_RETRY_MAX_MS) apart; undefined once stopped. */
-async function retrying<T> (attempt: (nextTryMs: number) => Promise<T | undefined>, signal: AbortSignal): Promise<T | undefined> {
+/**
+ * Calls `attempt` (the first is number 1) until it answers, 1 s, 2 s, 4 s … (at most REGISTER_RETRY_MAX_MS) apart;
+ * undefined once stopped.
+ */
+async function retrying<T> (attempt: (nextTryMs: number, number: number) => Promise<T | undefined>, signal: AbortSignal): Promise<T | undefined> {
   let backoff = 1000
-  while (!signal.aborted) {
-    const answer = await attempt(backoff)
+  for (let number = 1; !signal.aborted; number++) {
+    const answer = await attempt(backoff, number)
     if (answer !== undefined) return answer
     await abortableSleep(backoff, signal)
     backoff = Math.min(backoff * 2, REGISTER_RETRY_MAX_MS)
@@ -91,7 +99,7 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
   let stopped = false
 
   /** Loads the origin's key and applies its deletions since the stored cursor; true when done. */
-  const catchUp = async (entry: Followed): Promise<boolean> => {
+  const catchUp = async (entry: Followed, failures = 1): Promise<boolean> => {
     const { origin } = entry.client
     try {
       await deletions.loadKey(origin)
@@ -102,19 +110,28 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
       return true
     } catch (err) {
       entry.status.lastError = (err as Error).message
-      entry.log.warn({ err }, 'could not catch up on deletions; the origin\'s items are held back until it answers')
+      entry.log.warn(failureFields(err, failures), 'could not catch up on deletions; the origin\'s items are held back until it answers')
       return false
     }
   }
 
   const retryCatchUp = async (entry: Followed): Promise<void> => {
-    await retrying(async () => await catchUp(entry) ? true : undefined, entry.controller.signal)
+    // The first attempt was made at join.
+    await retrying(async (_, number) => await catchUp(entry, number + 1) ? true : undefined, entry.controller.signal)
   }
 
   /** Registers with an origin, retrying with backoff while it is unreachable or refuses; its answer, or undefined once stopped. */
-  function registerUntilAccepted (entry: Followed, signal: AbortSignal): Promise<Registration | undefined> {
+  function registerUntilAccepted (entry: Followed, signal: AbortSignal, onFirstAttempt: () => void): Promise<Registration | undefined> {
     const { client, log: originLog } = entry
-    return retrying(async (nextTryMs) => {
+    return retrying(async (nextTryMs, number) => {
+      try {
+        return await attempt(nextTryMs, number)
+      } finally {
+        if (number === 1) onFirstAttempt()
+      }
+    }, signal).finally(onFirstAttempt)
+
+    async function attempt (nextTryMs: number, number: number): Promise<Registration | undefined> {
       try {
         const registration = await client.register()
         entry.status.trust = { status: registration.status, mirror: registration.mirror }
@@ -124,10 +141,10 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
       } catch (err) {
         entry.status.registration = 'failing'
         entry.status.lastError = (err as Error).message
-        originLog.warn({ err }, `registration failed; retrying in ${nextTryMs / 1000} s`)
+        originLog.warn(failureFields(err, number), `registration failed; retrying in ${nextTryMs / 1000} s`)
         return undefined
       }
-    }, signal)
+    }
   }
 
   async function join (origin: string, how: FoundBy): Promise<void> {
@@ -135,7 +152,9 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
     const originLog = log.child({ origin })
     const controller = new AbortController()
     const client = createOriginClient(origin, options.identity, options.uploadLimit)
+    let firstRegistrationOver = (): void => {}
     const entry: Followed = {
+      firstRegistration: new Promise<void>((resolve) => { firstRegistrationOver = resolve }),
       client,
       log: originLog,
       controller,
@@ -147,9 +166,12 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
     library.block(origin)
     originLog.info({ how }, 'following origin')
     if (!await catchUp(entry)) void retryCatchUp(entry)
-    if (controller.signal.aborted) return
+    if (controller.signal.aborted) {
+      firstRegistrationOver()
+      return
+    }
     // Following events needs no registration; reporting holdings and acks does, so it is retried on its own.
-    void registerUntilAccepted(entry, controller.signal).then(async (registration) => {
+    void registerUntilAccepted(entry, controller.signal, firstRegistrationOver).then(async (registration) => {
       if (registration === undefined) return
       // Trust at once: the canary the origin made for this seeder, fetched now and verified by the origin.
       if (registration.canaryRefused !== undefined) originLog.warn(registration.canaryRefused)
@@ -238,6 +260,12 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
     },
 
     status: () => [...followed.values()].map(statusOf),
+
+    async firstRegistrations () {
+      const entries = [...followed.values()]
+      await Promise.all(entries.map((entry) => entry.firstRegistration))
+      return entries.map(statusOf)
+    },
 
     async stop () {
       stopped = true

@@ -3,13 +3,13 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { buildSeederDocument } from '@fedswarm/protocol'
-import { createTeardown } from '@fedswarm/runtime'
+import { createTeardown, lockDataFolder } from '@fedswarm/runtime'
 import { loadOrCreateKeyPair, migrate, openDb, upgradePgliteToSqlite } from '@fedswarm/storage'
 import { createSeederApp } from './app.ts'
 import { createDeletions, type Deletions } from './deletions.ts'
 import type { SeederConfig } from './config.ts'
 import { createDiscovery } from './discovery.ts'
-import { createFollowedOrigins } from './followed-origins.ts'
+import { createFollowedOrigins, type OriginStatus } from './followed-origins.ts'
 import { itemsRepository } from './items-repository.ts'
 import { createLibrary, type Library } from './library.ts'
 import { createSeederMetrics } from './metrics.ts'
@@ -49,6 +49,8 @@ export interface RunningSeeder {
   deletions: Deletions
   /** The admin token, only when this start generated it (kept in the data folder): print it once. */
   generatedAdminToken?: string
+  /** The origins followed at start, once each has answered (or failed) its first registration: what to tell the admin. */
+  firstRegistrations (): Promise<OriginStatus[]>
   stop (): Promise<void>
 }
 
@@ -59,8 +61,13 @@ export interface RunningSeeder {
 export async function startSeeder (config: SeederConfig, overrides: SeederOverrides = {}): Promise<RunningSeeder> {
   const log = overrides.log ?? pino({ level: config.logLevel })
   const teardown = createTeardown((err) => log.warn({ err }, 'error while stopping'))
+  let started = false
+  // Added first, so it runs last; a start that failed has said why, and stopped nothing that ran.
+  teardown.add(() => { if (started) log.info('seeder stopped') })
   try {
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+    const lock = await lockDataFolder(config.dataDir)
+    teardown.add(() => lock.release())
     const itemsDir = join(config.dataDir, 'items')
     await mkdir(itemsDir, { recursive: true })
     const dbDir = join(config.dataDir, 'db')
@@ -102,7 +109,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     // webtorrent (tens of MiB) is loaded only by a seeder that joins the swarm.
     const swarm: Swarm = transport.kind === 'http'
       ? createHttpTransport({ ...transportOptions, allowPrivateAddresses: config.allowPrivateAddresses, publicUrl })
-      : (await import('./active-swarm.ts')).createSwarm({ ...transportOptions, torrentPort: transport.torrentPort, webrtc: config.webrtc })
+      : (await import('./active-swarm.ts')).createSwarm({ ...transportOptions, torrentPort: transport.torrentPort, host: config.host, webrtc: config.webrtc })
     teardown.add(() => swarm.stop())
     const torrentPort = await swarm.listening().catch((err: NodeJS.ErrnoException) => {
       throw Object.assign(new Error(`cannot listen for BitTorrent peers on port ${transport.kind === 'bittorrent' ? transport.torrentPort : ''}: ${err.code ?? err.message} (set FEDSWARM_TORRENT_PORT)`), { code: err.code })
@@ -164,7 +171,8 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     }))
     discovery?.start()
     log.info({ url: publicUrl, port, torrentPort, origins: config.origins, discoverFrom: config.discovery?.listUrl }, 'seeder listening')
-    return { url: publicUrl, port, torrentPort, library, swarm, deletions, generatedAdminToken: adminToken.generated, stop: teardown.run }
+    started = true
+    return { url: publicUrl, port, torrentPort, library, swarm, deletions, generatedAdminToken: adminToken.generated, firstRegistrations: () => followed.firstRegistrations(), stop: teardown.run }
   } catch (err) {
     await teardown.run()
     throw err

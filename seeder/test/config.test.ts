@@ -53,7 +53,9 @@ describe('seeder config', function () {
 
   it('refuses bad values with one line naming them', function () {
     const cases: Array<[Record<string, string>, RegExp]> = [
-      [{ FEDSWARM_ORIGINS: 'ftp://x' }, /origin/],
+      [{ FEDSWARM_ORIGINS: 'ftp://x' }, /^invalid FEDSWARM_ORIGINS "ftp:\/\/x": must be an http\(s\) URL$/],
+      [{ FEDSWARM_ORIGINS: 'localhost:8080' }, /^invalid FEDSWARM_ORIGINS "localhost:8080": must be an http\(s\) URL, such as http:\/\/localhost:8080$/],
+      [{ FEDSWARM_ORIGINS: 'https://a.example', PORT: 'abc' }, /^invalid PORT: must be a port number, 0 to 65535$/],
       [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_QUOTA: 'big' }, /FEDSWARM_QUOTA/],
       [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_MAX_ACTIVE_TORRENTS: '0' }, /FEDSWARM_MAX_ACTIVE_TORRENTS/],
       [{ FEDSWARM_ORIGINS: 'https://a.example', FEDSWARM_PUBLIC_URL: 'https://me.example/path' }, /no path/],
@@ -74,5 +76,13 @@ describe('seeder config', function () {
     for (const [env, message] of cases) {
       assert.throws(() => parseSeederConfig(env), (err: Error) => err instanceof SeederConfigError && message.test(err.message), JSON.stringify(env))
     }
+  })
+
+  it('names the flag that gave a bad value', function () {
+    const named = (flags: Parameters<typeof parseSeederConfig>[1], message: RegExp): void => {
+      assert.throws(() => parseSeederConfig({}, flags), (err: Error) => err instanceof SeederConfigError && message.test(err.message), JSON.stringify(flags))
+    }
+    named({ origins: ['localhost:8080'] }, /^invalid --origin "localhost:8080": must be an http\(s\) URL, such as http:\/\/localhost:8080$/)
+    named({ origins: ['https://a.example'], port: 'abc' }, /^invalid --port \(PORT\): must be a port number, 0 to 65535$/)
   })
 })

@@ -28,9 +28,9 @@ async function bytesDownloaded (seeder: SeederFixture): Promise<number> {
   return metric(text, 'fedswarm_seeder_bytes_total', { direction: 'in' })
 }
 
-/** The data folder's database entries (SQLite's -wal and -shm files of a running seeder, the items and the admin token aside). */
+/** The data folder's database entries (SQLite's -wal and -shm files of a running seeder, the items, the admin token and the lock aside). */
 async function databaseEntries (seeder: SeederFixture): Promise<string[]> {
-  return (await readdir(seeder.dir.path)).filter((name) => name !== 'items' && name !== 'admin-token' && !/-(wal|shm)$/.test(name)).sort()
+  return (await readdir(seeder.dir.path)).filter((name) => name !== 'items' && name !== 'admin-token' && name !== 'lock' && !/-(wal|shm)$/.test(name)).sort()
 }
 
 /** A logger at info level whose messages land in `messages`. */

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
-import { connect, type Socket } from 'node:net'
-import { parseRawAnswer, rawRequest } from '@fedswarm/testkit'
+import { parseRawAnswer, rawRequest, slowClient as openSlowClient } from '@fedswarm/testkit'
 import { startMirrorFixture, type MirrorFixture } from './mirror-fixture.ts'
 
 /** Shortened for the test; the seeder's default is 20 s, and Node checks it every quarter of it. */
@@ -8,31 +7,8 @@ const HEADERS_TIMEOUT_MS = 1000
 /** Generous: the cut-off is due after HEADERS_TIMEOUT_MS plus one check interval (250 ms). */
 const CUT_OFF_BOUND_MS = HEADERS_TIMEOUT_MS + 4000
 
-interface Slow {
-  socket: Socket
-  /** The seeder's answer, once it closed the connection, and when it did. */
-  closed: Promise<{ answer: string, afterMs: number }>
-}
-
-/** A connection that sends `start` and then, every `dripMs` if given, one more byte of a header that never ends. */
-function slowClient (port: number, start: string, dripMs?: number): Slow {
-  const socket = connect(port, '127.0.0.1')
-  const opened = Date.now()
-  const chunks: Buffer[] = []
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-  let drip: NodeJS.Timeout | undefined
-  const closed = new Promise<{ answer: string, afterMs: number }>((resolve, reject) => {
-    const bound = setTimeout(() => { socket.destroy(); reject(new Error(`the seeder kept a slow connection open for ${CUT_OFF_BOUND_MS} ms`)) }, CUT_OFF_BOUND_MS)
-    socket.on('close', () => {
-      clearTimeout(bound)
-      clearInterval(drip)
-      resolve({ answer: Buffer.concat(chunks).toString('latin1'), afterMs: Date.now() - opened })
-    })
-    socket.on('error', () => {})
-  })
-  socket.write(start)
-  if (dripMs !== undefined) drip = setInterval(() => { if (socket.writable) socket.write('a') }, dripMs)
-  return { socket, closed }
+function slowClient (port: number, start: string, dripMs?: number): ReturnType<typeof openSlowClient> {
+  return openSlowClient(port, start, CUT_OFF_BOUND_MS, dripMs)
 }
 
 function assertTimedOut (answer: string, label: string): void {
@@ -48,6 +24,8 @@ describe('the seeder cuts off slow clients and keeps serving the others', functi
 
   before(async function () {
     f = await startMirrorFixture([200_000], { headersTimeoutMs: HEADERS_TIMEOUT_MS })
+    // A server that has answered requests and closed their connections (its HTTP parsers reused), as one in service has.
+    for (let i = 0; i < 3; i++) await servesMedia()
   })
   after(async function () {
     await f?.stop()

@@ -1,4 +1,4 @@
-import { parseOriginConfig, startOrigin, type RunningOrigin } from '@fedswarm/gateway'
+import { parseOriginConfig, startOrigin, type OriginOverrides, type RunningOrigin } from '@fedswarm/gateway'
 import { pgSchemaEnv, startS3Server, tempDir, testDatabaseUrl, type S3Server, type TempDir } from '@fedswarm/testkit'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
@@ -25,7 +25,7 @@ export interface OriginFixture {
 }
 
 /** A real origin built through the same config parsing as `fedswarm origin`. */
-export async function startOriginFixture (backend: OriginBackend = originBackends()[0]!, extraEnv: Record<string, string> = {}): Promise<OriginFixture> {
+export async function startOriginFixture (backend: OriginBackend = originBackends()[0]!, extraEnv: Record<string, string> = {}, overrides: OriginOverrides = {}): Promise<OriginFixture> {
   const dir = await tempDir()
   const pg = backend.db === 'postgres' ? pgSchemaEnv() : undefined
   const s3 = backend.blobs === 's3' ? await startS3Server() : undefined
@@ -42,7 +42,7 @@ export async function startOriginFixture (backend: OriginBackend = originBackend
       : { S3_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint, S3_REGION: s3.region, S3_FORCE_PATH_STYLE: 'true', AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey }),
     ...extraEnv
   }
-  let origin = await startOrigin(parseOriginConfig(env))
+  let origin = await startOrigin(parseOriginConfig(env), overrides)
   const fixture: OriginFixture = {
     origin,
     url: origin.url,
@@ -52,7 +52,7 @@ export async function startOriginFixture (backend: OriginBackend = originBackend
     async restart () {
       await origin.stop()
       // Same port, so URLs in stored torrents stay right.
-      origin = await startOrigin(parseOriginConfig({ ...env, PORT: String(origin.port), FEDSWARM_PUBLIC_URL: origin.url }))
+      origin = await startOrigin(parseOriginConfig({ ...env, PORT: String(origin.port), FEDSWARM_PUBLIC_URL: origin.url }), overrides)
       fixture.origin = origin
     },
     async stop () {

@@ -3,6 +3,7 @@
 // fails), readiness awaited with a bound, and every process stopped and reaped.
 
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { tempDir, type TempDir } from '@fedswarm/testkit'
 
@@ -123,10 +124,12 @@ export interface DaemonProcess {
   stop (signal?: NodeJS.Signals): Promise<ExitStatus>
   /** Everything it wrote so far, stdout then stderr, for failure reports. */
   output (): string
+  /** What it wrote to stdout so far: its JSON log. */
+  stdout (): string
 }
 
 export interface OriginProcess extends DaemonProcess {
-  /** The admin token when this start generated and printed it. */
+  /** The admin token when this start generated it (read from the file its line names). */
   token?: string
 }
 
@@ -141,13 +144,14 @@ export interface StartOptions {
 }
 
 const ORIGIN_LISTENING = /^Fedswarm origin listening on (\S+) \(port (\d+)\), data in (.+)$/m
-const SEEDER_LISTENING = /^Fedswarm seeder listening on (\S+) \(port (\d+), (?:BitTorrent port \d+|HTTP only, no BitTorrent port)\), helping .+$/m
-const ADMIN_TOKEN = /^Admin token \(shown once, kept in (.+)\): (\S+)$/m
+const SEEDER_LISTENING = /^Fedswarm seeder listening on (\S+) \(port (\d+), (?:BitTorrent port \d+|HTTP only, no BitTorrent port)\)$/m
+const ADMIN_TOKEN = /^Admin token generated, kept in (\S+)$/m
 
 /** Starts `fedswarm origin` and resolves once it printed its URL and answers /healthz. */
 export async function startOriginProcess (options: StartOptions = {}): Promise<OriginProcess> {
   const daemon = await startDaemon('origin', ORIGIN_LISTENING, options)
-  return { ...daemon, token: ADMIN_TOKEN.exec(daemon.output())?.[2] }
+  const tokenFile = ADMIN_TOKEN.exec(daemon.output())?.[1]
+  return { ...daemon, token: tokenFile === undefined ? undefined : (await readFile(tokenFile, 'utf8')).trim() }
 }
 
 /** Starts `fedswarm seeder` (give FEDSWARM_ORIGINS or --origin) and resolves once it answers /healthz. */
@@ -172,15 +176,16 @@ async function startDaemon (verb: 'origin' | 'seeder', listeningLine: RegExp, op
     return stopped
   }
 
+  // The lines a person reads are on stderr; stdout is the JSON log.
   const listening = new Promise<RegExpExecArray>((resolve, reject) => {
     const check = (): void => {
-      const match = listeningLine.exec(stdout())
+      const match = listeningLine.exec(stderr())
       if (match !== null) {
-        child.stdout!.off('data', check)
+        child.stderr!.off('data', check)
         resolve(match)
       }
     }
-    child.stdout!.on('data', check)
+    child.stderr!.on('data', check)
     child.once('error', reject)
     child.once('exit', (code, signal) => reject(new Error(`fedswarm ${verb} exited (code ${code}, signal ${signal}) before listening\n${output()}`)))
   })
@@ -194,7 +199,7 @@ async function startDaemon (verb: 'origin' | 'seeder', listeningLine: RegExp, op
     const health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) })
     if (health.status !== 200) throw new Error(`${url}/healthz answered ${health.status}\n${output()}`)
     await health.arrayBuffer()
-    return { url, port: Number(match[2]), dataDir: match[3] ?? env.FEDSWARM_DATA ?? '', pid: child.pid!, stop, output }
+    return { url, port: Number(match[2]), dataDir: match[3] ?? env.FEDSWARM_DATA ?? '', pid: child.pid!, stop, output, stdout }
   } catch (err) {
     await stop()
     throw err

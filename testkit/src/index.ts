@@ -8,6 +8,6 @@ export { announce, announcePath, compactPeers, failureReason, type AnnounceField
 export { eventually } from './eventually.ts'
 export { freePort } from './free-port.ts'
 export { metric } from './metric.ts'
-export { assertJsonError, assertOrderly, parseRawAnswer, pct, rawRequest, rawSocket, type RawRequest, type RawResponse } from './raw-http.ts'
+export { assertJsonError, assertOrderly, parseRawAnswer, pct, rawRequest, rawSocket, slowClient, type RawRequest, type RawResponse, type SlowClient } from './raw-http.ts'
 export { startHostilePeer, type HostilePeer } from './hostile-peer.ts'
 export { copiesIn } from './copies-in.ts'

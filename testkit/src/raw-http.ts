@@ -93,3 +93,39 @@ export function assertOrderly (response: RawResponse, label: string, method = 'G
   assert.ok(response.status < 500, `${label}: ${response.status} ${response.body.toString('utf8').slice(0, 300)}`)
   if (response.status >= 400 && method !== 'HEAD') assertJsonError(response, label)
 }
+
+export interface SlowClient {
+  /** The server's answer, once it closed the connection whole, and when it did. */
+  closed: Promise<{ answer: string, afterMs: number }>
+}
+
+/**
+ * A connection that sends `start` and then, every `dripMs` if given, one
+ * more byte of a header that never ends. It never closes its own side:
+ * after the server's FIN it keeps writing, so only a server that closes the
+ * connection whole (not just its sending half) ends it. Rejects if that
+ * takes longer than `boundMs`.
+ */
+export function slowClient (port: number, start: string, boundMs: number, dripMs?: number): SlowClient {
+  const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true })
+  const opened = Date.now()
+  const chunks: Buffer[] = []
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+  let drip: NodeJS.Timeout | undefined
+  const poke = (): void => { if (socket.writable) socket.write('a') }
+  const closed = new Promise<{ answer: string, afterMs: number }>((resolve, reject) => {
+    const bound = setTimeout(() => { socket.destroy(); reject(new Error(`the server kept a slow connection open for ${boundMs} ms`)) }, boundMs)
+    socket.on('close', () => {
+      clearTimeout(bound)
+      clearInterval(drip)
+      resolve({ answer: Buffer.concat(chunks).toString('latin1'), afterMs: Date.now() - opened })
+    })
+    // Writing to a connection the server closed whole is reset: that is the close awaited.
+    socket.on('error', () => {})
+    // Half closed by the server: a client that ignores its FIN goes on sending.
+    socket.on('end', () => { clearInterval(drip); drip = setInterval(poke, 50) })
+  })
+  socket.write(start)
+  if (dripMs !== undefined) drip = setInterval(poke, dripMs)
+  return { closed }
+}

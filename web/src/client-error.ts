@@ -20,5 +20,7 @@ export function answerClientError (err: NodeJS.ErrnoException, socket: Duplex): 
       : { error: 'bad_request', message: 'the request is not valid HTTP/1.1' }
   const text = JSON.stringify(body)
   const reason = tooLarge ? 'Request Header Fields Too Large' : timeout ? 'Request Timeout' : 'Bad Request'
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`)
+  // Closed whole once the answer is out: the server's sockets allow half-open connections, so end() alone would
+  // leave the connection (and its file descriptor) to a client that ignores the FIN for as long as it likes.
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`, () => socket.destroy())
 }

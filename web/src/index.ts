@@ -7,3 +7,4 @@ export { SAFE_MEDIA_HEADERS, sendRepresentation, type ByteRange, type Representa
 export { httpErrorClass, type ErrorEntry } from './http-error.ts'
 export { createSafeFetch, isPublicAddress, SafeFetchError, type SafeFetch, type SafeFetchFailure, type SafeFetchOptions, type SafeRequest, type SafeResponse } from './safe-fetch.ts'
 export { createMetricsRegistry, type MetricsRegistry } from './metrics-registry.ts'
+export { answerPreflight } from './cors-preflight.ts'

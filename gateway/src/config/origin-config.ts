@@ -155,7 +155,11 @@ export function parseOriginConfig (env: Record<string, string | undefined>, flag
     FEDSWARM_DATA: flags.data ?? env.FEDSWARM_DATA,
     FEDSWARM_PUBLIC_URL: flags.publicUrl ?? env.FEDSWARM_PUBLIC_URL
   })
-  const parsed = parseEnv(envSchema, merged)
+  const parsed = parseEnv(envSchema, merged, {
+    PORT: flags.port === undefined ? undefined : '--port',
+    FEDSWARM_DATA: flags.data === undefined ? undefined : '--data',
+    FEDSWARM_PUBLIC_URL: flags.publicUrl === undefined ? undefined : '--public-url'
+  })
   if (!parsed.ok) throw new ConfigError(parsed.message)
   const front = parseFrontConfig(merged, parsed.value.S3_BUCKET !== undefined)
   if (!front.ok) throw new ConfigError(front.message)

@@ -3,6 +3,7 @@ import { TRUSTED_PROXIES } from './client-address.ts'
 import { rateLimit } from 'express-rate-limit'
 import type { Logger } from 'pino'
 import type { OriginDocument, OriginUrls } from '@fedswarm/protocol'
+import { answerPreflight } from '@fedswarm/web'
 import type { BlobStore, Db } from '@fedswarm/storage'
 import type { DeletionService } from '../deletion/deletion-service.ts'
 import { errorHandler, notFound } from './error-handler.ts'
@@ -85,6 +86,8 @@ export function createApp (options: AppOptions): express.Express {
     res.setHeader('X-Content-Type-Options', 'nosniff')
     next()
   })
+  // Browsers ask before some cross-origin range requests of web seeds and media (see answerPreflight).
+  app.use((req, res, next) => { if (!answerPreflight(req, res)) next() })
   const onBytesSent = (n: number): void => {
     options.metrics.mediaBytesSent.inc(n)
     options.traffic.count('originHttp', n)

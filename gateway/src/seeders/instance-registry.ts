@@ -93,7 +93,10 @@ export function createInstanceRegistry (options: InstanceRegistryOptions): Insta
       try {
         response = await options.fetch(seeder.wellKnown)
       } catch (err) {
-        if (err instanceof SafeFetchError) throw unavailable(seeder, err.message)
+        if (err instanceof SafeFetchError) {
+          // Said to the seeder, whose admin is the one trying it on one machine or a private network.
+          throw unavailable(seeder, err.failure === 'refused' ? `${err.message} (an origin set FEDSWARM_ALLOW_PRIVATE_ADDRESSES=true accepts it: tests, private networks)` : err.message)
+        }
         throw err
       }
       if (response.status >= 300 && response.status < 400) throw unavailable(seeder, `answered HTTP ${response.status}; redirects are not followed, serve the document at this URL`)

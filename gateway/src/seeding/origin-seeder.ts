@@ -23,6 +23,8 @@ export interface OriginSeederOptions {
   maxActive?: number
   /** TCP port for peers; 0 = any free port (default). */
   torrentPort?: number
+  /** Address to listen on for peers (FEDSWARM_HOST); undefined = every interface. */
+  host?: string
 }
 
 /**
@@ -69,7 +71,7 @@ export function createOriginSeeder (options: OriginSeederOptions): OriginSeeder 
   if (!Number.isSafeInteger(maxActive) || maxActive < 1) throw new TypeError('maxActive must be a positive integer')
   if (uploadLimit !== undefined && (!Number.isSafeInteger(uploadLimit) || uploadLimit < 0)) throw new TypeError('uploadLimit must be undefined (unlimited) or a number of bytes per second')
 
-  const { client, listening } = createPeerClient({ torrentPort: options.torrentPort ?? 0, uploadLimit, maxActive, log })
+  const { client, listening } = createPeerClient({ torrentPort: options.torrentPort ?? 0, host: options.host, uploadLimit, maxActive, log })
 
   /** Insertion order is recency: the first entry is the least recently (re)seeded. */
   const entries = new Map<string, Entry>()
