@@ -122,7 +122,7 @@ const COLD_LEAD_MS = 3000
  */
 const COLD_REDIRECT_WAIT = process.env.FEDSWARM_BENCH_COLD_REDIRECT_WAIT
 
-function completion (times: number[], of: number): Completion {
+export function completion (times: number[], of: number): Completion {
   return { times: times.map((t) => round(t, 2)), p50: round(quantile(times, 0.5), 2), max: round(times.length === of ? Math.max(...times) : Infinity, 2), done: times.length, of }
 }
 
@@ -131,7 +131,7 @@ export function fluidLowerBound (k: number, size: number, originCap: number, upl
   return Math.max(size / originCap, (k * size) / (originCap + uploaders * uploaderCap))
 }
 
-async function publish (originUrl: string, bytes: Buffer, hot: boolean): Promise<Manifest> {
+export async function publish (originUrl: string, bytes: Buffer, hot: boolean): Promise<Manifest> {
   const response = await fetch(`${originUrl}/api/media${hot ? '?hot=1' : ''}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'image/png' },
@@ -156,7 +156,7 @@ async function plainFetch (manifest: Manifest, started: number, timeoutMs: numbe
  * rate while it moved (from the last sample before it first grew to the
  * sample where it last grew); `peak` the highest rate over one sliding window.
  */
-function rateSampler (read: () => Promise<number>, everyMs: number): { stop: () => Promise<{ active: number, activeSeconds: number, peak: number }> } {
+export function rateSampler (read: () => Promise<number>, everyMs: number): { stop: () => Promise<{ active: number, activeSeconds: number, peak: number }> } {
   let stopped = false
   const samples: Array<{ at: number, value: number }> = []
   const loop = (async () => {
@@ -210,7 +210,7 @@ async function seederCounters (seeder: DaemonProcess): Promise<SeederCounters> {
 }
 
 /** Waits until every seeder has registered with the origin and is following it (stream or polling). */
-async function seedersReady (origin: OriginProcess, seeders: DaemonProcess[]): Promise<void> {
+export async function seedersReady (origin: OriginProcess, seeders: DaemonProcess[]): Promise<void> {
   const urls = new Set(seeders.map((s) => s.url))
   await poll('every seeder registered', 120_000, 500, async () => {
     const response = await fetch(`${origin.url}/api/instances`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
