@@ -47,6 +47,8 @@ export interface Network {
    * (read from here, without entering the namespace).
    */
   sentBytes (host: NetHost): Promise<number>
+  /** Bytes delivered to `host` (the bridge-side end's tx_bytes). */
+  receivedBytes (host: NetHost): Promise<number>
   remove (): Promise<void>
 }
 
@@ -150,6 +152,9 @@ export async function createNetwork (counts: { seeders: number, fetcherGroups: n
     },
     async sentBytes (h) {
       return Number(await readFile(`/sys/class/net/${h.name}/statistics/rx_bytes`, 'utf8'))
+    },
+    async receivedBytes (h) {
+      return Number(await readFile(`/sys/class/net/${h.name}/statistics/tx_bytes`, 'utf8'))
     },
     remove
   }

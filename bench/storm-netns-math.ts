@@ -40,3 +40,18 @@ export function busyShare (before: { total: number, busy: number }, after: { tot
   const total = after.total - before.total
   return total <= 0 ? 0 : Math.round(1000 * (after.busy - before.busy) / total) / 1000
 }
+
+/** A byte counter's readings: seconds since the publish, and bytes sent since the phase began. */
+export interface CounterSample { at: number, bytes: number }
+
+/** The first moment the counter reached `threshold` bytes, seconds (linear between readings), or undefined if it never did. */
+export function crossingSeconds (samples: CounterSample[], threshold: number): number | undefined {
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i]!
+    if (s.bytes < threshold) continue
+    const before = samples[i - 1]
+    if (before === undefined || s.bytes === before.bytes) return s.at
+    return before.at + (s.at - before.at) * (threshold - before.bytes) / (s.bytes - before.bytes)
+  }
+  return undefined
+}

@@ -21,7 +21,7 @@ import {
   type DaemonProcess, type DbChoice, type OriginProcess
 } from './processes.ts'
 import { completion, fluidLowerBound, publish, rateSampler, runStorm, seedersReady, type Completion, type StormResult } from './storm.ts'
-import { arrivalsMs, busyShare, cpuJiffies, dealOut, groupsFor, ratio } from './storm-netns-math.ts'
+import { arrivalsMs, busyShare, cpuJiffies, crossingSeconds, dealOut, groupsFor, ratio, type CounterSample } from './storm-netns-math.ts'
 
 export interface NetnsStormSpec {
   label: string
@@ -80,6 +80,13 @@ export interface NetPhase {
   /** Bytes every seeder host sent, together. */
   seedersSentOverF: number
   originRate: { mean: number, activeSeconds: number, peak: number, cap: number }
+  /**
+   * Seconds from the publish request until the origin had sent 10 % of F and
+   * 98 % of all it sent in the phase; until the seeders together had sent 10 % of
+   * F; until the seeders together had received 50 % and 90 % of N·F (from the
+   * kernel counters, read every 200 ms): where the time went.
+   */
+  timeline: { origin10: number | undefined, originDone: number | undefined, seeders10: number | undefined, seedersGot50: number | undefined, seedersGot90: number | undefined }
   seederCompletion?: Completion
   plainCompletion?: Completion
   plain?: PlainSummary
@@ -120,6 +127,7 @@ const PG_SOCKET_URL = `postgres://postgres@localhost/test?host=${PG_SOCKET_DIR}`
 const HTTP_PORT = 8080
 const TORRENT_PORT = 6881
 const POLL_MS = 250
+const TIMELINE_MS = 200
 /** Cold storm: the publish comes this long after the last fresh seeder registered (as bench/storm.ts). */
 const COLD_LEAD_MS = 3000
 
@@ -172,6 +180,10 @@ interface PhaseInput {
   timeoutMs: number
 }
 
+function roundOrUndefined (value: number | undefined): number | undefined {
+  return value === undefined ? undefined : round(value, 2)
+}
+
 async function cpuOf (pids: number[]): Promise<number[]> {
   return Promise.all(pids.map(async (pid) => cpuSeconds(pid).catch(() => NaN)))
 }
@@ -190,9 +202,23 @@ async function runPhase (input: PhaseInput): Promise<NetPhase> {
   const cpu0 = { origin: await cpuOf(pids.origin), seeders: await cpuOf(pids.seeders), harness: process.cpuUsage(), machine: cpuJiffies(await readFile('/proc/stat', 'utf8')) }
   const seederHosts = net.seeders.slice(0, seeders.length)
   const sent0 = { origin: await net.sentBytes(net.origin), seeders: await Promise.all(seederHosts.map((h) => net.sentBytes(h))) }
-  const originSampler = rateSampler(() => net.sentBytes(net.origin), 500)
-
   const started = performance.now()
+  const originSampler = rateSampler(() => net.sentBytes(net.origin), 500)
+  const received0 = await Promise.all(seederHosts.map((h) => net.receivedBytes(h)))
+  const timeline: { origin: CounterSample[], seeders: CounterSample[], seedersGot: CounterSample[] } = { origin: [], seeders: [], seedersGot: [] }
+  let sampling = true
+  const timelineLoop = (async () => {
+    while (sampling) {
+      const at = (performance.now() - started) / 1000
+      const seedersNow = await Promise.all(seederHosts.map((h) => net.sentBytes(h)))
+      timeline.origin.push({ at, bytes: await net.sentBytes(net.origin) - sent0.origin })
+      timeline.seeders.push({ at, bytes: seedersNow.reduce((a, b, i) => a + b - sent0.seeders[i]!, 0) })
+      const got = await Promise.all(seederHosts.map((h) => net.receivedBytes(h)))
+      timeline.seedersGot.push({ at, bytes: got.reduce((a, b, i) => a + b - received0[i]!, 0) })
+      await sleep(TIMELINE_MS)
+    }
+  })()
+
   const manifest: Manifest = await publish(origin.url, bytes, input.hot)
   const deadline = started + input.timeoutMs
   const plainRuns = groups.map(async (group, i) => group.fetch({ url: manifest.url, sha256: manifest.sha256, arrivalsMs: groupArrivals[i]!, timeoutMs: Math.round(Math.max(1000, deadline - performance.now())) }))
@@ -218,6 +244,8 @@ async function runPhase (input: PhaseInput): Promise<NetPhase> {
   const plainResults = plainAnswers.flatMap((a) => a.results)
   const wall = (performance.now() - started) / 1000
   const originRate = await originSampler.stop()
+  sampling = false
+  await timelineLoop
 
   // Kernel counters first: what follows (metrics, checking the copies) sends bytes too.
   const sent1 = { origin: await net.sentBytes(net.origin), seeders: await Promise.all(seederHosts.map((h) => net.sentBytes(h))) }
@@ -253,6 +281,13 @@ async function runPhase (input: PhaseInput): Promise<NetPhase> {
     productEgressOverF: round((product1 - product0) / spec.size, 3),
     seedersSentOverF: round(sum(diffs(sent0.seeders, sent1.seeders)) / spec.size, 2),
     originRate: { mean: Math.round(originRate.active), activeSeconds: round(originRate.activeSeconds, 1), peak: Math.round(originRate.peak), cap: spec.originCap },
+    timeline: {
+      origin10: roundOrUndefined(crossingSeconds(timeline.origin, 0.1 * spec.size)),
+      originDone: roundOrUndefined(crossingSeconds(timeline.origin, 0.98 * (timeline.origin.at(-1)?.bytes ?? 0))),
+      seeders10: roundOrUndefined(crossingSeconds(timeline.seeders, 0.1 * spec.size)),
+      seedersGot50: roundOrUndefined(crossingSeconds(timeline.seedersGot, 0.5 * seeders.length * spec.size)),
+      seedersGot90: roundOrUndefined(crossingSeconds(timeline.seedersGot, 0.9 * seeders.length * spec.size))
+    },
     allMax: round(Math.max(0, ...seederTimes, ...plainTimes), 2),
     cpu: {
       origin: round(sum(diffs(cpu0.origin, cpu1.origin)), 2),
