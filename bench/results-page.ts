@@ -12,15 +12,17 @@ import { seederScaleGaps, seederScaleSection } from './seeder-scale-report.ts'
 import type { SoakResult } from './soak-run.ts'
 import { renderSoakSection } from './soak-report.ts'
 import { stormGaps, stormSection } from './storm-report.ts'
-import { stormNetnsSection } from './storm-netns-report.ts'
+import { stormNetnsGaps, stormNetnsSection } from './storm-netns-report.ts'
 import { trackerGaps, trackerSection } from './tracker-report.ts'
 
 /** What would close each missed target, from what the run measured. */
 function gapsSection (report: BenchReport, quick: BenchReport | undefined): string[] {
   const { storm, tracker } = report.scenarios
   const seederScale = report.scenarios['seeder-scale']
+  const stormNetns = report.scenarios['storm-netns']
   const out: string[] = [
     ...(storm?.result === undefined ? [] : stormGaps(storm.result, quick?.scenarios.storm?.result)),
+    ...(stormNetns?.result === undefined ? [] : stormNetnsGaps(stormNetns.result)),
     ...(tracker?.result === undefined ? [] : trackerGaps(tracker.result)),
     ...(seederScale?.result === undefined ? [] : seederScaleGaps(seederScale.result))
   ]

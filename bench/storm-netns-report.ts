@@ -29,8 +29,10 @@ function wireCopy (s: NetStormResult): number | undefined {
 function phaseRow (p: NetPhase, s: NetStormResult): string {
   const copy = wireCopy(s)
   const vs = s.vsPlain.find((v) => v.phase === p.name)
-  const plain = p.plain === undefined ? '—' : `${p.plain.givenUp} of ${p.fetchers.plain}${p.plain.redirected > 0 ? ` (${p.plain.redirected} redirected)` : ''}`
-  const t = p.timeline
+  const served = (x: NonNullable<NetPhase['plain']>): string => x.servingSeeders === undefined ? '' : `, to ${x.servingSeeders} seeders, at most ${x.mostOnOneSeeder} to one`
+  const plain = p.plain === undefined ? '—' : `${p.plain.givenUp} of ${p.fetchers.plain}${p.plain.redirected > 0 ? ` (${p.plain.redirected} redirected${served(p.plain)})` : ''}`
+  // Results written before the seeders' fields were left out of plain-HTTP phases hold 0 there.
+  const t = p.fetchers.seeders > 0 ? p.timeline : { ...p.timeline, seeders10: undefined, seedersGot50: undefined, seedersGot90: undefined }
   return `| ${p.name} | ${p.fetchers.seeders} + ${p.fetchers.plain} | ${p.arrivals} | **${n(p.originSentOverF)}** | ${copy === undefined ? '—' : n(p.originSent / copy)} | ${n(p.productEgressOverF)} | ${n(p.seedersSentOverF, 1)} | ${n(p.tMin, 1)} s | ${times(p.seederCompletion, p.tMin)} | ${times(p.plainCompletion, p.tMin)} | ${at(t.origin10)} / ${at(t.seeders10)} / ${at(t.seedersGot50)} / ${at(t.seedersGot90)} / ${at(t.originDone)} s | ${plain} | ${vs === undefined ? '—' : `${n(vs.ratio)} x`} | ${n(p.cpu.origin, 1)} / ${n(p.cpu.seeders, 1)} (${n(p.cpu.seederMax, 1)}) / ${n(p.cpu.fetchers, 1)} | ${n(100 * p.cpu.machineBusy, 0)} % |`
 }
 
@@ -43,8 +45,12 @@ function stormTable (s: NetStormResult): string[] {
   for (const p of [s.swarm, s.atOnce, s.spread, s.cold, s.baseline, s.baselineAll]) if (p !== undefined) lines.push(phaseRow(p, s))
   lines.push('')
   const extra: string[] = []
-  if (s.speedup !== undefined) extra.push(`seeders only ${n(s.speedup)} x faster than plain HTTP to the same ${c.seeders} hosts`)
-  if (s.speedupAll !== undefined) extra.push(`with the plain fetchers at the publish ${n(s.speedupAll)} x faster than plain HTTP to all ${c.seeders + c.plainFetchers}`)
+  if (s.speedup !== undefined) extra.push(`speed-up over plain HTTP: ${n(s.speedup)} x with seeders only (plain HTTP to the same ${c.seeders} hosts), ${s.speedupAll === undefined ? '' : `${n(s.speedupAll)} x with the plain fetchers at the publish (plain HTTP to all ${c.seeders + c.plainFetchers})`}`)
+  const perGiB = (cpu: number, bytes: number): string => `${n(cpu / (bytes / 2 ** 30), 0)} CPU s per GiB`
+  const base = s.baselineAll ?? s.baseline
+  if (s.swarm !== undefined && base !== undefined && s.swarm.seedersSentOverF > 0) {
+    extra.push(`CPU per byte sent: the seeders ${perGiB(s.swarm.cpu.seeders, s.swarm.seedersSentOverF * c.size)} they sent in the seeders-only phase (their downloads included), the origin ${perGiB(base.cpu.origin, base.originSent)} over plain HTTP (${base.name})`)
+  }
   const reasons = [...new Set([s.atOnce, s.spread, s.cold, s.baseline, s.baselineAll].flatMap((p) => p?.plain?.reasons ?? []))]
   if (reasons.length > 0) extra.push(`reasons a fetcher would have been given up: ${reasons.slice(0, 4).join('; ')}`)
   const errors = [s.swarm, s.atOnce, s.spread, s.cold, s.baseline, s.baselineAll].flatMap((p) => p?.errors ?? [])
@@ -90,4 +96,34 @@ export function stormNetnsSection (record: ScenarioRecord<StormNetnsResult>, out
     verdicts(s, out)
   }
   return lines
+}
+
+/** Where the namespaced storms' time went, for the phases that missed a time target, from what the run measured. */
+export function stormNetnsGaps (r: StormNetnsResult): string[] {
+  if (r.mode !== 'netns') return []
+  const out: string[] = []
+  for (const s of r.storms) {
+    const slow = [s.swarm, s.atOnce, s.spread, s.cold].filter((p): p is NetPhase => p !== undefined && (ratio(finite(p.allMax), p.tMin) ?? Infinity) > (p.fetchers.plain === 0 ? 1.5 : 2))
+    const worst = s.vsPlain.reduce<{ phase: string, ratio: number } | undefined>((a, b) => (a === undefined || b.ratio > a.ratio ? b : a), undefined)
+    if (slow.length === 0 && (worst === undefined || worst.ratio <= 1.25)) continue
+    const parts: string[] = []
+    for (const p of slow) {
+      const t = p.timeline
+      const cores = p.cpu.machineBusy
+      const ours = p.cpu.origin + p.cpu.seeders + p.cpu.fetchers
+      parts.push(`${p.name}: the origin had sent 10 % of F at ${at(t.origin10)} s, the seeders had received 90 % of N·F at ${at(t.seedersGot90)} s, the last fetcher finished at ${at(finite(p.allMax))} s (T_min ${n(p.tMin, 1)} s), the origin sending until ${at(t.originDone)} s; our processes used ${n(ours, 1)} CPU s (origin ${n(p.cpu.origin, 1)}, busiest seeder ${n(p.cpu.seederMax, 1)}) while the machine was ${n(100 * cores, 0)} % busy`)
+    }
+    const lines = [`- **${s.spec.label}** (N = ${s.spec.seeders}, F = ${mb(s.spec.size)}): ${parts.length === 0 ? '' : `${parts.join('; ')}.`}`]
+    for (const p of [s.atOnce, s.spread, s.cold]) {
+      const x = p?.plain
+      if (p === undefined || x === undefined || x.givenUp === 0) continue
+      lines.push(`  ${p.name}: ${x.givenUp} of ${p.fetchers.plain} plain fetchers would have been given up; ${x.redirected} were redirected to seeders${x.servingSeeders === undefined ? '' : ` (${x.servingSeeders} of them, at most ${x.mostOnOneSeeder} to one)`}${x.longestReadSeconds === undefined ? '' : `, and the longest wait for the next bytes was ${n(x.longestReadSeconds, 1)} s`} (Mastodon allows 10 s per read and 30 s per response; first reasons: ${x.reasons.slice(0, 2).join('; ')}).`)
+    }
+    if (worst !== undefined && worst.ratio > 1.25) {
+      const base = worst.phase === s.swarm?.name ? s.baseline : s.baselineAll
+      lines.push(`  Against plain HTTP: its slowest fetcher took ${n(worst.ratio)} x plain HTTP's slowest in "${worst.phase}" (plain HTTP served all ${base === undefined ? '' : base.fetchers.plain} in ${seconds(finite(base?.allMax))}).`)
+    }
+    out.push(...lines)
+  }
+  return out
 }

@@ -65,6 +65,11 @@ export interface PlainSummary {
   /** Fetchers whose body came from another host than the origin. */
   redirected: number
   maxRedirects: number
+  /** Seeders that served redirected fetchers, and the most fetchers one of them served (absent in results written before they were recorded). */
+  servingSeeders?: number
+  mostOnOneSeeder?: number
+  /** The longest wait of any plain fetcher for its next bytes, seconds. */
+  longestReadSeconds?: number
 }
 
 export interface NetPhase {
@@ -284,9 +289,9 @@ async function runPhase (input: PhaseInput): Promise<NetPhase> {
     timeline: {
       origin10: roundOrUndefined(crossingSeconds(timeline.origin, 0.1 * spec.size)),
       originDone: roundOrUndefined(crossingSeconds(timeline.origin, 0.98 * (timeline.origin.at(-1)?.bytes ?? 0))),
-      seeders10: roundOrUndefined(crossingSeconds(timeline.seeders, 0.1 * spec.size)),
-      seedersGot50: roundOrUndefined(crossingSeconds(timeline.seedersGot, 0.5 * seeders.length * spec.size)),
-      seedersGot90: roundOrUndefined(crossingSeconds(timeline.seedersGot, 0.9 * seeders.length * spec.size))
+      seeders10: seeders.length === 0 ? undefined : roundOrUndefined(crossingSeconds(timeline.seeders, 0.1 * spec.size)),
+      seedersGot50: seeders.length === 0 ? undefined : roundOrUndefined(crossingSeconds(timeline.seedersGot, 0.5 * seeders.length * spec.size)),
+      seedersGot90: seeders.length === 0 ? undefined : roundOrUndefined(crossingSeconds(timeline.seedersGot, 0.9 * seeders.length * spec.size))
     },
     allMax: round(Math.max(0, ...seederTimes, ...plainTimes), 2),
     cpu: {
@@ -309,11 +314,16 @@ async function runPhase (input: PhaseInput): Promise<NetPhase> {
     result.plainCompletion = completion(plainTimes, plain)
     result.slowestPlainOverTMin = ratio(result.plainCompletion.max, tMin)
     const givenUp = plainResults.filter((r) => r.givenUp !== undefined)
+    const servedBy = new Map<string, number>()
+    for (const r of plainResults) if (r.servedBy !== originHost) servedBy.set(r.servedBy, (servedBy.get(r.servedBy) ?? 0) + 1)
     result.plain = {
       givenUp: givenUp.length + (plain - plainResults.length),
       reasons: [...new Set(givenUp.map((r) => r.givenUp!))].slice(0, 5),
       redirected: plainResults.filter((r) => r.servedBy !== originHost).length,
-      maxRedirects: Math.max(0, ...plainResults.map((r) => r.redirects))
+      maxRedirects: Math.max(0, ...plainResults.map((r) => r.redirects)),
+      servingSeeders: servedBy.size,
+      mostOnOneSeeder: Math.max(0, ...servedBy.values()),
+      longestReadSeconds: round(Math.max(0, ...plainResults.map((r) => r.longestReadGapMs)) / 1000, 1)
     }
   }
   log(`storm-netns/${spec.label}/${name}: origin sent ${round(result.originSentOverF, 2)} x F (its own counters: ${round(result.productEgressOverF, 2)} x F), all done in ${round(wall, 1)} s, T_min ${result.tMin} s${result.plain === undefined ? '' : `, ${result.plain.givenUp} of ${plain} plain fetchers would be given up`}${errors.length > 0 ? `, ${errors.length} errors: ${errors[0]}` : ''}`)
