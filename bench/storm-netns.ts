@@ -17,10 +17,10 @@ import type { Manifest } from '@fedswarm/protocol'
 import { createNetwork, netnsUnavailable, removeLeftovers, type NetHost, type Network } from './netns.ts'
 import type { PlainFetchResult } from './mastodon-fetch.ts'
 import {
-  alive, cpuSeconds, defer, log, originEgress, originMetrics, outputTail, round, sha256Base64url, sleep, startMany, startOrigin, startSeeder,
+  cpuSeconds, defer, log, originEgress, originMetrics, round, sha256Base64url, sleep, startMany, startOrigin, startSeeder,
   type DaemonProcess, type DbChoice, type OriginProcess
 } from './processes.ts'
-import { completion, fluidLowerBound, publish, rateSampler, runStorm, seedersReady, type Completion, type StormResult } from './storm.ts'
+import { completion, fluidLowerBound, publish, rateSampler, runStorm, seederCompletions, seedersReady, type Completion, type StormResult } from './storm.ts'
 import { arrivalsMs, busyShare, cpuJiffies, crossingSeconds, dealOut, groupsFor, ratio, type CounterSample } from './storm-netns-math.ts'
 
 export interface NetnsStormSpec {
@@ -131,7 +131,6 @@ const PG_SOCKET_DIR = '/var/run/postgresql'
 const PG_SOCKET_URL = `postgres://postgres@localhost/test?host=${PG_SOCKET_DIR}`
 const HTTP_PORT = 8080
 const TORRENT_PORT = 6881
-const POLL_MS = 250
 const TIMELINE_MS = 200
 /** Cold storm: the publish comes this long after the last fresh seeder registered (as bench/storm.ts). */
 const COLD_LEAD_MS = 3000
@@ -189,6 +188,34 @@ function roundOrUndefined (value: number | undefined): number | undefined {
   return value === undefined ? undefined : round(value, 2)
 }
 
+interface TimelineSamples { origin: CounterSample[], seeders: CounterSample[], seedersGot: CounterSample[] }
+
+/** Reads what the origin sent, and what the seeders together sent and received, every TIMELINE_MS from now on; bytes since the first reading. */
+function sampleTimeline (net: Network, seederHosts: NetHost[], started: number): { stop: () => Promise<TimelineSamples> } {
+  const samples: TimelineSamples = { origin: [], seeders: [], seedersGot: [] }
+  let sampling = true
+  const loop = (async () => {
+    const total = async (read: (h: NetHost) => Promise<number>, hosts: NetHost[]): Promise<number> => (await Promise.all(hosts.map(read))).reduce((a, b) => a + b, 0)
+    const read = async (): Promise<[number, number, number]> => [await net.sentBytes(net.origin), await total(net.sentBytes, seederHosts), await total(net.receivedBytes, seederHosts)]
+    const first = await read()
+    while (sampling) {
+      const at = (performance.now() - started) / 1000
+      const now = await read()
+      samples.origin.push({ at, bytes: now[0] - first[0] })
+      samples.seeders.push({ at, bytes: now[1] - first[1] })
+      samples.seedersGot.push({ at, bytes: now[2] - first[2] })
+      await sleep(TIMELINE_MS)
+    }
+  })()
+  return {
+    async stop () {
+      sampling = false
+      await loop
+      return samples
+    }
+  }
+}
+
 async function cpuOf (pids: number[]): Promise<number[]> {
   return Promise.all(pids.map(async (pid) => cpuSeconds(pid).catch(() => NaN)))
 }
@@ -209,48 +236,18 @@ async function runPhase (input: PhaseInput): Promise<NetPhase> {
   const sent0 = { origin: await net.sentBytes(net.origin), seeders: await Promise.all(seederHosts.map((h) => net.sentBytes(h))) }
   const started = performance.now()
   const originSampler = rateSampler(() => net.sentBytes(net.origin), 500)
-  const received0 = await Promise.all(seederHosts.map((h) => net.receivedBytes(h)))
-  const timeline: { origin: CounterSample[], seeders: CounterSample[], seedersGot: CounterSample[] } = { origin: [], seeders: [], seedersGot: [] }
-  let sampling = true
-  const timelineLoop = (async () => {
-    while (sampling) {
-      const at = (performance.now() - started) / 1000
-      const seedersNow = await Promise.all(seederHosts.map((h) => net.sentBytes(h)))
-      timeline.origin.push({ at, bytes: await net.sentBytes(net.origin) - sent0.origin })
-      timeline.seeders.push({ at, bytes: seedersNow.reduce((a, b, i) => a + b - sent0.seeders[i]!, 0) })
-      const got = await Promise.all(seederHosts.map((h) => net.receivedBytes(h)))
-      timeline.seedersGot.push({ at, bytes: got.reduce((a, b, i) => a + b - received0[i]!, 0) })
-      await sleep(TIMELINE_MS)
-    }
-  })()
-
+  const timelineSampler = sampleTimeline(net, seederHosts, started)
   const manifest: Manifest = await publish(origin.url, bytes, input.hot)
   const deadline = started + input.timeoutMs
   const plainRuns = groups.map(async (group, i) => group.fetch({ url: manifest.url, sha256: manifest.sha256, arrivalsMs: groupArrivals[i]!, timeoutMs: Math.round(Math.max(1000, deadline - performance.now())) }))
   const seederTimes: number[] = []
-  const seederRun = (async () => {
-    const pending = new Set(seeders)
-    while (pending.size > 0 && performance.now() < deadline) {
-      await Promise.all([...pending].map(async (seeder) => {
-        if (!alive(seeder.pid)) {
-          pending.delete(seeder)
-          errors.push(`seeder ${seeder.url} exited during the storm; its last output:\n${outputTail(seeder)}`)
-          return
-        }
-        const response = await fetch(`${seeder.url}/media/${manifest.infoHash}`, { method: 'HEAD', signal: AbortSignal.timeout(5000) }).catch(() => undefined)
-        if (response?.status === 200 && pending.delete(seeder)) seederTimes.push((performance.now() - started) / 1000)
-      }))
-      if (pending.size > 0) await sleep(POLL_MS)
-    }
-    if (pending.size > 0) errors.push(`${pending.size} seeders did not finish within ${input.timeoutMs / 1000} s`)
-  })()
+  const seederRun = seederCompletions(seeders, manifest.infoHash, started, deadline, errors, (seconds) => seederTimes.push(seconds))
   const plainAnswers = await Promise.all(plainRuns.map(async (run) => run.catch((err: Error) => { errors.push(err.message); return { results: [], cpuSeconds: NaN } })))
   await seederRun
   const plainResults = plainAnswers.flatMap((a) => a.results)
   const wall = (performance.now() - started) / 1000
   const originRate = await originSampler.stop()
-  sampling = false
-  await timelineLoop
+  const timeline = await timelineSampler.stop()
 
   // Kernel counters first: what follows (metrics, checking the copies) sends bytes too.
   const sent1 = { origin: await net.sentBytes(net.origin), seeders: await Promise.all(seederHosts.map((h) => net.sentBytes(h))) }

@@ -222,6 +222,29 @@ export async function seedersReady (origin: OriginProcess, seeders: DaemonProces
   await poll('the seeders\' event streams', 60_000, 250, async () => metric(await originMetrics(origin.url), 'fedswarm_event_streams') >= streams ? true : undefined)
 }
 
+/**
+ * Polls every seeder's mirror (`HEAD /media/<infoHash>`, every POLL_MS) until
+ * each answers 200 or `deadline` passes; `onDone` gets each one's seconds
+ * from `started`. A seeder that exits, or is not done by the deadline, is
+ * added to `errors`.
+ */
+export async function seederCompletions (seeders: DaemonProcess[], infoHash: string, started: number, deadline: number, errors: string[], onDone: (seconds: number) => void): Promise<void> {
+  const pending = new Set(seeders)
+  while (pending.size > 0 && performance.now() < deadline) {
+    await Promise.all([...pending].map(async (seeder) => {
+      if (!alive(seeder.pid)) {
+        pending.delete(seeder)
+        errors.push(`seeder ${seeder.url} exited during the storm; its last output:\n${outputTail(seeder)}`)
+        return
+      }
+      const response = await fetch(`${seeder.url}/media/${infoHash}`, { method: 'HEAD', signal: AbortSignal.timeout(5000) }).catch(() => undefined)
+      if (response?.status === 200 && pending.delete(seeder)) onDone((performance.now() - started) / 1000)
+    }))
+    if (pending.size > 0) await sleep(POLL_MS)
+  }
+  if (pending.size > 0) errors.push(`${pending.size} seeders did not finish within ${round((deadline - started) / 1000, 0)} s`)
+}
+
 interface PhaseInput {
   name: string
   origin: OriginProcess
@@ -269,25 +292,10 @@ async function runPhase (input: PhaseInput): Promise<PhaseResult> {
       errors.push(`plain fetcher: ${(err as Error).message}`)
     }
   })
-  const seederRun = (async () => {
-    const pending = new Set(seeders)
-    while (pending.size > 0 && performance.now() < deadline) {
-      await Promise.all([...pending].map(async (seeder) => {
-        if (!alive(seeder.pid)) {
-          pending.delete(seeder)
-          errors.push(`seeder ${seeder.url} exited during the storm; its last output:\n${outputTail(seeder)}`)
-          return
-        }
-        const response = await fetch(`${seeder.url}/media/${manifest.infoHash}`, { method: 'HEAD', signal: AbortSignal.timeout(5000) }).catch(() => undefined)
-        if (response?.status === 200 && pending.delete(seeder)) {
-          seederTimes.push((performance.now() - started) / 1000)
-          progress()
-        }
-      }))
-      if (pending.size > 0) await sleep(POLL_MS)
-    }
-    if (pending.size > 0) errors.push(`${pending.size} seeders did not finish within ${input.timeoutMs / 1000} s`)
-  })()
+  const seederRun = seederCompletions(seeders, manifest.infoHash, started, deadline, errors, (seconds) => {
+    seederTimes.push(seconds)
+    progress()
+  })
   await Promise.all([...plainRuns, seederRun])
   const originRate = await originSampler.stop()
   const seederRates = await Promise.all(seederSamplers.map((s) => s.stop()))
