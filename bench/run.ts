@@ -6,7 +6,8 @@
 // footprint (issue 15, about an hour) runs only when named; for trying it
 // out, --soak-seconds S and --footprint-items N shorten it (its result says so).
 // --http-seeders N makes N of the storm's seeders HTTP-only (FEDSWARM_TRANSPORT=http).
-// storm-netns runs the storm on network namespaces (needs root; bench/storm-netns.ts).
+// storm-netns runs the storm on network namespaces (needs root; bench/storm-netns.ts);
+// --product-caps also gives each of its processes its tc cap as FEDSWARM_UPLOAD_LIMIT.
 
 import { execFile } from 'node:child_process'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
@@ -142,7 +143,8 @@ async function main (): Promise<void> {
       render: { type: 'boolean', default: false },
       'soak-seconds': { type: 'string' },
       'footprint-items': { type: 'string' },
-      'http-seeders': { type: 'string' }
+      'http-seeders': { type: 'string' },
+      'product-caps': { type: 'boolean', default: false }
     }
   })
   if (values.render === true) {
@@ -157,6 +159,7 @@ async function main (): Promise<void> {
   }
   const db: DbChoice = await postgresAvailable() ? 'postgres' : 'pglite'
   const config = plan(quick, db, { soakSeconds: positiveInteger('soak-seconds', values['soak-seconds']), footprintItems: positiveInteger('footprint-items', values['footprint-items']) })
+  config.stormNetns.productCaps = values['product-caps'] === true
   config.storm.httpSeeders = Math.min(config.storm.seeders, positiveInteger('http-seeders', values['http-seeders']) ?? 0)
   const started = performance.now()
   const file = `${RESULTS_DIR}${quick ? 'quick.json' : 'latest.json'}`

@@ -46,6 +46,12 @@ export interface StormNetnsOptions {
   fetchersPerGroup: number
   db: DbChoice
   webSeedAfter: string
+  /**
+   * Also give each process its tc cap as FEDSWARM_UPLOAD_LIMIT, so that the
+   * product knows its link (off by default: tc is then the only cap, and an
+   * uncapped seeder reports no capacity to the origin).
+   */
+  productCaps?: boolean
 }
 
 export interface NetCpu {
@@ -122,7 +128,7 @@ export interface NetStormResult {
 }
 
 export type StormNetnsResult =
-  | { mode: 'netns', storms: NetStormResult[], fetchersPerGroup: number, db: DbChoice, webSeedAfter: string }
+  | { mode: 'netns', storms: NetStormResult[], fetchersPerGroup: number, db: DbChoice, webSeedAfter: string, productCaps?: boolean }
   | { mode: 'loopback', reason: string, loopback: StormResult }
 
 const FETCHER_SCRIPT = fileURLToPath(new URL('./netns-fetcher.ts', import.meta.url))
@@ -339,11 +345,13 @@ function hostEnv (host: NetHost, db: DbChoice): Record<string, string> {
 }
 
 async function startSwarm (net: Network, spec: NetnsStormSpec, options: StormNetnsOptions, originEnv: Record<string, string>, seeders: number): Promise<{ origin: OriginProcess, seeders: DaemonProcess[] }> {
-  const origin = await startOrigin(options.db, { ...hostEnv(net.origin, options.db), ...originEnv }, 60_000, net.command(net.origin))
+  const cap = (bytesPerSecond: number): Record<string, string> => options.productCaps === true ? { FEDSWARM_UPLOAD_LIMIT: String(bytesPerSecond) } : {}
+  const origin = await startOrigin(options.db, { ...hostEnv(net.origin, options.db), ...cap(spec.originCap), ...originEnv }, 60_000, net.command(net.origin))
   const started = await startMany(seeders, 5, async (i) => {
     const host = net.seeders[i]!
     return startSeeder(options.db, origin.url, {
       ...hostEnv(host, options.db),
+      ...cap(spec.peerCap),
       FEDSWARM_TORRENT_PORT: String(TORRENT_PORT),
       FEDSWARM_WEBSEED_AFTER: options.webSeedAfter,
       FEDSWARM_POLL_INTERVAL: '1s'
@@ -368,7 +376,7 @@ async function runNetStorm (spec: NetnsStormSpec, options: StormNetnsOptions): P
     const timeout = (k: number): number => Math.max(60_000, 3000 * k * size / originCap + 30_000)
     const phase = (name: string, swarm: { origin: OriginProcess, seeders: DaemonProcess[] }, plain: number, spreadSeconds: number, hot = true): Promise<NetPhase> =>
       runPhase({ name, net, origin: swarm.origin, seeders: swarm.seeders, plain, spreadSeconds, spec, fetchersPerGroup: options.fetchersPerGroup, hot, timeoutMs: timeout(swarm.seeders.length + plain) + spreadSeconds * 1000 })
-    // No FEDSWARM_UPLOAD_LIMIT anywhere: tc is the only cap. Every accepted seeder may take redirects (all are the bench's own).
+    // Every accepted seeder may take redirects (all are the bench's own).
     const redirecting = { FEDSWARM_REDIRECT_TO: 'any-accepted' }
 
     const t = performance.now()
@@ -424,5 +432,5 @@ export async function runStormNetns (options: StormNetnsOptions): Promise<StormN
   const db: DbChoice = options.db === 'postgres' && await access(`${PG_SOCKET_DIR}/.s.PGSQL.5432`).then(() => true, () => false) ? 'postgres' : 'pglite'
   const storms: NetStormResult[] = []
   for (const spec of options.storms) storms.push(await runNetStorm(spec, { ...options, db }))
-  return { mode: 'netns', storms, fetchersPerGroup: options.fetchersPerGroup, db, webSeedAfter: options.webSeedAfter }
+  return { mode: 'netns', storms, fetchersPerGroup: options.fetchersPerGroup, db, webSeedAfter: options.webSeedAfter, productCaps: options.productCaps === true }
 }
