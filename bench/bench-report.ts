@@ -6,6 +6,7 @@ import type { FootprintResult } from './footprint.ts'
 import type { GatewayResult } from './gateway.ts'
 import type { SeederScaleResult } from './seeder-scale.ts'
 import type { StormResult } from './storm.ts'
+import type { StormNetnsResult } from './storm-netns.ts'
 import type { TrackerResult } from './tracker.ts'
 
 export interface Machine {
@@ -36,6 +37,7 @@ export interface BenchReport {
   machine: Machine
   scenarios: {
     storm?: ScenarioRecord<StormResult>
+    'storm-netns'?: ScenarioRecord<StormNetnsResult>
     tracker?: ScenarioRecord<TrackerResult>
     gateway?: ScenarioRecord<GatewayResult>
     'seeder-scale'?: ScenarioRecord<SeederScaleResult>

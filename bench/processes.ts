@@ -121,18 +121,19 @@ export const ORIGIN_BENCH_ENV: Record<string, string> = {
   FEDSWARM_LOG_LEVEL: 'error'
 }
 
-export async function startOrigin (db: DbChoice, env: Record<string, string>, timeoutMs = 60_000): Promise<OriginProcess> {
+/** `command`: run it under e.g. `ip netns exec NAME` (bench/netns.ts). */
+export async function startOrigin (db: DbChoice, env: Record<string, string>, timeoutMs = 60_000, command?: string[]): Promise<OriginProcess> {
   const data = await benchTempDir('origin')
   const dbEnv = db === 'postgres' ? pgSchema().env : {}
-  const origin = await startOriginProcess({ env: { ...ORIGIN_BENCH_ENV, ...dbEnv, FEDSWARM_DATA: data.path, ...env }, timeoutMs })
+  const origin = await startOriginProcess({ env: { ...ORIGIN_BENCH_ENV, ...dbEnv, FEDSWARM_DATA: data.path, ...env }, timeoutMs, command })
   defer(() => origin.stop())
   return origin
 }
 
-export async function startSeeder (db: DbChoice, originUrl: string, env: Record<string, string | undefined>, timeoutMs = 90_000): Promise<DaemonProcess> {
+export async function startSeeder (db: DbChoice, originUrl: string, env: Record<string, string | undefined>, timeoutMs = 90_000, command?: string[]): Promise<DaemonProcess> {
   const data = await benchTempDir('seeder')
   const dbEnv = db === 'postgres' ? pgSchema().env : {}
-  const options: StartOptions = { env: { FEDSWARM_ORIGINS: originUrl, FEDSWARM_LOG_LEVEL: 'error', ...dbEnv, FEDSWARM_DATA: data.path, ...env }, timeoutMs }
+  const options: StartOptions = { env: { FEDSWARM_ORIGINS: originUrl, FEDSWARM_LOG_LEVEL: 'error', ...dbEnv, FEDSWARM_DATA: data.path, ...env }, timeoutMs, command }
   const seeder = await startSeederProcess(options)
   defer(() => seeder.stop())
   return seeder

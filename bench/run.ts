@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only storm,tracker,gateway,seeder-scale,footprint] [-- --render]`
+// `npm run bench [-- --quick] [-- --only storm,storm-netns,tracker,gateway,seeder-scale,footprint] [-- --render]`
 // Runs the scenarios one after another on this machine (separate processes,
 // loopback only), writes bench/results/latest.json (or quick.json with
 // --quick), and renders bench/results/storm.svg and bench/RESULTS.md.
@@ -6,6 +6,8 @@
 // footprint (issue 15, about an hour) runs only when named; for trying it
 // out, --soak-seconds S and --footprint-items N shorten it (its result says so).
 // --http-seeders N makes N of the storm's seeders HTTP-only (FEDSWARM_TRANSPORT=http).
+// storm-netns runs the storm on network namespaces (needs root; bench/storm-netns.ts);
+// --product-caps also gives each of its processes its tc cap as FEDSWARM_UPLOAD_LIMIT.
 
 import { execFile } from 'node:child_process'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
@@ -19,15 +21,18 @@ import { readReport, renderResultFiles, RESULTS_DIR, RESULTS_MD } from './render
 import type { BenchReport, Machine } from './bench-report.ts'
 import { runSeederScale, type SeederScaleOptions } from './seeder-scale.ts'
 import { runStorm, type StormOptions } from './storm.ts'
+import { runStormNetns, type NetnsStormSpec, type StormNetnsOptions } from './storm-netns.ts'
+import { mbit } from './netns-plan.ts'
 import { runTracker, type TrackerOptions } from './tracker.ts'
 
-const SCENARIOS = ['storm', 'tracker', 'gateway', 'seeder-scale', 'footprint'] as const
+const SCENARIOS = ['storm', 'storm-netns', 'tracker', 'gateway', 'seeder-scale', 'footprint'] as const
 type Scenario = typeof SCENARIOS[number]
 /** Run only when named in --only: long, and judged against targets of their own; a run of only these leaves the page's header as it was. */
 const BY_NAME_ONLY: readonly Scenario[] = ['footprint']
 
 interface Plan {
   storm: StormOptions
+  stormNetns: StormNetnsOptions
   tracker: TrackerOptions
   gateway: GatewayOptions
   seederScale: SeederScaleOptions
@@ -35,6 +40,16 @@ interface Plan {
 }
 
 interface Overrides { soakSeconds?: number, footprintItems?: number }
+
+/** Issue 18's storms: F in MB and caps in Mbit/s as links are sold, both cap settings, and the small storm. */
+function netnsStorms (quick: boolean): NetnsStormSpec[] {
+  const big = { seeders: quick ? 4 : 20, plainFetchers: quick ? 4 : 20, size: quick ? 1_000_000 : 8_000_000, spreadSeconds: quick ? 5 : 20, cold: true }
+  return [
+    { label: 'origin 16 / peers 8 Mbit/s', ...big, originCap: mbit(16), peerCap: mbit(8) },
+    { label: 'origin 40 / peers 16 Mbit/s', ...big, originCap: mbit(40), peerCap: mbit(16) },
+    { label: 'small storm', seeders: 3, plainFetchers: 2, size: 2_000_000, originCap: mbit(40), peerCap: mbit(16), cold: false }
+  ]
+}
 
 function plan (quick: boolean, db: DbChoice, overrides: Overrides): Plan {
   return {
@@ -49,6 +64,7 @@ function plan (quick: boolean, db: DbChoice, overrides: Overrides): Plan {
       webSeedAfter: '5s',
       plainArrivalSeconds: quick ? 5 : 20
     },
+    stormNetns: { storms: netnsStorms(quick), fetchersPerGroup: 5, db, webSeedAfter: '5s' },
     tracker: { items: 10_000, peersPerSwarm: quick ? 2 : 5, duration: quick ? 2 : 10, connections: 50, rounds: quick ? 1 : 3 },
     gateway: { size: 8 * MiB, rangeLengths: quick ? [16 * KiB] : [16 * KiB, MiB], duration: quick ? 2 : 5, connections: 20, rounds: quick ? 1 : 3, db },
     seederScale: {
@@ -127,7 +143,8 @@ async function main (): Promise<void> {
       render: { type: 'boolean', default: false },
       'soak-seconds': { type: 'string' },
       'footprint-items': { type: 'string' },
-      'http-seeders': { type: 'string' }
+      'http-seeders': { type: 'string' },
+      'product-caps': { type: 'boolean', default: false }
     }
   })
   if (values.render === true) {
@@ -142,6 +159,7 @@ async function main (): Promise<void> {
   }
   const db: DbChoice = await postgresAvailable() ? 'postgres' : 'pglite'
   const config = plan(quick, db, { soakSeconds: positiveInteger('soak-seconds', values['soak-seconds']), footprintItems: positiveInteger('footprint-items', values['footprint-items']) })
+  config.stormNetns.productCaps = values['product-caps'] === true
   config.storm.httpSeeders = Math.min(config.storm.seeders, positiveInteger('http-seeders', values['http-seeders']) ?? 0)
   const started = performance.now()
   const file = `${RESULTS_DIR}${quick ? 'quick.json' : 'latest.json'}`
@@ -158,6 +176,7 @@ async function main (): Promise<void> {
 
   const runners: Record<Scenario, () => Promise<unknown>> = {
     storm: () => runStorm(config.storm),
+    'storm-netns': () => runStormNetns(config.stormNetns),
     tracker: () => runTracker(config.tracker),
     gateway: () => runGateway(config.gateway),
     'seeder-scale': () => runSeederScale(config.seederScale),

@@ -122,7 +122,7 @@ const COLD_LEAD_MS = 3000
  */
 const COLD_REDIRECT_WAIT = process.env.FEDSWARM_BENCH_COLD_REDIRECT_WAIT
 
-function completion (times: number[], of: number): Completion {
+export function completion (times: number[], of: number): Completion {
   return { times: times.map((t) => round(t, 2)), p50: round(quantile(times, 0.5), 2), max: round(times.length === of ? Math.max(...times) : Infinity, 2), done: times.length, of }
 }
 
@@ -131,7 +131,7 @@ export function fluidLowerBound (k: number, size: number, originCap: number, upl
   return Math.max(size / originCap, (k * size) / (originCap + uploaders * uploaderCap))
 }
 
-async function publish (originUrl: string, bytes: Buffer, hot: boolean): Promise<Manifest> {
+export async function publish (originUrl: string, bytes: Buffer, hot: boolean): Promise<Manifest> {
   const response = await fetch(`${originUrl}/api/media${hot ? '?hot=1' : ''}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'image/png' },
@@ -156,7 +156,7 @@ async function plainFetch (manifest: Manifest, started: number, timeoutMs: numbe
  * rate while it moved (from the last sample before it first grew to the
  * sample where it last grew); `peak` the highest rate over one sliding window.
  */
-function rateSampler (read: () => Promise<number>, everyMs: number): { stop: () => Promise<{ active: number, activeSeconds: number, peak: number }> } {
+export function rateSampler (read: () => Promise<number>, everyMs: number): { stop: () => Promise<{ active: number, activeSeconds: number, peak: number }> } {
   let stopped = false
   const samples: Array<{ at: number, value: number }> = []
   const loop = (async () => {
@@ -210,7 +210,7 @@ async function seederCounters (seeder: DaemonProcess): Promise<SeederCounters> {
 }
 
 /** Waits until every seeder has registered with the origin and is following it (stream or polling). */
-async function seedersReady (origin: OriginProcess, seeders: DaemonProcess[]): Promise<void> {
+export async function seedersReady (origin: OriginProcess, seeders: DaemonProcess[]): Promise<void> {
   const urls = new Set(seeders.map((s) => s.url))
   await poll('every seeder registered', 120_000, 500, async () => {
     const response = await fetch(`${origin.url}/api/instances`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
@@ -220,6 +220,29 @@ async function seedersReady (origin: OriginProcess, seeders: DaemonProcess[]): P
   // Every seeder follows the event stream (the bench raises FEDSWARM_EVENT_STREAMS_PER_ADDRESS: all are 127.0.0.1).
   const streams = seeders.length
   await poll('the seeders\' event streams', 60_000, 250, async () => metric(await originMetrics(origin.url), 'fedswarm_event_streams') >= streams ? true : undefined)
+}
+
+/**
+ * Polls every seeder's mirror (`HEAD /media/<infoHash>`, every POLL_MS) until
+ * each answers 200 or `deadline` passes; `onDone` gets each one's seconds
+ * from `started`. A seeder that exits, or is not done by the deadline, is
+ * added to `errors`.
+ */
+export async function seederCompletions (seeders: DaemonProcess[], infoHash: string, started: number, deadline: number, errors: string[], onDone: (seconds: number) => void): Promise<void> {
+  const pending = new Set(seeders)
+  while (pending.size > 0 && performance.now() < deadline) {
+    await Promise.all([...pending].map(async (seeder) => {
+      if (!alive(seeder.pid)) {
+        pending.delete(seeder)
+        errors.push(`seeder ${seeder.url} exited during the storm; its last output:\n${outputTail(seeder)}`)
+        return
+      }
+      const response = await fetch(`${seeder.url}/media/${infoHash}`, { method: 'HEAD', signal: AbortSignal.timeout(5000) }).catch(() => undefined)
+      if (response?.status === 200 && pending.delete(seeder)) onDone((performance.now() - started) / 1000)
+    }))
+    if (pending.size > 0) await sleep(POLL_MS)
+  }
+  if (pending.size > 0) errors.push(`${pending.size} seeders did not finish within ${round((deadline - started) / 1000, 0)} s`)
 }
 
 interface PhaseInput {
@@ -269,25 +292,10 @@ async function runPhase (input: PhaseInput): Promise<PhaseResult> {
       errors.push(`plain fetcher: ${(err as Error).message}`)
     }
   })
-  const seederRun = (async () => {
-    const pending = new Set(seeders)
-    while (pending.size > 0 && performance.now() < deadline) {
-      await Promise.all([...pending].map(async (seeder) => {
-        if (!alive(seeder.pid)) {
-          pending.delete(seeder)
-          errors.push(`seeder ${seeder.url} exited during the storm; its last output:\n${outputTail(seeder)}`)
-          return
-        }
-        const response = await fetch(`${seeder.url}/media/${manifest.infoHash}`, { method: 'HEAD', signal: AbortSignal.timeout(5000) }).catch(() => undefined)
-        if (response?.status === 200 && pending.delete(seeder)) {
-          seederTimes.push((performance.now() - started) / 1000)
-          progress()
-        }
-      }))
-      if (pending.size > 0) await sleep(POLL_MS)
-    }
-    if (pending.size > 0) errors.push(`${pending.size} seeders did not finish within ${input.timeoutMs / 1000} s`)
-  })()
+  const seederRun = seederCompletions(seeders, manifest.infoHash, started, deadline, errors, (seconds) => {
+    seederTimes.push(seconds)
+    progress()
+  })
   await Promise.all([...plainRuns, seederRun])
   const originRate = await originSampler.stop()
   const seederRates = await Promise.all(seederSamplers.map((s) => s.stop()))

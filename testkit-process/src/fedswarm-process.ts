@@ -72,8 +72,8 @@ async function terminate (child: ChildProcess, graceMs = 10_000, signal: NodeJS.
   return killed
 }
 
-function spawnFedswarm (args: string[], env: Record<string, string>, fileSizeLimit?: number): { child: ChildProcess, stdout: () => string, stderr: () => string } {
-  const argv = [process.execPath, FEDSWARM_BIN, ...args]
+function spawnFedswarm (args: string[], env: Record<string, string>, fileSizeLimit?: number, command: string[] = []): { child: ChildProcess, stdout: () => string, stderr: () => string } {
+  const argv = [...command, process.execPath, FEDSWARM_BIN, ...args]
   // `ulimit -f` counts 512-byte blocks (POSIX sh); exec keeps the pid, so signals reach Node itself.
   const child = fileSizeLimit === undefined
     ? spawn(argv[0]!, argv.slice(1), { env, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -141,6 +141,8 @@ export interface StartOptions {
   timeoutMs?: number
   /** RLIMIT_FSIZE of the process, in bytes: a write past it fails with EFBIG (Node ignores SIGXFSZ). */
   fileSizeLimit?: number
+  /** Runs Node under this command (e.g. `ip netns exec NAME`), which must exec it so that the pid is Node's. */
+  command?: string[]
 }
 
 const ORIGIN_LISTENING = /^Fedswarm origin listening on (\S+) \(port (\d+)\), data in (.+)$/m
@@ -168,7 +170,7 @@ async function startDaemon (verb: 'origin' | 'seeder', listeningLine: RegExp, op
     ownDir = await tempDir(`fedswarm-e2e-${verb}-`)
     env.FEDSWARM_DATA = ownDir.path
   }
-  const { child, stdout, stderr } = spawnFedswarm([verb, ...args], childEnv(env), options.fileSizeLimit)
+  const { child, stdout, stderr } = spawnFedswarm([verb, ...args], childEnv(env), options.fileSizeLimit, options.command)
   const output = (): string => `--- stdout ---\n${stdout()}--- stderr ---\n${stderr()}`
   let stopped: Promise<ExitStatus> | undefined
   const stop = (signal?: NodeJS.Signals): Promise<ExitStatus> => {
