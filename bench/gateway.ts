@@ -138,7 +138,7 @@ export async function runGateway (options: GatewayOptions): Promise<GatewayResul
     })
     if (response.status !== 201) throw new Error(`publish answered ${response.status}`)
     const manifest = manifestSchema.parse(await response.json())
-    // The blob store's folder layout (README, "Storage"): DATA/blobs/fedswarm/<id>.
+    // The blob store's folder layout (docs/storage.md): DATA/blobs/fedswarm/<id>.
     const blobDir = join(origin.dataDir, 'blobs', 'fedswarm')
     await access(join(blobDir, manifest.id))
     const plain = await startStatic(blobDir)

@@ -32,7 +32,7 @@ export const USAGE = `Usage: fedswarm <command> [options]
 Commands:
 ${Object.values(COMMAND_USAGE).join('\n')}
 
-Every command takes --help. Every flag of "origin" and "seeder" is also an environment variable (see the README).`
+Every command takes --help. Every flag of "origin" and "seeder" is also an environment variable (see docs/configuration.md).`
 
 /** A flag asking for help: only before a lone "--", which ends the flags. */
 function asksHelp (args: string[]): boolean {

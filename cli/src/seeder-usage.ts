@@ -19,4 +19,4 @@ Options (each also an environment variable):
 Whom to help and how much (environment only): FEDSWARM_HELP_ONLY,
 FEDSWARM_NEVER_HELP, FEDSWARM_MAX_ORIGINS, FEDSWARM_DISCOVER_INTERVAL,
 FEDSWARM_QUOTA, FEDSWARM_UPLOAD_LIMIT, FEDSWARM_DOWNLOAD_LIMIT; every variable
-is in the README's seeder table. GET /api/status (admin token) says what it does.`
+is in docs/configuration.md. GET /api/status (admin token) says what it does.`

@@ -99,7 +99,7 @@ function actions (api: Api, item: MediaEntry, done: () => void): HTMLElement {
     }, 'Delete')
   }
   if (!item.tombstoned) return h('span', { class: 'hint', title: 'Its bytes may be published again' }, 'restored')
-  // Restore lifts the tombstone only: the same bytes may be published again, as a new item (README, restore).
+  // Restore lifts the tombstone only: the same bytes may be published again, as a new item (docs/deletion.md, "Mistakes").
   return h('button', {
     type: 'button',
     class: 'quiet small',

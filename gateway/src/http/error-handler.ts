@@ -69,5 +69,5 @@ export function errorHandler (log: Logger): ErrorRequestHandler {
 }
 
 export const notFound: RequestHandler = (_req, _res, next) => {
-  next(new HttpError('not_found', `${ERRORS.not_found.message}: see the README for the API`))
+  next(new HttpError('not_found', `${ERRORS.not_found.message}: see docs/http-api.md for the API`))
 }
