@@ -29,3 +29,8 @@ export function ago (iso: string | null, now = Date.now()): string {
 export function dateTime (iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' })
 }
+
+/** Recent requests are a decayed count (the popularity score), not a total: shown whole. */
+export function recentRequests (score: number): string {
+  return String(Math.round(score))
+}

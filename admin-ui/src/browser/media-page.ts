@@ -3,7 +3,7 @@
 import type { Api } from './api.ts'
 import type { ConsolePage } from './console-shell.ts'
 import { fill, h } from './dom.ts'
-import { ago, bytes, dateTime } from './format.ts'
+import { ago, bytes, dateTime, recentRequests } from './format.ts'
 import { poll } from './poll.ts'
 import { askReason } from './reason-dialog.ts'
 import { table } from './table.ts'
@@ -68,7 +68,7 @@ export const mediaPage: ConsolePage = {
         { title: 'Size', cell: (m) => bytes(m.size), class: 'num' },
         { title: 'Published', cell: (m) => h('time', { datetime: m.createdAt, title: dateTime(m.createdAt) }, ago(m.createdAt)) },
         { title: 'State', cell: (m) => m.deletedAt !== null ? h('span', { class: 'tag deleted', title: m.deleteReason ?? '' }, 'deleted') : m.hotAt !== null ? h('span', { class: 'tag hot' }, 'hot') : 'live' },
-        { title: 'Requests', cell: (m) => m.requests, class: 'num' },
+        { title: 'Recent requests', cell: (m) => recentRequests(m.requests), class: 'num' },
         { title: 'Holders', cell: (m) => m.holders, class: 'num' },
         { title: 'Mirrors', cell: (m) => m.mirrors, class: 'num' },
         { title: 'Swarm peers', cell: (m) => `${m.peers.complete + m.peers.incomplete}`, class: 'num' },

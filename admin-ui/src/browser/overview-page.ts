@@ -3,7 +3,7 @@
 import { chart } from './chart.ts'
 import type { ConsolePage } from './console-shell.ts'
 import { figures as pairs, fill, h } from './dom.ts'
-import { bytes, percent } from './format.ts'
+import { bytes, percent, recentRequests } from './format.ts'
 import { poll } from './poll.ts'
 import { table } from './table.ts'
 import { dense, savings, total, type TrafficAnswer } from './traffic.ts'
@@ -54,7 +54,7 @@ export const overviewPage: ConsolePage = {
         { title: 'Item', cell: (i) => h('a', { href: `/api/media/${i.manifest.id}`, class: 'mono' }, i.manifest.id) },
         { title: 'Type', cell: (i) => i.manifest.mediaType },
         { title: 'Size', cell: (i) => bytes(i.manifest.size), class: 'num' },
-        { title: 'Recent requests', cell: (i) => i.requests, class: 'num' },
+        { title: 'Recent requests', cell: (i) => recentRequests(i.requests), class: 'num' },
         { title: 'Hot', cell: (i) => i.hot ? 'hot' : '' }
       ], popular.items, { empty: 'No item requested lately.', label: 'hot items' }))
     }
