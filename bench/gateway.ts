@@ -10,7 +10,7 @@ import { promisify } from 'node:util'
 import autocannon from 'autocannon'
 import { manifestSchema } from '@fedswarm/protocol'
 import { pngBytes } from '@fedswarm/testkit'
-import { ADMIN_TOKEN, KiB, MiB, cleanupAll, cpuSeconds, defer, log, round, startOrigin, type DbChoice } from './processes.ts'
+import { ADMIN_TOKEN, KiB, MiB, cleanupAll, cpuSeconds, defer, log, profileEnv, round, startOrigin, type DbChoice } from './processes.ts'
 
 export interface GatewayOptions {
   /** Bytes of the file. */
@@ -63,7 +63,7 @@ export interface GatewayResult {
 const STATIC_SERVER = fileURLToPath(new URL('./static-server.ts', import.meta.url))
 
 async function startStatic (dir: string): Promise<{ url: string, pid: number }> {
-  const child = spawn(process.execPath, [STATIC_SERVER, dir], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [STATIC_SERVER, dir], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...profileEnv() } })
   defer(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))

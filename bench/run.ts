@@ -6,14 +6,17 @@
 // footprint (issue 15, about an hour) runs only when named; for trying it
 // out, --soak-seconds S and --footprint-items N shorten it (its result says so).
 // --http-seeders N makes N of the storm's seeders HTTP-only (FEDSWARM_TRANSPORT=http).
+// --cpu-prof DIR makes every origin, seeder and baseline server write a CPU profile
+// into DIR as it stops (read them with `node bench/cpu-profile-top.ts FILE`).
 
 import { execFile } from 'node:child_process'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
 import { runGateway, type GatewayOptions } from './gateway.ts'
-import { KiB, MiB, log, postgresAvailable, round, runCommand, type DbChoice } from './processes.ts'
+import { KiB, MiB, log, postgresAvailable, profileProcessesInto, round, runCommand, type DbChoice } from './processes.ts'
 import { runFootprint, type FootprintOptions } from './footprint.ts'
 import { readReport, renderResultFiles, RESULTS_DIR, RESULTS_MD } from './render.ts'
 import type { BenchReport, Machine } from './bench-report.ts'
@@ -127,7 +130,8 @@ async function main (): Promise<void> {
       render: { type: 'boolean', default: false },
       'soak-seconds': { type: 'string' },
       'footprint-items': { type: 'string' },
-      'http-seeders': { type: 'string' }
+      'http-seeders': { type: 'string' },
+      'cpu-prof': { type: 'string' }
     }
   })
   if (values.render === true) {
@@ -136,6 +140,7 @@ async function main (): Promise<void> {
     return
   }
   const quick = values.quick === true
+  if (values['cpu-prof'] !== undefined) profileProcessesInto(resolve(values['cpu-prof']))
   const only = values.only === undefined ? SCENARIOS.filter((s) => !BY_NAME_ONLY.includes(s)) : values.only.split(',').map((s) => s.trim())
   for (const name of only) {
     if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario "${name}": one of ${SCENARIOS.join(', ')}`)
