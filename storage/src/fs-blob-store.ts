@@ -1,10 +1,15 @@
-import { createReadStream } from 'node:fs'
-import { copyFile, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises'
+import { createReadStream, open } from 'node:fs'
+import { copyFile, mkdir, rename, rm, stat, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
+import { promisify } from 'node:util'
 import { assertBlobKey, BlobNotFoundError, type BlobStore, type ByteRange } from './blob-store.ts'
 
 const partialOf = (target: string): string => `${target}.partial`
+
+// A plain descriptor, not a FileHandle: a ReadStream on a FileHandle goes through promises for each
+// open, read and close, which cost a web seed's ranged GET of 16 KiB a third of its CPU.
+const openDescriptor = promisify(open)
 
 export function createFsBlobStore (root: string): BlobStore {
   const pathOf = (key: string): string => {
@@ -36,10 +41,10 @@ export function createFsBlobStore (root: string): BlobStore {
     async read (key, range?: ByteRange): Promise<Readable> {
       const path = pathOf(key)
       // Open first: a missing blob is a clean error, and a reader keeps its bytes even if the blob is deleted meanwhile.
-      const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+      const fd = await openDescriptor(path, 'r').catch((err: NodeJS.ErrnoException) => {
         throw err.code === 'ENOENT' ? new BlobNotFoundError(key) : err
       })
-      return createReadStream(path, { fd: handle, start: range?.start, end: range?.end })
+      return createReadStream(path, { fd, start: range?.start, end: range?.end })
     },
     async stat (key) {
       try {
