@@ -180,11 +180,10 @@ async function copyExactly (source: Readable, length: number, onBytes: (n: numbe
     const part = chunk.length > left ? chunk.subarray(0, left) : chunk
     left -= part.length
     onBytes(part.length)
-    if (left === 0) {
-      res.end(part)
-      break
-    }
-    if (!res.write(part)) await drained(res)
+    // The last bytes end the response at once; the loop still runs to the source's end, as
+    // leaving it early would destroy the source with an AbortError (and its stack trace).
+    if (left === 0) res.end(part)
+    else if (!res.write(part)) await drained(res)
   }
   if (left > 0) throw new Error(`the store sent ${length - left} of ${length} bytes`)
   if (length === 0) res.end()
