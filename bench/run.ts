@@ -53,7 +53,7 @@ function plan (quick: boolean, db: DbChoice, overrides: Overrides): Plan {
       plainArrivalSeconds: quick ? 5 : 20
     },
     tracker: { items: 10_000, peersPerSwarm: quick ? 2 : 5, duration: quick ? 2 : 10, connections: 50, rounds: quick ? 1 : 3 },
-    gateway: { size: 8 * MiB, rangeLengths: quick ? [16 * KiB] : [16 * KiB, MiB], duration: quick ? 2 : 5, connections: 20, rounds: quick ? 1 : 3, db },
+    gateway: { size: 8 * MiB, rangeLengths: quick ? [16 * KiB] : [16 * KiB, MiB], duration: quick ? 2 : 5, connections: 20, rounds: quick ? 1 : 5, db },
     seederScale: {
       // More than the active set, so that the first item is out of the swarm (cold) when it is asked for.
       items: quick ? 60 : 5000,
