@@ -15,8 +15,15 @@ interface ProfileNode {
 
 interface Profile {
   nodes: ProfileNode[]
+  /** Microseconds of the monotonic clock (CLOCK_MONOTONIC, as process.hrtime in any process of the machine). */
+  startTime: number
   samples: number[]
   timeDeltas: number[]
+}
+
+/** This process's monotonic clock in microseconds: the clock of a profile's samples, for a window of them. */
+export function monotonicMicros (): number {
+  return Number(process.hrtime.bigint() / 1000n)
 }
 
 export interface ProfileEntry {
@@ -37,14 +44,21 @@ function place (url: string): string {
   return inModules >= 0 ? path.slice(inModules + '/node_modules/'.length) : path.startsWith(REPO) ? relative(REPO, path) : path
 }
 
-/** The `top` functions by self time, and the share of samples that were idle (the process waiting for work). */
-export function topSelfTime (profile: Profile, top: number): { entries: ProfileEntry[], idle: number, totalMs: number } {
+/**
+ * The `top` functions by self time, and the share of samples that were idle
+ * (the process waiting for work); only the samples within `window` (from
+ * monotonicMicros()) when given.
+ */
+export function topSelfTime (profile: Profile, top: number, window?: { from: number, to: number }): { entries: ProfileEntry[], idle: number, totalMs: number } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]))
   const selfUs = new Map<string, number>()
   let total = 0
   let idle = 0
+  let at = profile.startTime
   for (const [i, id] of profile.samples.entries()) {
     const delta = profile.timeDeltas[i] ?? 0
+    at += delta
+    if (window !== undefined && (at < window.from || at > window.to)) continue
     const frame = byId.get(id)!.callFrame
     total += delta
     if (frame.functionName === '(idle)') { idle += delta; continue }

@@ -128,6 +128,11 @@ export function profileProcessesInto (dir: string): void {
   profileDir = dir
 }
 
+/** Where the processes write their CPU profiles; undefined unless asked for (--cpu-prof). */
+export function profileDirectory (): string | undefined {
+  return profileDir
+}
+
 /** The environment that makes a child Node process profile itself, when asked for (--cpu-prof). */
 export function profileEnv (): Record<string, string> {
   return profileDir === undefined ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }

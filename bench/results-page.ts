@@ -4,6 +4,7 @@
 // and the soak.
 
 import type { BenchReport } from './bench-report.ts'
+import { cpuPerByteSection } from './cpu-per-byte-report.ts'
 import { footprintSection } from './footprint-report.ts'
 import { gatewaySection } from './gateway-report.ts'
 import { quickSummary } from './quick-report.ts'
@@ -46,6 +47,7 @@ export function renderResults (full: BenchReport | undefined, quick: BenchReport
   if (sc.gateway !== undefined) body.push(...gatewaySection(sc.gateway, verdicts))
   if (sc['seeder-scale'] !== undefined) body.push(...seederScaleSection(sc['seeder-scale'], verdicts, m.maxOpenFiles))
   if (sc.footprint !== undefined) body.push(...footprintSection(sc.footprint))
+  if (sc['cpu-per-byte'] !== undefined) body.push(...cpuPerByteSection(sc['cpu-per-byte'], verdicts))
 
   lines.push('## Targets (issue 6)', '', '| target | measured | verdict |', '| --- | --- | --- |')
   for (const v of verdicts) lines.push(`| ${v.target} | ${v.measured} | ${v.verdict} |`)

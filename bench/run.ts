@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only storm,tracker,gateway,seeder-scale,footprint] [-- --render]`
+// `npm run bench [-- --quick] [-- --only storm,tracker,gateway,seeder-scale,cpu-per-byte,footprint] [-- --render]`
 // Runs the scenarios one after another on this machine (separate processes,
 // loopback only), writes bench/results/latest.json (or quick.json with
 // --quick), and renders bench/results/storm.svg and bench/RESULTS.md.
@@ -15,6 +15,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
+import { runCpuPerByte, type CpuPerByteOptions } from './cpu-per-byte.ts'
 import { runGateway, type GatewayOptions } from './gateway.ts'
 import { KiB, MiB, log, postgresAvailable, profileProcessesInto, round, runCommand, type DbChoice } from './processes.ts'
 import { runFootprint, type FootprintOptions } from './footprint.ts'
@@ -24,7 +25,7 @@ import { runSeederScale, type SeederScaleOptions } from './seeder-scale.ts'
 import { runStorm, type StormOptions } from './storm.ts'
 import { runTracker, type TrackerOptions } from './tracker.ts'
 
-const SCENARIOS = ['storm', 'tracker', 'gateway', 'seeder-scale', 'footprint'] as const
+const SCENARIOS = ['storm', 'tracker', 'gateway', 'seeder-scale', 'cpu-per-byte', 'footprint'] as const
 type Scenario = typeof SCENARIOS[number]
 /** Run only when named in --only: long, and judged against targets of their own; a run of only these leaves the page's header as it was. */
 const BY_NAME_ONLY: readonly Scenario[] = ['footprint']
@@ -34,6 +35,7 @@ interface Plan {
   tracker: TrackerOptions
   gateway: GatewayOptions
   seederScale: SeederScaleOptions
+  cpuPerByte: CpuPerByteOptions
   footprint: FootprintOptions
 }
 
@@ -69,6 +71,7 @@ function plan (quick: boolean, db: DbChoice, overrides: Overrides): Plan {
       webSeedAfter: '1s',
       fillTimeoutSeconds: quick ? 40 : 900
     },
+    cpuPerByte: { seeders: quick ? 2 : 3, items: quick ? 2 : 3, size: quick ? 8 * MiB : 32 * MiB, db, timeoutSeconds: quick ? 120 : 600 },
     footprint: {
       dbs: ['pglite', 'postgres'],
       rssAfterSeconds: 25,
@@ -166,6 +169,7 @@ async function main (): Promise<void> {
     tracker: () => runTracker(config.tracker),
     gateway: () => runGateway(config.gateway),
     'seeder-scale': () => runSeederScale(config.seederScale),
+    'cpu-per-byte': () => runCpuPerByte(config.cpuPerByte),
     footprint: () => runFootprint(config.footprint)
   }
   for (const name of only as Scenario[]) {
