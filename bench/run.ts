@@ -71,7 +71,7 @@ function plan (quick: boolean, db: DbChoice, overrides: Overrides): Plan {
       webSeedAfter: '1s',
       fillTimeoutSeconds: quick ? 40 : 900
     },
-    cpuPerByte: { seeders: quick ? 2 : 3, items: quick ? 2 : 3, size: quick ? 8 * MiB : 32 * MiB, db, timeoutSeconds: quick ? 120 : 600 },
+    cpuPerByte: { seeders: quick ? 2 : 3, items: quick ? 2 : 3, size: quick ? 8 * MiB : 32 * MiB, rounds: quick ? 1 : 3, db, timeoutSeconds: quick ? 120 : 600 },
     footprint: {
       dbs: ['pglite', 'postgres'],
       rssAfterSeconds: 25,
