@@ -78,7 +78,8 @@ export interface CpuPerByteResult {
 }
 
 const GiB = 1024 * MiB
-const POLL_MS = 500
+/** Each HEAD poll of a seeder not yet done costs it a JSON error answer: seldom enough to stay out of its CPU. */
+const POLL_MS = 1000
 
 /** Publishes `bytes` (201), or, sent again with `hot`, makes the item hot (200): the seeders then fetch it. */
 async function publish (originUrl: string, bytes: Buffer, hot: boolean): Promise<Manifest> {
