@@ -1,6 +1,7 @@
 // The shape of bench/results/latest.json (and quick.json): the machine, and one
 // record per scenario, each with its result or the error that stopped it.
 
+import type { CpuPerByteResult } from './cpu-per-byte.ts'
 import type { DbChoice } from './processes.ts'
 import type { FootprintResult } from './footprint.ts'
 import type { GatewayResult } from './gateway.ts'
@@ -42,6 +43,7 @@ export interface BenchReport {
     gateway?: ScenarioRecord<GatewayResult>
     'seeder-scale'?: ScenarioRecord<SeederScaleResult>
     footprint?: ScenarioRecord<FootprintResult>
+    'cpu-per-byte'?: ScenarioRecord<CpuPerByteResult>
   }
   totalSeconds?: number
 }

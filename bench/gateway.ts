@@ -10,7 +10,7 @@ import { promisify } from 'node:util'
 import autocannon from 'autocannon'
 import { manifestSchema } from '@fedswarm/protocol'
 import { pngBytes } from '@fedswarm/testkit'
-import { ADMIN_TOKEN, KiB, MiB, cleanupAll, cpuSeconds, defer, log, round, startOrigin, type DbChoice } from './processes.ts'
+import { ADMIN_TOKEN, KiB, MiB, cleanupAll, cpuSeconds, defer, log, profileEnv, round, startOrigin, type DbChoice } from './processes.ts'
 
 export interface GatewayOptions {
   /** Bytes of the file. */
@@ -38,6 +38,8 @@ export interface GatewayRun {
   serverCpu: number
   /** Server CPU per request, microseconds: what each GET costs, whatever the load generator manages. */
   cpuMicrosPerRequest: number
+  /** Cores the load generator (autocannon, in the bench's own process) used: near 1, it and not the server bounds GETs/s. Absent in results of earlier runs. */
+  loadCpu?: number
 }
 
 export interface GatewayComparison {
@@ -63,7 +65,7 @@ export interface GatewayResult {
 const STATIC_SERVER = fileURLToPath(new URL('./static-server.ts', import.meta.url))
 
 async function startStatic (dir: string): Promise<{ url: string, pid: number }> {
-  const child = spawn(process.execPath, [STATIC_SERVER, dir], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [STATIC_SERVER, dir], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...profileEnv() } })
   defer(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
@@ -97,6 +99,7 @@ async function nginxStatus (): Promise<string> {
 async function load (server: GatewayServerKind, rangeLength: number, pass: number, url: string, pid: number, options: GatewayOptions): Promise<GatewayRun> {
   const slots = Math.floor(options.size / rangeLength)
   const cpu0 = await cpuSeconds(pid)
+  const own0 = process.cpuUsage()
   const started = performance.now()
   const result = await autocannon({
     url,
@@ -111,7 +114,9 @@ async function load (server: GatewayServerKind, rangeLength: number, pass: numbe
     }]
   })
   const cpuUsed = await cpuSeconds(pid) - cpu0
-  const serverCpu = round(cpuUsed / ((performance.now() - started) / 1000))
+  const seconds = (performance.now() - started) / 1000
+  const own = process.cpuUsage(own0)
+  const serverCpu = round(cpuUsed / seconds)
   return {
     server,
     rangeLength,
@@ -122,7 +127,8 @@ async function load (server: GatewayServerKind, rangeLength: number, pass: numbe
     non2xx: result.non2xx,
     errors: result.errors,
     serverCpu,
-    cpuMicrosPerRequest: Math.round(cpuUsed / Math.max(1, result.requests.total) * 1e6)
+    cpuMicrosPerRequest: Math.round(cpuUsed / Math.max(1, result.requests.total) * 1e6),
+    loadCpu: round((own.user + own.system) / 1e6 / seconds)
   }
 }
 
@@ -150,11 +156,13 @@ export async function runGateway (options: GatewayOptions): Promise<GatewayResul
     const comparisons: GatewayComparison[] = []
     for (const rangeLength of options.rangeLengths) {
       for (let pass = 1; pass <= options.rounds; pass++) {
-        for (const [server, url, pid] of [['origin', manifest.url, origin.pid], ['express.static', `${plain.url}/${manifest.id}`, plain.pid]] as const) {
+        const servers = [['origin', manifest.url, origin.pid], ['express.static', `${plain.url}/${manifest.id}`, plain.pid]] as const
+        // Each goes first in every other round: a drift of the machine's load then weighs on both alike.
+        for (const [server, url, pid] of pass % 2 === 1 ? servers : [...servers].reverse()) {
           const run = await load(server, rangeLength, pass, url, pid, options)
           if (run.non2xx > 0 || run.errors > 0) throw new Error(`${server}: ${run.non2xx} non-2xx answers, ${run.errors} errors`)
           runs.push(run)
-          log(`gateway: ${server}, ${rangeLength / KiB} KiB ranges, round ${pass}: ${run.requestsPerSecond} GETs/s, ${round(run.bytesPerSecond / MiB, 1)} MiB/s (p99 ${run.latencyMs.p99} ms, server CPU ${run.serverCpu} cores, ${run.cpuMicrosPerRequest} µs per GET)`)
+          log(`gateway: ${server}, ${rangeLength / KiB} KiB ranges, round ${pass}: ${run.requestsPerSecond} GETs/s, ${round(run.bytesPerSecond / MiB, 1)} MiB/s (p99 ${run.latencyMs.p99} ms, server CPU ${run.serverCpu} cores, ${run.cpuMicrosPerRequest} µs per GET, load generator ${run.loadCpu} cores)`)
         }
       }
       const mine = runs.filter((r) => r.rangeLength === rangeLength)

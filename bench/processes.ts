@@ -121,11 +121,28 @@ export const ORIGIN_BENCH_ENV: Record<string, string> = {
   FEDSWARM_LOG_LEVEL: 'error'
 }
 
+let profileDir: string | undefined
+
+/** Makes every process the bench starts from now on write a CPU profile into `dir` as it exits (`node --cpu-prof`; bench/cpu-profile-top.ts reads them). */
+export function profileProcessesInto (dir: string): void {
+  profileDir = dir
+}
+
+/** Where the processes write their CPU profiles; undefined unless asked for (--cpu-prof). */
+export function profileDirectory (): string | undefined {
+  return profileDir
+}
+
+/** The environment that makes a child Node process profile itself, when asked for (--cpu-prof). */
+export function profileEnv (): Record<string, string> {
+  return profileDir === undefined ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` }
+}
+
 /** `command`: run it under e.g. `ip netns exec NAME` (bench/netns.ts). */
 export async function startOrigin (db: DbChoice, env: Record<string, string>, timeoutMs = 60_000, command?: string[]): Promise<OriginProcess> {
   const data = await benchTempDir('origin')
   const dbEnv = db === 'postgres' ? pgSchema().env : {}
-  const origin = await startOriginProcess({ env: { ...ORIGIN_BENCH_ENV, ...dbEnv, FEDSWARM_DATA: data.path, ...env }, timeoutMs, command })
+  const origin = await startOriginProcess({ env: { ...ORIGIN_BENCH_ENV, ...dbEnv, ...profileEnv(), FEDSWARM_DATA: data.path, ...env }, timeoutMs, command })
   defer(() => origin.stop())
   return origin
 }
@@ -133,7 +150,7 @@ export async function startOrigin (db: DbChoice, env: Record<string, string>, ti
 export async function startSeeder (db: DbChoice, originUrl: string, env: Record<string, string | undefined>, timeoutMs = 90_000, command?: string[]): Promise<DaemonProcess> {
   const data = await benchTempDir('seeder')
   const dbEnv = db === 'postgres' ? pgSchema().env : {}
-  const options: StartOptions = { env: { FEDSWARM_ORIGINS: originUrl, FEDSWARM_LOG_LEVEL: 'error', ...dbEnv, FEDSWARM_DATA: data.path, ...env }, timeoutMs, command }
+  const options: StartOptions = { env: { FEDSWARM_ORIGINS: originUrl, FEDSWARM_LOG_LEVEL: 'error', ...dbEnv, ...profileEnv(), FEDSWARM_DATA: data.path, ...env }, timeoutMs, command }
   const seeder = await startSeederProcess(options)
   defer(() => seeder.stop())
   return seeder

@@ -18,6 +18,8 @@ export function quickSummary (report: BenchReport): string[] {
   if (g !== undefined) rows.push(`| gateway | ${g.comparisons.map((cmp) => `${n(cmp.rangeLength / 1024, 0)} KiB: ${n(cmp.ratio, 3)} x`).join(', ')} |`)
   const r = report.scenarios['seeder-scale']?.result
   if (r !== undefined) rows.push(`| seeder, ${n(r.fill.held, 0)} items | RSS ${mib(r.rssBytes, 0)}, idle CPU ${n(r.idleCpu.percentOfOneCore)} %, cold GET ${n(r.cold.serveMs, 1)} ms, back in swarm ${n(r.cold.backInSwarmMs, 0)} ms |`)
+  const c = report.scenarios['cpu-per-byte']?.result
+  if (c !== undefined) rows.push(`| cpu per byte, ${c.config.seeders} seeders, ${c.config.items} x ${mib(c.config.size, 0)} | seeders ${n(c.seederPerGiBMoved)} vs origin over HTTP ${n(c.originHttpPerGiB)} CPU-s per GiB → ${n(c.ratio)} x |`)
   for (const [name, rec] of Object.entries(report.scenarios)) if (rec?.error !== undefined) rows.push(`| ${name} | failed: ${rec.error} |`)
   return [...lines, '| scenario | result |', '| --- | --- |', ...rows, '']
 }

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only storm,storm-netns,tracker,gateway,seeder-scale,footprint] [-- --render]`
+// `npm run bench [-- --quick] [-- --only storm,storm-netns,tracker,gateway,seeder-scale,cpu-per-byte,footprint] [-- --render]`
 // Runs the scenarios one after another on this machine (separate processes,
 // loopback only), writes bench/results/latest.json (or quick.json with
 // --quick), and renders bench/results/storm.svg and bench/RESULTS.md.
@@ -8,14 +8,18 @@
 // --http-seeders N makes N of the storm's seeders HTTP-only (FEDSWARM_TRANSPORT=http).
 // storm-netns runs the storm on network namespaces (needs root; bench/storm-netns.ts);
 // --product-caps also gives each of its processes its tc cap as FEDSWARM_UPLOAD_LIMIT.
+// --cpu-prof DIR makes every origin, seeder and baseline server write a CPU profile
+// into DIR as it stops (read them with `node bench/cpu-profile-top.ts FILE`).
 
 import { execFile } from 'node:child_process'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
+import { runCpuPerByte, type CpuPerByteOptions } from './cpu-per-byte.ts'
 import { runGateway, type GatewayOptions } from './gateway.ts'
-import { KiB, MiB, log, postgresAvailable, round, runCommand, type DbChoice } from './processes.ts'
+import { KiB, MiB, log, postgresAvailable, profileProcessesInto, round, runCommand, type DbChoice } from './processes.ts'
 import { runFootprint, type FootprintOptions } from './footprint.ts'
 import { readReport, renderResultFiles, RESULTS_DIR, RESULTS_MD } from './render.ts'
 import type { BenchReport, Machine } from './bench-report.ts'
@@ -25,7 +29,7 @@ import { runStormNetns, type NetnsStormSpec, type StormNetnsOptions } from './st
 import { mbit } from './netns-plan.ts'
 import { runTracker, type TrackerOptions } from './tracker.ts'
 
-const SCENARIOS = ['storm', 'storm-netns', 'tracker', 'gateway', 'seeder-scale', 'footprint'] as const
+const SCENARIOS = ['storm', 'storm-netns', 'tracker', 'gateway', 'seeder-scale', 'cpu-per-byte', 'footprint'] as const
 type Scenario = typeof SCENARIOS[number]
 /** Run only when named in --only: long, and judged against targets of their own; a run of only these leaves the page's header as it was. */
 const BY_NAME_ONLY: readonly Scenario[] = ['footprint']
@@ -36,6 +40,7 @@ interface Plan {
   tracker: TrackerOptions
   gateway: GatewayOptions
   seederScale: SeederScaleOptions
+  cpuPerByte: CpuPerByteOptions
   footprint: FootprintOptions
 }
 
@@ -66,7 +71,7 @@ function plan (quick: boolean, db: DbChoice, overrides: Overrides): Plan {
     },
     stormNetns: { storms: netnsStorms(quick), fetchersPerGroup: 5, db, webSeedAfter: '5s' },
     tracker: { items: 10_000, peersPerSwarm: quick ? 2 : 5, duration: quick ? 2 : 10, connections: 50, rounds: quick ? 1 : 3 },
-    gateway: { size: 8 * MiB, rangeLengths: quick ? [16 * KiB] : [16 * KiB, MiB], duration: quick ? 2 : 5, connections: 20, rounds: quick ? 1 : 3, db },
+    gateway: { size: 8 * MiB, rangeLengths: quick ? [16 * KiB] : [16 * KiB, MiB], duration: quick ? 2 : 5, connections: 20, rounds: quick ? 1 : 5, db },
     seederScale: {
       // More than the active set, so that the first item is out of the swarm (cold) when it is asked for.
       items: quick ? 60 : 5000,
@@ -82,6 +87,7 @@ function plan (quick: boolean, db: DbChoice, overrides: Overrides): Plan {
       webSeedAfter: '1s',
       fillTimeoutSeconds: quick ? 40 : 900
     },
+    cpuPerByte: { seeders: quick ? 2 : 3, items: quick ? 2 : 3, size: quick ? 8 * MiB : 32 * MiB, rounds: quick ? 1 : 3, db, timeoutSeconds: quick ? 120 : 600 },
     footprint: {
       dbs: ['pglite', 'postgres'],
       rssAfterSeconds: 25,
@@ -144,7 +150,8 @@ async function main (): Promise<void> {
       'soak-seconds': { type: 'string' },
       'footprint-items': { type: 'string' },
       'http-seeders': { type: 'string' },
-      'product-caps': { type: 'boolean', default: false }
+      'product-caps': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' }
     }
   })
   if (values.render === true) {
@@ -153,6 +160,7 @@ async function main (): Promise<void> {
     return
   }
   const quick = values.quick === true
+  if (values['cpu-prof'] !== undefined) profileProcessesInto(resolve(values['cpu-prof']))
   const only = values.only === undefined ? SCENARIOS.filter((s) => !BY_NAME_ONLY.includes(s)) : values.only.split(',').map((s) => s.trim())
   for (const name of only) {
     if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario "${name}": one of ${SCENARIOS.join(', ')}`)
@@ -180,6 +188,7 @@ async function main (): Promise<void> {
     tracker: () => runTracker(config.tracker),
     gateway: () => runGateway(config.gateway),
     'seeder-scale': () => runSeederScale(config.seederScale),
+    'cpu-per-byte': () => runCpuPerByte(config.cpuPerByte),
     footprint: () => runFootprint(config.footprint)
   }
   for (const name of only as Scenario[]) {

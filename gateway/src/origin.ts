@@ -32,6 +32,9 @@ import { createPopularity, createTeardown, lockDataFolder } from '@fedswarm/runt
 import { adminUiRoute } from '@fedswarm/admin-ui'
 import { startTrafficRecorder } from './traffic/traffic-recorder.ts'
 
+/** Descriptors of the origin's own blobs kept open for ranged reads (web seeds): only this store changes that folder. */
+const OWN_BLOBS_OPEN = { max: 64, idleMs: 5000 }
+
 export const VERSION = '0.1.0'
 
 /** Parts a test may supply instead of the ones the config describes. */
@@ -81,7 +84,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     const db = overrides.db ?? await openDb({ url: config.database.url, schema: config.database.schema, dataDir: join(config.dataDir, 'db') })
     if (overrides.db === undefined) teardown.add(() => db.close())
     await migrate(db, ORIGIN_NAMESPACE, originMigrations)
-    const blobs = overrides.blobs ?? (config.s3 !== undefined ? createS3BlobStore(config.s3) : createFsBlobStore(join(config.dataDir, 'blobs')))
+    const blobs = overrides.blobs ?? (config.s3 !== undefined ? createS3BlobStore(config.s3) : createFsBlobStore(join(config.dataDir, 'blobs'), { keepOpen: OWN_BLOBS_OPEN }))
     if (overrides.blobs === undefined) teardown.add(() => blobs.close())
     // The drop-in front: items made of the server's objects are read through the same store as the origin's own.
     const frontStore = config.front === undefined ? undefined : await openFrontStore(config.front, blobs, config.dataDir, log.child({ component: 'front' }))

@@ -147,6 +147,20 @@ for (const backend of originBackends()) {
       assert.equal(republished.manifest.error, 'media_deleted')
     })
 
+    it('answers 410 to the very next GET after a deletion, right after ranged GETs served the item from the caches', async function () {
+      const bytes = pngBytes(300_000)
+      const { manifest } = await publish(fixture, bytes)
+      for (let i = 0; i < 5; i++) {
+        const ranged = await fixture.api(`/media/${manifest.id}`, { headers: { range: `bytes=${i * 16384}-${i * 16384 + 16383}` } })
+        assert.equal(ranged.status, 206)
+        assert.deepEqual(Buffer.from(await ranged.arrayBuffer()), bytes.subarray(i * 16384, (i + 1) * 16384))
+      }
+      assert.equal((await deleteMedia(fixture, manifest.id)).status, 200)
+      const gone = await fixture.api(`/media/${manifest.id}`, { headers: { range: 'bytes=0-16383' } })
+      assert.equal(gone.status, 410)
+      assert.equal(await errorOf(gone), 'media_deleted')
+    })
+
     it('pages the signed notices in seq order', async function () {
       const notices: DeletionNotice[] = []
       for (let n = 0; n < 3; n++) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import parseTorrent from 'parse-torrent'
 import { sha256Of } from '@fedswarm/protocol'
-import { pngBytes } from '@fedswarm/testkit'
+import { metric, pngBytes } from '@fedswarm/testkit'
 import { originBackends, type OriginFixture, publish, startOriginFixture } from '@fedswarm/origin-fixture'
 
 const SIZE = 200_000
@@ -122,6 +122,15 @@ for (const backend of originBackends()) {
       assert.equal(ranged.headers.get('content-range'), `bytes 10-19/${SIZE}`)
       assert.equal(ranged.headers.get('content-length'), '10')
       assert.equal((await body(ranged)).length, 0)
+    })
+
+    it('counts every answer by route and status in fedswarm_http_requests_total', async function () {
+      const count = async (status: string): Promise<number> => metric(await (await fixture.api('/metrics', { admin: true })).text(), 'fedswarm_http_requests_total', { route: '/media/:name', status })
+      const [partial, whole] = [await count('206'), await count('200')]
+      for (let i = 0; i < 3; i++) await body(await get({ range: `bytes=${i}-${i + 99}` }))
+      await body(await get())
+      assert.equal(await count('206'), partial + 3)
+      assert.equal(await count('200'), whole + 1)
     })
 
     it('serves single ranges byte-exact with 206 and Content-Range', async function () {

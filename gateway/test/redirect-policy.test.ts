@@ -5,7 +5,7 @@ import {
   checkRange, CORRUPT_QUARANTINE_MS, decayedFailures, drainBacklog, dropsMirror, FAILURE_HALF_LIFE_MS, MAX_RETRY_MS, mirrorWeights, pickWeighted, pieceRange, planVerification, UNREPORTED_CAPACITY,
   retryDelayMs, type MirrorCandidate
 } from '../src/mirrors/mirror-policy.ts'
-import { allowsLocal, decideRedirect, JUST_HOT_MS, redirectRequestOf, redirectWaitMs, type RedirectInput } from '../src/mirrors/redirect-policy.ts'
+import { allowsLocal, alwaysServedHere, decideRedirect, JUST_HOT_MS, redirectRequestOf, redirectWaitMs, type RedirectInput } from '../src/mirrors/redirect-policy.ts'
 
 /** A deterministic source of "random" numbers. */
 function sequence (...values: number[]): () => number {
@@ -47,6 +47,29 @@ describe('redirect decision table', function () {
       [{ direct: true }, false]
     ]
     for (const [change, expected] of cases) assert.equal(allowsLocal(decideRedirect({ ...base, ...change })), expected, JSON.stringify(change))
+  })
+
+  it('serves here, by the hot path\'s shortcut, only what the table serves here and keeps from the server\'s own seeder', function () {
+    const headerSets = [{}, { range: 'bytes=0-16383' }, { 'if-none-match': '"x"' }, { range: 'bytes=5-', 'if-range': '"x"' }]
+    for (const policy of ['off', 'hot', 'always'] as const) {
+      for (const method of ['GET', 'HEAD']) {
+        for (const headers of headerSets) {
+          for (const query of [{}, { direct: '1' }]) {
+            for (const hot of [false, true]) {
+              for (const size of [10, 1024 * 1024]) {
+                const decision = decideRedirect({ ...redirectRequestOf(method, headers, query), policy, minSize: 256 * 1024, size, hot })
+                if (!alwaysServedHere(policy, headers)) continue
+                assert.notEqual(decision, 'redirect', JSON.stringify({ policy, method, headers, query, hot, size }))
+                assert.equal(allowsLocal(decision), false, JSON.stringify({ policy, method, headers, query, hot, size }))
+              }
+            }
+          }
+        }
+      }
+    }
+    assert.equal(alwaysServedHere('hot', { range: 'bytes=0-1' }), true)
+    assert.equal(alwaysServedHere('off', {}), true)
+    assert.equal(alwaysServedHere('hot', {}), false)
   })
 
   it('reads Range, conditionals and ?direct=1 from a request', function () {

@@ -7,12 +7,13 @@ const PIECE_FAILED = /^Piece (\d+) failed verification$/
 
 type SourceWire = Wire & { peerId?: string, remotePort?: number }
 
-/** One block of a piece as one source sent it. */
+/** One block of a piece as one source sent it: its bytes until the piece is judged, then only their digest. */
 interface Block {
   wire: SourceWire
   offset: number
   length: number
-  digest: string
+  bytes?: Uint8Array
+  digest?: string
 }
 
 export interface PieceGuardOptions {
@@ -32,7 +33,8 @@ const digestOf = (bytes: Uint8Array): string => createHash('sha1').update(bytes)
  *
  * A failed piece that came whole from one source condemns it at once. When
  * several sources shared it, the digest of each one's blocks is kept until
- * the piece verifies, and the sources whose blocks differ from the verified
+ * the piece verifies (blocks are hashed only then: hashing every block as
+ * it came was more of a seeder's CPU than webtorrent's own piece checks), and the sources whose blocks differ from the verified
  * bytes are dropped (libtorrent's "smart ban"): an honest peer that shared
  * a piece with a liar is never blamed. A dropped source's connection is
  * closed, and a new one from it (same peer id, or the same address and port
@@ -72,7 +74,7 @@ export function guardPieces (torrent: Torrent, options: PieceGuardOptions): void
     wire.on('piece', (index: number, offset: number, block: Uint8Array) => {
       let blocks = attempts.get(index)
       if (blocks === undefined) attempts.set(index, blocks = [])
-      blocks.push({ wire, offset, length: block.length, digest: digestOf(block) })
+      blocks.push({ wire, offset, length: block.length, bytes: block })
     })
   })
 
@@ -84,7 +86,7 @@ export function guardPieces (torrent: Torrent, options: PieceGuardOptions): void
     attempts.delete(index)
     const sources = new Set(blocks.map((block) => block.wire))
     if (sources.size === 1) drop(blocks[0]!.wire, index)
-    else if (sources.size > 1) suspects.set(index, [...suspects.get(index) ?? [], ...blocks])
+    else if (sources.size > 1) suspects.set(index, [...suspects.get(index) ?? [], ...blocks.map(({ bytes, ...block }) => ({ ...block, digest: digestOf(bytes!) }))])
   })
 
   torrent.on('verified', (index: number) => {

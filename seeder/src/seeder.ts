@@ -92,6 +92,8 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     const identity = { keyId: document.publicKey.id, privateKey: key.privateKey, publicUrl, serverAddresses: config.serverAddresses }
 
     const metrics = createSeederMetrics()
+    // One child per source and direction: given the labels, prom-client would hash them for every chunk a peer moves.
+    const byteCounters = new Map<string, { inc (n: number): void }>()
     const { transport } = config
     const transportOptions = {
       itemsDir,
@@ -101,7 +103,10 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
       maxActive: config.maxActive,
       webSeedAfter: config.webSeedAfter,
       onBytes: (source: ByteSource, direction: 'in' | 'out', bytes: number, infoHash: string) => {
-        metrics.bytes.inc({ source, direction }, bytes)
+        const key = `${source} ${direction}`
+        let counter = byteCounters.get(key)
+        if (counter === undefined) byteCounters.set(key, counter = metrics.bytes.labels({ source, direction }))
+        counter.inc(bytes)
         const origin = library.originOf(infoHash)
         if (origin !== undefined) followed.countBytes(origin, direction, bytes)
       }

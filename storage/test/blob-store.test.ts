@@ -12,6 +12,13 @@ interface Backend { name: string, open (dir: string): Promise<{ store: BlobStore
 const backends: Backend[] = [
   { name: 'folder', open: async (dir) => ({ store: createFsBlobStore(join(dir, 'blobs')), stop: async () => {} }) },
   {
+    name: 'folder keeping descriptors open',
+    async open (dir) {
+      const store = createFsBlobStore(join(dir, 'blobs'), { keepOpen: { max: 2, idleMs: 100 } })
+      return { store, stop: async () => store.close() }
+    }
+  },
+  {
     name: 's3 (s3rver)',
     async open () {
       const s3: S3Server = await startS3Server()
@@ -61,6 +68,13 @@ for (const backend of backends) {
       await store.delete('fedswarm/item-2')
       await store.delete('fedswarm/item-2')
       assert.equal(await store.stat('fedswarm/item-2'), null)
+    })
+
+    it('reads nothing of a blob once it is deleted, even right after ranged reads of it', async function () {
+      await put('fedswarm/item-3')
+      for (let i = 0; i < 3; i++) assert.deepEqual(await buffer(await store.read('fedswarm/item-3', { start: i * 100, end: i * 100 + 99 })), bytes.subarray(i * 100, i * 100 + 100))
+      await store.delete('fedswarm/item-3')
+      await assert.rejects(store.read('fedswarm/item-3', { start: 0, end: 99 }), BlobNotFoundError)
     })
 
     it('refuses keys that could escape the root', async function () {

@@ -154,6 +154,7 @@ function exactly (length: number): Transform {
 /** `length` bytes of `source` through the role's upload cap to `res`. */
 async function sendBody (source: Readable, length: number, rep: Representation, onBytes: (n: number) => void, res: ServerResponse): Promise<void> {
   const throttles = [rep.throttle?.() ?? []].flat()
+  if (throttles.length === 0) return copyExactly(source, length, onBytes, res)
   try {
     await pipeline([source, exactly(length), ...throttles, counter(onBytes), res])
   } finally {
@@ -162,6 +163,40 @@ async function sendBody (source: Readable, length: number, rep: Representation, 
     // ending is not enough, so every response would otherwise be kept for good.
     for (const throttle of throttles) (throttle as { destroy? (): void }).destroy?.()
   }
+}
+
+/**
+ * `length` bytes of `source` straight to `res`, as `exactly` passes them,
+ * when no upload cap stands between: `pipeline` with its three streams and
+ * the AbortController it makes and aborts per response cost a web seed's
+ * ranged GET of 16 KiB a fifth of its CPU. Fails, as `pipeline` does, when
+ * the store sends too little or the connection closes before the last
+ * byte is handed to it; `source` is destroyed in every case.
+ */
+async function copyExactly (source: Readable, length: number, onBytes: (n: number) => void, res: ServerResponse): Promise<void> {
+  let left = length
+  for await (const chunk of source as AsyncIterable<Buffer>) {
+    if (left === 0) break
+    const part = chunk.length > left ? chunk.subarray(0, left) : chunk
+    left -= part.length
+    onBytes(part.length)
+    // The last bytes end the response at once; the loop still runs to the source's end, as
+    // leaving it early would destroy the source with an AbortError (and its stack trace).
+    if (left === 0) res.end(part)
+    else if (!res.write(part)) await drained(res)
+  }
+  if (left > 0) throw new Error(`the store sent ${length - left} of ${length} bytes`)
+  if (length === 0) res.end()
+}
+
+function drained (res: ServerResponse): Promise<void> {
+  if (res.destroyed) return Promise.reject(new Error('the connection closed before the body was sent'))
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => { res.off('close', onClose); resolve() }
+    const onClose = (): void => { res.off('drain', onDrain); reject(new Error('the connection closed before the body was sent')) }
+    res.once('drain', onDrain)
+    res.once('close', onClose)
+  })
 }
 
 function counter (onBytes: (n: number) => void): Transform {

@@ -79,9 +79,15 @@ export function createApp (options: AppOptions): express.Express {
   app.set('query parser', 'simple')
   app.set('trust proxy', options.trustProxy ? TRUSTED_PROXIES : false)
 
+  // One child per route and status: given the labels, prom-client would hash them on every request.
+  const requestCounters = new Map<string, { inc (): void }>()
   app.use((req, res, next) => {
     res.on('finish', () => {
-      options.metrics.requests.inc({ route: req.route?.path ?? 'none', status: String(res.statusCode) })
+      const route: string = req.route?.path ?? 'none'
+      const key = `${res.statusCode} ${route}`
+      let counter = requestCounters.get(key)
+      if (counter === undefined) requestCounters.set(key, counter = options.metrics.requests.labels({ route, status: String(res.statusCode) }))
+      counter.inc()
     })
     res.setHeader('X-Content-Type-Options', 'nosniff')
     next()

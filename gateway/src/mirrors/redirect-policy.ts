@@ -57,6 +57,16 @@ export function decideRedirect (input: RedirectInput): RedirectDecision {
 }
 
 /**
+ * The table's answer for the hot path, before any of the rest is read: with
+ * FEDSWARM_REDIRECT=off or a `Range` (a web seed asking for a piece) the
+ * request is served here whatever else it carries (decision `off`,
+ * `method` or `range`: neither a mirror nor the server's own seeder).
+ */
+export function alwaysServedHere (policy: RedirectPolicy, headers: IncomingHttpHeaders): boolean {
+  return policy === 'off' || headers.range !== undefined
+}
+
+/**
  * Whether a request may go to its own server's seeder (locality.ts): when
  * it may be redirected at all, and also when only the item's size or
  * coldness keeps it here. Those two rules weigh what a redirect saves the

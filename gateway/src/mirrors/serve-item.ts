@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import type { OriginUrls } from '@fedswarm/protocol'
 import { SAFE_MEDIA_HEADERS } from '@fedswarm/web'
 import type { MediaItem } from '../media/media-repository.ts'
-import { allowsLocal, decideRedirect, redirectRequestOf, redirectWaitMs, type RedirectPolicy } from './redirect-policy.ts'
+import { allowsLocal, alwaysServedHere, decideRedirect, redirectRequestOf, redirectWaitMs, type RedirectPolicy } from './redirect-policy.ts'
 
 /** How a fetcher of an item may be sent to a verified mirror (FEDSWARM_REDIRECT, FEDSWARM_REDIRECT_TO, locality). */
 export interface ItemRedirects {
@@ -44,6 +44,7 @@ export interface ItemRequest {
 export async function serveItem (req: ItemRequest, res: ServerResponse, item: MediaItem, door: ItemDoor, direct: (link: string) => Promise<void>): Promise<void> {
   const { redirects } = door
   const link = `<${door.urls.manifest(item.id)}>; rel="describedby"; type="application/json"`
+  if (alwaysServedHere(redirects.policy, req.headers)) return direct(link)
   const decision = decideRedirect({
     ...redirectRequestOf(req.method, req.headers, req.query), policy: redirects.policy, minSize: redirects.minSize, size: item.size, hot: item.hotAt !== null
   })
