@@ -177,7 +177,6 @@ describe('e2e: memory of a front-mode origin while it serves the first request f
       await sampler
     }
     const grew = peak - baseline
-    console.log(`      front: origin RSS ${(baseline / 2 ** 20).toFixed(0)} MiB before, peak +${(grew / 2 ** 20).toFixed(1)} MiB while serving and hashing a ${SIZE / 2 ** 20} MiB object`)
     assert.ok(grew < SIZE / 2, `the origin grew by ${grew} bytes for a ${SIZE}-byte object`)
   })
 })
