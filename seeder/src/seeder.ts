@@ -141,7 +141,6 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     // and nothing of an origin no longer followed (its deletions are no longer heard).
     for (const origin of await itemsRepository.origins(db)) library.block(origin)
     await library.start()
-    await followed.followOnly(chosen([]))
     const discovery = config.discovery === undefined
       ? undefined
       : createDiscovery({
@@ -174,6 +173,8 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
       refusals,
       adminUi: await adminUiRoute({ role: 'seeder', notBuilt: () => new HttpError('admin_ui_not_built') })
     }))
+    // Registration comes after the handler: the origin fetches this seeder's /.well-known/fedswarm while it registers.
+    await followed.followOnly(chosen([]))
     discovery?.start()
     log.info({ url: publicUrl, port, torrentPort, origins: config.origins, discoverFrom: config.discovery?.listUrl }, 'seeder listening')
     started = true
