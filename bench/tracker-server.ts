@@ -73,7 +73,7 @@ async function main (kind: TrackerKind): Promise<void> {
   }
   send({ type: 'listening', port })
 
-  process.on('message', (message: ToChild) => {
+  process.on('message', async (message: ToChild) => {
     if (message.type === 'allow') {
       // The stock server has no allowlist: every info hash is answered.
       if (tracker !== undefined) for (let i = 0; i < message.count; i++) tracker.allow(infoHashHex(i))
@@ -83,7 +83,7 @@ async function main (kind: TrackerKind): Promise<void> {
       const { heapUsed } = process.memoryUsage()
       const rss = process.memoryUsage.rss()
       if (tracker !== undefined) {
-        const stats = tracker.stats()
+        const stats = await tracker.stats()
         send({ type: 'memory', heapUsed, rss, swarms: stats.swarms, peers: stats.peers, announces: stats.announces, rateLimited: stats.refused.rateLimited })
       } else {
         let peers = 0

@@ -195,9 +195,9 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     const eventStreams = createEventStreams({ events, log: log.child({ component: 'events' }), heartbeatMs: overrides.heartbeatMs, maxPerAddress: config.eventStreamsPerAddress })
     teardown.add(() => eventStreams.stop())
 
-    metrics.gauge('fedswarm_tracker_swarms', 'Swarms the tracker holds', () => tracker.stats().swarms)
-    metrics.gauge('fedswarm_tracker_peers', 'Peers in all swarms', () => tracker.stats().peers)
-    metrics.gauge('fedswarm_tracker_allowed', 'Info hashes on the allowlist (live items)', () => tracker.stats().allowed)
+    metrics.gauge('fedswarm_tracker_swarms', 'Swarms the tracker holds', async () => (await tracker.stats()).swarms)
+    metrics.gauge('fedswarm_tracker_peers', 'Peers in all swarms', async () => (await tracker.stats()).peers)
+    metrics.gauge('fedswarm_tracker_allowed', 'Info hashes on the allowlist (live items)', async () => (await tracker.stats()).allowed)
     metrics.gauge('fedswarm_seeding_active', 'Torrents the origin seeds now', () => seeder.stats().active)
     metrics.gauge('fedswarm_seeding_uploaded_bytes', 'Bytes the origin uploaded to swarm peers', () => seeder.stats().uploaded)
     metrics.gauge('fedswarm_event_streams', 'Open /api/events streams', () => eventStreams.open)

@@ -1,37 +1,18 @@
-// The one gate every announce passes, HTTP or WebSocket: bittorrent-tracker
-// calls its `filter` hook for both transports (server.js `_onAnnounce`), after
-// each transport's parser has set params.ip (lib/server/parse-http.js,
-// parse-websocket.js). Allowlist first, then rate limits, then the peer cap.
+// bittorrent-tracker's `filter` hook, for WebSocket announces (HTTP announces
+// are ours: http-announce.ts): it runs after parse-websocket.js has set
+// params.ip. The announce gate, then the peer cap.
 
 import type { AnnounceFilter } from 'bittorrent-tracker'
-import type { AnnounceLimiter } from './announce-limiter.ts'
-import type { Allowlist } from './allowlist.ts'
-import { FAILURE_REASONS } from './errors.ts'
-import type { Counters } from './stats.ts'
+import type { AnnounceGate } from './announce-gate.ts'
 
-export interface AnnounceFilterParts {
-  allowlist: Allowlist
-  limiter: AnnounceLimiter
-  counters: Counters
-  maxPeersPerAnswer: number
-}
-
-export function createAnnounceFilter ({ allowlist, limiter, counters, maxPeersPerAnswer }: AnnounceFilterParts): AnnounceFilter {
+export function createAnnounceFilter (gate: AnnounceGate, maxPeersPerAnswer: number): AnnounceFilter {
   return (infoHash, params, cb) => {
-    const status = allowlist.status(infoHash)
-    if (status !== 'allowed') {
-      counters.refused[status] += 1
-      cb(new Error(FAILURE_REASONS[status]))
-      return
-    }
-    const isAnswer = params.answer !== undefined && params.answer !== null
-    if (!limiter.allow(params.ip ?? '', isAnswer ? null : infoHash, params.peer_id)) {
-      counters.refused.rateLimited += 1
-      cb(new Error(FAILURE_REASONS.rateLimited))
+    const refusal = gate(params.ip ?? '', infoHash, params.peer_id, params.answer !== undefined && params.answer !== null)
+    if (refusal !== null) {
+      cb(new Error(refusal))
       return
     }
     params.numwant = Math.min(params.numwant, maxPeersPerAnswer)
-    if (!isAnswer) counters.announces += 1
     cb(null)
   }
 }

@@ -60,7 +60,7 @@ declare module 'bittorrent-tracker' {
 
   export interface ScrapeResponse {
     action: number
-    files: Record<string, ScrapeFile> | Map<Uint8Array, ScrapeFile>
+    files: Record<string, ScrapeFile>
     flags: { min_request_interval: number }
   }
 

@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Logger } from 'pino'
 import { DEFAULT_RATE_LIMIT, type AnnounceRateLimit } from './announce-limiter.ts'
 import { createHandOutFilter, type HandOutFilter, type PeerPolicy, type SwarmPeer } from './peer-policy.ts'
+import type { SwarmStore } from './swarm-store.ts'
 
 export interface TrackerOptions {
   log: Logger
@@ -28,6 +29,12 @@ export interface TrackerOptions {
   clientAddress?: (req: IncomingMessage) => string
   /** Required with `instances-only`: whether a peer is a registered seeder or the origin (e.g. by the address it announced from). Called per peer per answer: keep it cheap and synchronous. */
   isRegisteredPeer?: (peer: SwarmPeer) => boolean
+  /**
+   * Where HTTP peers are kept (swarm-store.ts); default in this process's
+   * memory, with a peer lifetime of three announce intervals. The tracker
+   * closes it on close(). WebSocket peers stay in this process either way.
+   */
+  swarmStore?: SwarmStore
 }
 
 export interface ResolvedOptions {

@@ -8,8 +8,8 @@ export interface OriginMetrics {
   redirects: Counter
   /** Checks of mirrors' bytes: first verifications and spot checks, passed or failed. */
   mirrorChecks: Counter<'kind' | 'result'>
-  /** Registers a gauge whose value is read at scrape time. */
-  gauge (name: string, help: string, read: () => number): void
+  /** Registers a gauge whose value is read at scrape time; one that cannot be read (a store out of reach) reads NaN. */
+  gauge (name: string, help: string, read: () => number | Promise<number>): void
 }
 
 /** One registry per origin, so that tests can run several origins in one process. */
@@ -24,7 +24,12 @@ export function createOriginMetrics (): OriginMetrics {
     mirrorChecks: new Counter({ name: 'fedswarm_mirror_checks_total', help: 'Checks of mirrors\' bytes against the piece hashes, by kind (verify, spot) and result (passed, failed)', labelNames: ['kind', 'result'], registers: [registry] }),
     gauge (name, help, read) {
       // A gauge read at scrape time suits values owned elsewhere (tracker, seeding).
-      void new Gauge({ name, help, registers: [registry], collect () { this.set(read()) } })
+      void new Gauge({
+        name,
+        help,
+        registers: [registry],
+        async collect () { this.set(await Promise.resolve().then(read).catch(() => Number.NaN)) }
+      })
     }
   }
 }
