@@ -19,6 +19,7 @@ export async function originCommand (args: string[]): Promise<number> {
   }
   const origin = await startOrigin(config).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE' || err.code === 'EACCES') throw new CliError(err.message)
+    if (err.code === 'ERR_REDIS_UNREACHABLE') throw new CliError(err.message, 2)
     throw err
   })
   console.log(`Fedswarm origin listening on ${origin.url} (port ${origin.port}), data in ${config.dataDir}`)

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { buildOriginDocument, originUrls, type OriginUrls } from '@fedswarm/protocol'
 import { createFsBlobStore, createS3BlobStore, loadOrCreateKeyPair, migrate, openDb, type BlobStore, type Db } from '@fedswarm/storage'
-import { createTracker, isTrackerPath, startRegisteredAddresses, type Tracker } from '@fedswarm/tracker'
+import { createRedisSwarmStore, createTracker, isTrackerPath, startRegisteredAddresses, type Tracker } from '@fedswarm/tracker'
 import { HttpError } from './errors.ts'
 import { startAckSweep } from './deletion/ack-sweep.ts'
 import { startAllowlistSync } from './media/allowlist-sync.ts'
@@ -28,7 +28,7 @@ import { createNonceStore } from './seeders/nonce-store.ts'
 import { createOriginSeeder, type OriginSeeder } from './seeding/origin-seeder.ts'
 import { clientAddressOf } from './http/client-address.ts'
 import { MAX_PIECE_LENGTH } from '@fedswarm/protocol'
-import { createPopularity, createTeardown } from '@fedswarm/runtime'
+import { closeRedis, createPopularity, createTeardown, openRedis } from '@fedswarm/runtime'
 
 export const VERSION = '0.1.0'
 
@@ -55,7 +55,7 @@ export interface RunningOrigin {
 
 /**
  * The gateway is the origin role's process, and this is its one wiring file:
- * from its config, in dependency order — log, storage, keys, event log, the
+ * from its config, in dependency order — log, Redis (REDIS_URL), storage, keys, event log, the
  * listening HTTP server (early, so that it stops last), tracker, seeding,
  * metrics, mirrors, media, deletion, seeders' registry and ack sweep, event
  * streams, then the request handler — and torn down in reverse.
@@ -69,6 +69,11 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     // Uploads cut short by a crash leave temp files; none of them is referenced.
     await rm(tmpDir, { recursive: true, force: true })
 
+    // First, as an unreachable Redis ends the start. REDIS_URL: the swarms are shared with every origin process on the same Redis (and prefix).
+    const redis = config.redis === undefined
+      ? undefined
+      : await openRedis({ url: config.redis.url, onError: (err) => log.warn({ err: err.message }, 'Redis connection lost; retrying') })
+    if (redis !== undefined) teardown.add(() => closeRedis(redis))
     const db = overrides.db ?? await openDb({ url: config.database.url, schema: config.database.schema, dataDir: join(config.dataDir, 'db') })
     if (overrides.db === undefined) teardown.add(() => db.close())
     await migrate(db, ORIGIN_NAMESPACE, originMigrations)
@@ -99,6 +104,9 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       : undefined
     if (registered !== undefined) teardown.add(() => registered.stop())
     const tracker = createTracker({
+      swarmStore: redis === undefined || config.redis === undefined
+        ? undefined
+        : createRedisSwarmStore({ redis, prefix: config.redis.prefix, peerTtlMs: config.tracker.announceIntervalSeconds * 3 * 1000 }),
       log: log.child({ component: 'tracker' }),
       peerPolicy: config.tracker.peerPolicy,
       isRegisteredPeer: registered === undefined ? undefined : (peer) => peer.ip !== undefined && registered.has(peer.ip),

@@ -10,9 +10,11 @@ export interface RedisConnectionOptions {
   url: string
   /** A command without an answer for this long (ms) fails; default 2 s. */
   commandTimeoutMs?: number
-  /** Told of connection errors (each failed reconnect), for a log line. */
+  /** Told of connection errors after the start, at most one every 10 s (reconnects fail every second while Redis is away), for a log line. */
   onError?: (err: Error) => void
 }
+
+const ERROR_EVERY_MS = 10_000
 
 export class RedisUnreachableError extends Error {
   override readonly name = 'RedisUnreachableError'
@@ -42,9 +44,14 @@ export async function openRedis (options: RedisConnectionOptions): Promise<Redis
   })
   let starting = true
   let firstError: Error | undefined
+  let lastTold = -Infinity
   redis.on('error', (err: Error) => {
-    if (starting) firstError ??= err
-    else options.onError?.(err)
+    if (starting) {
+      firstError ??= err
+    } else if (Date.now() - lastTold >= ERROR_EVERY_MS) {
+      lastTold = Date.now()
+      options.onError?.(err)
+    }
   })
   try {
     await redis.connect()

@@ -59,6 +59,8 @@ export interface OriginConfig {
     /** At most one spot check per mirror per interval (ms); holdings are re-read as often (5 s at most). */
     checkIntervalMs: number
   }
+  /** Shared state of several origin processes (REDIS_URL, keys under FEDSWARM_REDIS_PREFIX); absent: all in this process. */
+  redis?: { url: string, prefix: string }
   /** The drop-in front for an existing server's store (FEDSWARM_FRONT_*); absent when off. */
   front?: FrontConfig
   logLevel: string
@@ -145,6 +147,8 @@ const envSchema = z.object({
   // Well under the read timeouts of fediverse fetchers (Mastodon's is 10 s): the wait comes before any byte of the answer.
   FEDSWARM_REDIRECT_WAIT: duration.pipe(z.number().max(8000, 'must be at most 8s')).default(6000),
   FEDSWARM_MIRROR_CHECK_INTERVAL: duration.pipe(z.number().min(100, 'must be at least 100ms').max(86_400_000, 'must be at most 1d')).default(60_000),
+  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL').optional(),
+  FEDSWARM_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1 to 64 letters, digits, or : _ . -').default('fedswarm:'),
   FEDSWARM_LOG_LEVEL: configValues.logLevel.default('info')
 })
 
@@ -208,6 +212,7 @@ export function parseOriginConfig (env: Record<string, string | undefined>, flag
     hotThreshold: e.FEDSWARM_HOT_THRESHOLD,
     ackTimeoutMs: e.FEDSWARM_ACK_TIMEOUT,
     redirects: { policy: e.FEDSWARM_REDIRECT, to: e.FEDSWARM_REDIRECT_TO ?? [], minSize: e.FEDSWARM_REDIRECT_MIN_SIZE, waitMs: e.FEDSWARM_REDIRECT_WAIT, checkIntervalMs: e.FEDSWARM_MIRROR_CHECK_INTERVAL },
+    redis: e.REDIS_URL === undefined ? undefined : { url: e.REDIS_URL, prefix: e.FEDSWARM_REDIS_PREFIX },
     front: front.value,
     logLevel: e.FEDSWARM_LOG_LEVEL
   }

@@ -59,7 +59,7 @@ export function startDeletionEffects (options: DeletionEffectsOptions): Deletion
   }
 
   async function run (notice: DeletionNotice): Promise<void> {
-    options.tracker.remove(notice.infoHash)
+    await options.tracker.remove(notice.infoHash)
     options.mirrors.forget(notice.infoHash)
     options.media.evict(notice.id)
     options.popularity.forget(notice.id)
@@ -86,7 +86,7 @@ export function startDeletionEffects (options: DeletionEffectsOptions): Deletion
     apply,
 
     async recover () {
-      for (const infoHash of await mediaRepository.deletedInfoHashes(db)) options.tracker.remove(infoHash)
+      await Promise.all((await mediaRepository.deletedInfoHashes(db)).map((infoHash) => options.tracker.remove(infoHash)))
       await removeBlobs()
     },
 
