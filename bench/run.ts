@@ -13,7 +13,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
 import { runGateway, type GatewayOptions } from './gateway.ts'
-import { KiB, MiB, log, postgresAvailable, round, runCommand, type DbChoice } from './processes.ts'
+import { KiB, MiB, log, postgresAvailable, redisAvailable, round, runCommand, type DbChoice } from './processes.ts'
 import { runFootprint, type FootprintOptions } from './footprint.ts'
 import { readReport, renderResultFiles, RESULTS_DIR, RESULTS_MD } from './render.ts'
 import type { BenchReport, Machine } from './bench-report.ts'
@@ -36,7 +36,7 @@ interface Plan {
 
 interface Overrides { soakSeconds?: number, footprintItems?: number }
 
-function plan (quick: boolean, db: DbChoice, overrides: Overrides): Plan {
+function plan (quick: boolean, db: DbChoice, redisUrl: string | undefined, overrides: Overrides): Plan {
   return {
     storm: {
       seeders: quick ? 5 : 20,
@@ -49,7 +49,14 @@ function plan (quick: boolean, db: DbChoice, overrides: Overrides): Plan {
       webSeedAfter: '5s',
       plainArrivalSeconds: quick ? 5 : 20
     },
-    tracker: { items: 10_000, peersPerSwarm: quick ? 2 : 5, duration: quick ? 2 : 10, connections: 50, rounds: quick ? 1 : 3 },
+    tracker: {
+      // Many small swarms (small answers: per-announce work dominates), and few large ones (answers of 50 peers).
+      workloads: [{ items: 10_000, peersPerSwarm: quick ? 2 : 5 }, { items: 20, peersPerSwarm: 100 }],
+      duration: quick ? 2 : 10,
+      connections: 50,
+      rounds: quick ? 1 : 3,
+      redisUrl
+    },
     gateway: { size: 8 * MiB, rangeLengths: quick ? [16 * KiB] : [16 * KiB, MiB], duration: quick ? 2 : 5, connections: 20, rounds: quick ? 1 : 3, db },
     seederScale: {
       // More than the active set, so that the first item is out of the swarm (cold) when it is asked for.
@@ -141,7 +148,7 @@ async function main (): Promise<void> {
     if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario "${name}": one of ${SCENARIOS.join(', ')}`)
   }
   const db: DbChoice = await postgresAvailable() ? 'postgres' : 'pglite'
-  const config = plan(quick, db, { soakSeconds: positiveInteger('soak-seconds', values['soak-seconds']), footprintItems: positiveInteger('footprint-items', values['footprint-items']) })
+  const config = plan(quick, db, await redisAvailable(), { soakSeconds: positiveInteger('soak-seconds', values['soak-seconds']), footprintItems: positiveInteger('footprint-items', values['footprint-items']) })
   config.storm.httpSeeders = Math.min(config.storm.seeders, positiveInteger('http-seeders', values['http-seeders']) ?? 0)
   const started = performance.now()
   const file = `${RESULTS_DIR}${quick ? 'quick.json' : 'latest.json'}`
