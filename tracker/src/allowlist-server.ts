@@ -9,13 +9,16 @@
 // - _onWebSocketRequest: messages are validated first (parse-ws-message.ts).
 // - createSwarm: each swarm hands out only the peers `canHandOut` accepts
 //   (peer-policy.ts), in HTTP peer lists and as receivers of WebRTC offers.
+// - _onAnnounce, _onWebSocketClose: with a signal bridge (signal-bridge.ts),
+//   WebSocket swarms are shared with other origin processes.
 // dropSwarm() frees a swarm: the stock server never drops one.
 
-import { Server, type AnnounceFilter, type ScrapeFile, type ScrapeParams, type ScrapeResponse, type ServerOptions, type Swarm, type SwarmCallback, type TrackerWebSocket } from 'bittorrent-tracker'
+import { Server, type AnnounceFilter, type AnnounceParams, type AnnounceResponse, type ScrapeFile, type ScrapeParams, type ScrapeResponse, type ServerOptions, type Swarm, type SwarmCallback, type TrackerWebSocket } from 'bittorrent-tracker'
 import type { SwarmCounts } from './swarm-store.ts'
 import { MalformedMessageError } from './errors.ts'
 import type { HandOutFilter } from './peer-policy.ts'
 import { validateWebSocketMessage } from './parse-ws-message.ts'
+import type { SignalBridge } from './signal-bridge.ts'
 
 /** lib/common-node.js ACTIONS.SCRAPE */
 const ACTION_SCRAPE = 2
@@ -33,6 +36,8 @@ export interface AllowlistServerHooks {
 export interface AllowlistServer {
   readonly server: Server
   dropSwarm (infoHash: string): boolean
+  /** Shares the WebSocket swarms with other processes from now on. */
+  bridge (bridge: SignalBridge): void
 }
 
 export function createAllowlistServer (options: Omit<ServerOptions, 'filter'>, hooks: AllowlistServerHooks): AllowlistServer {
@@ -45,7 +50,8 @@ export function createAllowlistServer (options: Omit<ServerOptions, 'filter'>, h
       delete server.torrents[infoHash]
       emptySwarm(swarm)
       return true
-    }
+    },
+    bridge (bridge) { server.bridge = bridge }
   }
 }
 
@@ -77,6 +83,7 @@ function emptySwarm (swarm: Swarm): void {
 
 class AllowlistTrackerServer extends Server {
   readonly #hooks: AllowlistServerHooks
+  bridge: SignalBridge | undefined
 
   constructor (options: ServerOptions, hooks: AllowlistServerHooks) {
     super(options)
@@ -93,6 +100,23 @@ class AllowlistTrackerServer extends Server {
       if (swarm !== undefined) restrictHandOut(swarm, this.#hooks.canHandOut)
       cb(err, swarm)
     })
+  }
+
+  protected override _onAnnounce (params: AnnounceParams, cb: (err: Error | null, response?: AnnounceResponse) => void): void {
+    const bridge = this.bridge
+    if (bridge === undefined || params.type !== 'ws') {
+      super._onAnnounce(params, cb)
+      return
+    }
+    super._onAnnounce(params, (err, response) => {
+      if (err !== null) cb(err)
+      else bridge.afterAnnounce(params, response!, cb)
+    })
+  }
+
+  protected override _onWebSocketClose (socket: TrackerWebSocket): void {
+    this.bridge?.onClose(socket)
+    super._onWebSocketClose(socket)
   }
 
   protected override _onScrape (params: ScrapeParams, cb: (err: Error | null, response?: ScrapeResponse) => void): void {

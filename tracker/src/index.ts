@@ -10,3 +10,5 @@ export { startRegisteredAddresses, type RegisteredAddresses, type RegisteredAddr
 export { DEFAULT_PEER_TTL_MS, type AnnounceResult, type PeerAnnounce, type PeerChoice, type StoredPeer, type SwarmCounts, type SwarmStore, type SwarmStoreOptions, type SwarmTotals } from './swarm-store.ts'
 export { createMemorySwarmStore, type MemorySwarmStoreOptions } from './memory-swarm-store.ts'
 export { createRedisSwarmStore, DEFAULT_REDIS_PREFIX, type RedisSwarmStoreOptions } from './redis-swarm-store.ts'
+export type { SharedWebSocketSwarm, SignalRelay } from './signal-relay.ts'
+export { createRedisSignalRelay, type RedisSignalRelayOptions } from './redis-signal-relay.ts'

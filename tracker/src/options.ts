@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Logger } from 'pino'
 import { DEFAULT_RATE_LIMIT, type AnnounceRateLimit } from './announce-limiter.ts'
 import { createHandOutFilter, type HandOutFilter, type PeerPolicy, type SwarmPeer } from './peer-policy.ts'
+import type { SignalRelay } from './signal-relay.ts'
 import type { SwarmStore } from './swarm-store.ts'
 
 export interface TrackerOptions {
@@ -35,6 +36,12 @@ export interface TrackerOptions {
    * closes it on close(). WebSocket peers stay in this process either way.
    */
   swarmStore?: SwarmStore
+  /**
+   * Shares the WebSocket swarms (members, counts, WebRTC offers and answers)
+   * with other origin processes (signal-relay.ts); default none: they stay in
+   * this process. The tracker closes it on close().
+   */
+  signalRelay?: SignalRelay
 }
 
 export interface ResolvedOptions {

@@ -16,6 +16,7 @@ import { FAILURE_REASONS } from './errors.ts'
 import { createHttpAnnounce } from './http-announce.ts'
 import { createHttpHandler } from './http-handler.ts'
 import { createMemorySwarmStore } from './memory-swarm-store.ts'
+import { createSignalBridge } from './signal-bridge.ts'
 import { resolveOptions, type TrackerOptions } from './options.ts'
 import { MAX_MESSAGE_BYTES } from './parse-ws-message.ts'
 import { createCounters, type TrackerStats } from './stats.ts'
@@ -58,7 +59,7 @@ export function createTracker (options: TrackerOptions): Tracker {
     counters.refused[status] += 1
     return FAILURE_REASONS[status]
   }
-  const { server, dropSwarm } = createAllowlistServer({
+  const { server, dropSwarm, bridge } = createAllowlistServer({
     http: false,
     udp: false,
     stats: false,
@@ -95,6 +96,20 @@ export function createTracker (options: TrackerOptions): Tracker {
     log.warn({ err: (err as Error).message }, 'tracker: the swarm store cannot be reached; announces are answered "retry later"')
   }
   const webSocketCounts = (infoHash: string): SwarmCounts | undefined => server.torrents[infoHash]
+  const relay = options.signalRelay
+  let lastRelayWarning = -Infinity
+  if (relay !== undefined) {
+    bridge(createSignalBridge({
+      server,
+      relay,
+      canHandOut,
+      onError (err) {
+        if (Date.now() - lastRelayWarning < STORE_WARNING_EVERY_MS) return
+        lastRelayWarning = Date.now()
+        log.warn({ err: err.message }, 'tracker: the signal relay cannot be reached; WebSocket peers are matched within this process')
+      }
+    }))
+  }
 
   /** The allowed ones among `infoHashes`, with the counts of both transports. */
   async function scrape (infoHashes: string[]): Promise<Map<string, SwarmCounts>> {
@@ -162,7 +177,7 @@ export function createTracker (options: TrackerOptions): Tracker {
     remove (infoHash) {
       allowlist.remove(infoHash)
       dropSwarm(infoHash)
-      return store.removeSwarm(infoHash).then(() => { log.debug({ infoHash }, 'tracker: swarm removed') }, (err: unknown) => {
+      return Promise.all([store.removeSwarm(infoHash), relay?.removeSwarm(infoHash)]).then(() => { log.debug({ infoHash }, 'tracker: swarm removed') }, (err: unknown) => {
         log.warn({ infoHash, err: (err as Error).message }, 'tracker: could not drop a removed swarm from the swarm store; its peers expire on their own, and no announce is answered')
       })
     },
@@ -192,6 +207,7 @@ export function createTracker (options: TrackerOptions): Tracker {
         await new Promise<void>(resolve => { server.close(() => { resolve() }) })
         for (const infoHash of Object.keys(server.torrents)) dropSwarm(infoHash)
         await store.close()
+        await relay?.close()
         limiter.clear()
         log.debug('tracker: closed')
       })()

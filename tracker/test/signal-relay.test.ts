@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict'
+import type { Redis } from 'ioredis'
+import pino from 'pino'
+import { closeRedis, openRedis } from '@fedswarm/runtime'
+import { deleteRedisKeys, eventually, testRedisUrl, uniqueRedisPrefix } from '@fedswarm/testkit'
+import { createRedisSignalRelay } from '../src/index.ts'
+import { binary, hexId, openWs, startTracker, type TestTracker, type WsPeer } from './helpers.ts'
+
+describe('WebSocket signalling across two trackers on one Redis', () => {
+  const prefix = uniqueRedisPrefix()
+  const allowed = hexId(1)
+  let redisA: Redis
+  let redisB: Redis
+  let a: TestTracker
+  let b: TestTracker
+  const open: WsPeer[] = []
+
+  const announceMessage = (peerHex: string, extra: Record<string, unknown> = {}): Record<string, unknown> =>
+    ({ action: 'announce', info_hash: binary(allowed), peer_id: binary(peerHex), numwant: 0, offers: [], left: 100, ...extra })
+  const relayOn = (redis: Redis) => createRedisSignalRelay({ redis, prefix, peerTtlMs: 60_000, onError: () => {} })
+  async function connect (t: TestTracker): Promise<WsPeer> {
+    const peer = await openWs(t.base)
+    open.push(peer)
+    return peer
+  }
+
+  beforeEach(async () => {
+    redisA = await openRedis({ url: testRedisUrl })
+    redisB = await openRedis({ url: testRedisUrl })
+    a = await startTracker({ signalRelay: relayOn(redisA), log: pino({ level: 'silent' }) })
+    b = await startTracker({ signalRelay: relayOn(redisB), log: pino({ level: 'silent' }) })
+    a.tracker.allow(allowed)
+    b.tracker.allow(allowed)
+  })
+  afterEach(async () => {
+    for (const peer of open.splice(0)) peer.close()
+    await a.close()
+    await b.close()
+    await deleteRedisKeys(redisA, prefix)
+    await closeRedis(redisA)
+    await closeRedis(redisB)
+  })
+
+  it('relays an offer from a peer on B to a peer on A and the answer back, with the counts of both', async () => {
+    const onA = await connect(a)
+    onA.send(announceMessage(hexId(100, 'aa'), { left: 0 }))
+    assert.equal((await onA.receive()).complete, 1)
+
+    const onB = await connect(b)
+    const offerId = binary(hexId(7, 'cc'))
+    // Sent until A's subscription is in place: the first offer may go out before it.
+    const offer = await eventually('the offer to reach the peer on A', 5000, async () => {
+      onB.send(announceMessage(hexId(101, 'aa'), { numwant: 1, offers: [{ offer: { type: 'offer', sdp: 'v=0' }, offer_id: offerId }] }))
+      const answer = await onB.receive()
+      assert.equal(answer.complete, 1)
+      assert.equal(answer.incomplete, 1)
+      return await onA.receive(300).catch(() => undefined)
+    })
+    assert.equal(offer.offer_id, offerId)
+    assert.deepEqual(offer.offer, { type: 'offer', sdp: 'v=0' })
+    assert.equal(offer.peer_id, binary(hexId(101, 'aa')))
+
+    onA.send(announceMessage(hexId(100, 'aa'), { left: 0, to_peer_id: binary(hexId(101, 'aa')), answer: { type: 'answer', sdp: 'v=0' }, offer_id: offerId }))
+    const answer = await onB.receive()
+    assert.deepEqual(answer.answer, { type: 'answer', sdp: 'v=0' })
+    assert.equal(answer.offer_id, offerId)
+    assert.equal(answer.peer_id, binary(hexId(100, 'aa')))
+  })
+
+  it('drops a closed socket\'s peer from the shared swarm, and a removed swarm on every process', async () => {
+    const onA = await connect(a)
+    onA.send(announceMessage(hexId(100, 'aa')))
+    await onA.receive()
+    const onB = await connect(b)
+    onB.send(announceMessage(hexId(101, 'aa')))
+    assert.equal((await onB.receive()).incomplete, 2)
+
+    onA.close()
+    await eventually('the closed peer to leave the shared swarm', 5000, async () => {
+      onB.send(announceMessage(hexId(101, 'aa')))
+      return (await onB.receive()).incomplete === 1 ? true : undefined
+    })
+
+    await a.tracker.remove(allowed) // B still allows it: only the shared swarm refuses
+    onB.send(announceMessage(hexId(101, 'aa')))
+    assert.equal((await onB.receive())['failure reason'], 'removed')
+  })
+})
