@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { buildOriginDocument, originUrls, type OriginUrls } from '@fedswarm/protocol'
 import { createFsBlobStore, createS3BlobStore, loadOrCreateKeyPair, migrate, openDb, type BlobStore, type Db } from '@fedswarm/storage'
-import { createRedisSwarmStore, createTracker, isTrackerPath, startRegisteredAddresses, type Tracker } from '@fedswarm/tracker'
+import { createRedisSignalRelay, createRedisSwarmStore, createTracker, isTrackerPath, startRegisteredAddresses, type Tracker } from '@fedswarm/tracker'
 import { HttpError } from './errors.ts'
 import { startAckSweep } from './deletion/ack-sweep.ts'
 import { startAllowlistSync } from './media/allowlist-sync.ts'
@@ -107,6 +107,10 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       swarmStore: redis === undefined || config.redis === undefined
         ? undefined
         : createRedisSwarmStore({ redis, prefix: config.redis.prefix, peerTtlMs: config.tracker.announceIntervalSeconds * 3 * 1000 }),
+      // WebSocket peers announce every fifth of the interval (bittorrent-tracker): gone after missing three.
+      signalRelay: redis === undefined || config.redis === undefined
+        ? undefined
+        : createRedisSignalRelay({ redis, prefix: config.redis.prefix, peerTtlMs: config.tracker.announceIntervalSeconds * 3 * 1000 / 5, onError: (err) => log.warn({ err: err.message }, 'tracker: could not subscribe a WebSocket peer\'s signalling channel') }),
       log: log.child({ component: 'tracker' }),
       peerPolicy: config.tracker.peerPolicy,
       isRegisteredPeer: registered === undefined ? undefined : (peer) => peer.ip !== undefined && registered.has(peer.ip),
