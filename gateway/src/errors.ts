@@ -40,7 +40,7 @@ export const ERRORS = {
   invalid_server_address: { status: 400, message: 'serverAddresses: each entry an IP address or a prefix no wider than IPv4 /24 or IPv6 /48 (your own server\'s), at most 32' },
   well_known_unavailable: { status: 400, message: 'the seeder\'s /.well-known/fedswarm could not be fetched or is invalid' },
   method_not_allowed: { status: 405, message: 'this method is not allowed here' },
-  storage_unavailable: { status: 503, message: 'the database or blob store is unavailable, try again' },
+  storage_unavailable: { status: 503, message: 'the database, blob store or Redis is unavailable, try again' },
   insufficient_storage: { status: 507, message: 'the origin\'s disk is full: nothing of this upload was kept; try again later, or tell the origin\'s admin' },
   internal: { status: 500, message: 'internal error, see the origin log' }
 } as const

@@ -28,7 +28,7 @@ import { createNonceStore } from './seeders/nonce-store.ts'
 import { createOriginSeeder, type OriginSeeder } from './seeding/origin-seeder.ts'
 import { clientAddressOf } from './http/client-address.ts'
 import { MAX_PIECE_LENGTH } from '@fedswarm/protocol'
-import { closeRedis, createPopularity, createTeardown, openRedis } from '@fedswarm/runtime'
+import { closeRedis, createPopularity, createRedisPopularity, createTeardown, openRedis, popularityInMemory } from '@fedswarm/runtime'
 
 export const VERSION = '0.1.0'
 
@@ -159,7 +159,8 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     const canaries = startCanaries({ db, log: log.child({ component: 'canaries' }), urls, onMade: () => mirrors.refresh() })
     teardown.add(() => canaries.stop())
 
-    const popularity = createPopularity()
+    // Several origin processes (Redis): an item's requests through all of them add up to one count.
+    const popularity = redis === undefined || config.redis === undefined ? popularityInMemory(createPopularity()) : createRedisPopularity({ redis, prefix: config.redis.prefix })
     const media = createMediaService({
       db,
       blobs,
@@ -234,11 +235,12 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       // Uncapped, the media bytes skip the throttle stream altogether.
       uploadThrottle: config.seeding.uploadLimit === undefined ? undefined : () => seeder.uploadThrottle(),
       onRequested: (item) => {
-        const requests = popularity.record(item.id)
-        // Compared as /api/popular shows counts (two decimals), so N quick requests reach a threshold of N.
-        if (item.hotAt === null && Math.round(requests * 100) / 100 >= config.hotThreshold) {
-          media.markHot(item).catch((err: unknown) => log.warn({ err, id: item.id }, 'could not mark an item hot'))
-        }
+        popularity.record(item.id).then((requests) => {
+          // Compared as /api/popular shows counts (two decimals), so N quick requests reach a threshold of N.
+          if (item.hotAt === null && Math.round(requests * 100) / 100 >= config.hotThreshold) {
+            media.markHot(item).catch((err: unknown) => log.warn({ err, id: item.id }, 'could not mark an item hot'))
+          }
+        }, (err: unknown) => log.debug({ err, id: item.id }, 'could not count a request (Redis out of reach)'))
       },
       instances,
       mirrors,

@@ -1,5 +1,6 @@
 export { configValues, definedOnly, parseDuration, parseEnv, parseSize } from './config-values.ts'
 export { createPopularity, type Popularity } from './popularity.ts'
+export { createRedisPopularity, popularityInMemory, type PopularityStore, type RedisPopularityOptions } from './popularity-store.ts'
 export { abortableSleep } from './abortable-sleep.ts'
 export { createTeardown, type Teardown } from './teardown.ts'
 export { canonicalAddress, MAX_SERVER_ADDRESSES, parseServerAddress, WIDEST_SERVER_PREFIX } from './server-address.ts'

@@ -16,7 +16,7 @@ import type { OriginMetrics } from './metrics.ts'
 import type { Canaries } from '../mirrors/canaries.ts'
 import type { Mirrors } from '../mirrors/mirrors.ts'
 import type { ItemRedirects } from '../mirrors/serve-item.ts'
-import type { Popularity } from '@fedswarm/runtime'
+import type { PopularityStore } from '@fedswarm/runtime'
 import { canariesRoute } from './routes/canaries.ts'
 import { deletionsApi } from './routes/deletions.ts'
 import { discovery } from './routes/discovery.ts'
@@ -33,7 +33,7 @@ export interface AppOptions {
   urls: OriginUrls
   media: MediaService
   deletions: DeletionService
-  popularity: Popularity
+  popularity: PopularityStore
   metrics: OriginMetrics
   document: OriginDocument
   requireAdmin: RequestHandler
