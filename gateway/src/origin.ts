@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { buildOriginDocument, originUrls, type OriginUrls } from '@fedswarm/protocol'
 import { createFsBlobStore, createS3BlobStore, loadOrCreateKeyPair, migrate, openDb, type BlobStore, type Db } from '@fedswarm/storage'
-import { createRedisSignalRelay, createRedisSwarmStore, createTracker, isTrackerPath, startRegisteredAddresses, type Tracker } from '@fedswarm/tracker'
+import { createRedisAnnounceLimiter, createRedisSignalRelay, createRedisSwarmStore, createTracker, isTrackerPath, startRegisteredAddresses, type Tracker } from '@fedswarm/tracker'
 import { HttpError } from './errors.ts'
 import { startAckSweep } from './deletion/ack-sweep.ts'
 import { startAllowlistSync } from './media/allowlist-sync.ts'
@@ -27,6 +27,7 @@ import { ORIGIN_NAMESPACE, originMigrations } from './migrations.ts'
 import { createNonceStore } from './seeders/nonce-store.ts'
 import { createOriginSeeder, type OriginSeeder } from './seeding/origin-seeder.ts'
 import { clientAddressOf } from './http/client-address.ts'
+import { createApiRateStore } from './http/api-rate-store.ts'
 import { MAX_PIECE_LENGTH } from '@fedswarm/protocol'
 import { closeRedis, createPopularity, createRedisPopularity, createTeardown, openRedis, popularityInMemory } from '@fedswarm/runtime'
 
@@ -103,6 +104,10 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       ? startRegisteredAddresses({ log: log.child({ component: 'tracker' }), hosts: async () => [urls.base, ...(await instancesRepository.list(db)).filter((i) => i.status === 'active').map((i) => i.publicUrl)] })
       : undefined
     if (registered !== undefined) teardown.add(() => registered.stop())
+    const rateLimit = {
+      perIp: { burst: config.tracker.announcesPerSecondPerIp * 3, perSecond: config.tracker.announcesPerSecondPerIp },
+      perIpAndInfoHash: { burst: 10, perSecond: 0.5 }
+    }
     const tracker = createTracker({
       swarmStore: redis === undefined || config.redis === undefined
         ? undefined
@@ -116,10 +121,9 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       isRegisteredPeer: registered === undefined ? undefined : (peer) => peer.ip !== undefined && registered.has(peer.ip),
       maxPeersPerAnswer: config.tracker.maxPeersPerAnswer,
       announceIntervalSeconds: config.tracker.announceIntervalSeconds,
-      rateLimit: {
-        perIp: { burst: config.tracker.announcesPerSecondPerIp * 3, perSecond: config.tracker.announcesPerSecondPerIp },
-        perIpAndInfoHash: { burst: 10, perSecond: 0.5 }
-      },
+      rateLimit,
+      // Several origin processes (Redis): an address has its budget once, not once per process.
+      announceLimiter: redis === undefined || config.redis === undefined ? undefined : createRedisAnnounceLimiter({ redis, prefix: config.redis.prefix, limits: rateLimit }),
       authorizeStats: (req) => isAdmin(req.headers.authorization),
       clientAddress: clientAddressOf(config.trustProxy)
     })
@@ -232,6 +236,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       maxMediaSize: config.maxMediaSize,
       trustProxy: config.trustProxy,
       apiRatePerMinute: config.apiRatePerMinute,
+      apiRateStore: redis === undefined || config.redis === undefined ? undefined : createApiRateStore(redis, config.redis.prefix),
       // Uncapped, the media bytes skip the throttle stream altogether.
       uploadThrottle: config.seeding.uploadLimit === undefined ? undefined : () => seeder.uploadThrottle(),
       onRequested: (item) => {

@@ -15,9 +15,11 @@ export interface AnnounceGateParts {
 /**
  * The `failure reason` to answer with, or null to go on (then counted as an
  * announce). `isAnswer`: a WebRTC answer relayed through the tracker, which
- * only draws on the per-IP budget and is not counted as an announce.
+ * only draws on the per-IP budget and is not counted as an announce. A
+ * promise when the budgets are shared (Redis); it rejects when they cannot be
+ * reached.
  */
-export type AnnounceGate = (ip: string, infoHash: string, peerId: string, isAnswer: boolean) => string | null
+export type AnnounceGate = (ip: string, infoHash: string, peerId: string, isAnswer: boolean) => string | null | Promise<string | null>
 
 export function createAnnounceGate ({ allowlist, limiter, counters }: AnnounceGateParts): AnnounceGate {
   return (ip, infoHash, peerId, isAnswer) => {
@@ -26,11 +28,15 @@ export function createAnnounceGate ({ allowlist, limiter, counters }: AnnounceGa
       counters.refused[status] += 1
       return FAILURE_REASONS[status]
     }
-    if (!limiter.allow(ip, isAnswer ? null : infoHash, peerId)) {
-      counters.refused.rateLimited += 1
-      return FAILURE_REASONS.rateLimited
+    const settle = (allowed: boolean): string | null => {
+      if (!allowed) {
+        counters.refused.rateLimited += 1
+        return FAILURE_REASONS.rateLimited
+      }
+      if (!isAnswer) counters.announces += 1
+      return null
     }
-    if (!isAnswer) counters.announces += 1
-    return null
+    const allowed = limiter.allow(ip, isAnswer ? null : infoHash, peerId)
+    return typeof allowed === 'boolean' ? settle(allowed) : allowed.then(settle)
   }
 }

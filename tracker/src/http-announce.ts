@@ -44,9 +44,14 @@ export function createHttpAnnounce (parts: HttpAnnounceParts): HttpAnnounce {
     return choice
   }
 
-  return (res, announce, ip) => {
+  const unavailable = (res: ServerResponse, err: unknown): void => {
+    counters.refused.unavailable += 1
+    parts.onStoreError(err)
+    sendBencoded(res, encodeFailure(FAILURE_REASONS.unavailable))
+  }
+
+  const answer = (res: ServerResponse, announce: ParsedAnnounce, ip: string, refused: string | null): void => {
     const { infoHash } = announce
-    const refused = gate(ip, infoHash, announce.peerId, false)
     if (refused !== null) {
       sendBencoded(res, encodeFailure(refused))
       return
@@ -69,10 +74,13 @@ export function createHttpAnnounce (parts: HttpAnnounceParts): HttpAnnounce {
         peers: result!.peers,
         compact: announce.compact === 1
       }))
-    }, (err: unknown) => {
-      counters.refused.unavailable += 1
-      parts.onStoreError(err)
-      sendBencoded(res, encodeFailure(FAILURE_REASONS.unavailable))
-    })
+    }, (err: unknown) => { unavailable(res, err) })
+  }
+
+  return (res, announce, ip) => {
+    const refused = gate(ip, announce.infoHash, announce.peerId, false)
+    // Shared budgets (Redis) answer later; this process's own at once.
+    if (typeof refused === 'object' && refused !== null) refused.then((reason) => { answer(res, announce, ip, reason) }, (err: unknown) => { unavailable(res, err) })
+    else answer(res, announce, ip, refused)
   }
 }

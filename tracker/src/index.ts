@@ -11,4 +11,5 @@ export { DEFAULT_PEER_TTL_MS, type AnnounceResult, type PeerAnnounce, type PeerC
 export { createMemorySwarmStore, type MemorySwarmStoreOptions } from './memory-swarm-store.ts'
 export { createRedisSwarmStore, DEFAULT_REDIS_PREFIX, type RedisSwarmStoreOptions } from './redis-swarm-store.ts'
 export type { SharedWebSocketSwarm, SignalRelay } from './signal-relay.ts'
+export { createRedisAnnounceLimiter, type RedisAnnounceLimiterOptions } from './redis-announce-limiter.ts'
 export { createRedisSignalRelay, type RedisSignalRelayOptions } from './redis-signal-relay.ts'

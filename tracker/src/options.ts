@@ -2,7 +2,7 @@
 
 import type { IncomingMessage } from 'node:http'
 import type { Logger } from 'pino'
-import { DEFAULT_RATE_LIMIT, type AnnounceRateLimit } from './announce-limiter.ts'
+import { DEFAULT_RATE_LIMIT, type AnnounceLimiter, type AnnounceRateLimit } from './announce-limiter.ts'
 import { createHandOutFilter, type HandOutFilter, type PeerPolicy, type SwarmPeer } from './peer-policy.ts'
 import type { SignalRelay } from './signal-relay.ts'
 import type { SwarmStore } from './swarm-store.ts'
@@ -42,6 +42,8 @@ export interface TrackerOptions {
    * this process. The tracker closes it on close().
    */
   signalRelay?: SignalRelay
+  /** Where the announce budgets are kept; default this process's memory, with `rateLimit`. Several origin processes share one (redis-announce-limiter.ts). */
+  announceLimiter?: AnnounceLimiter
 }
 
 export interface ResolvedOptions {

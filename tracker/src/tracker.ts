@@ -51,7 +51,7 @@ export function createTracker (options: TrackerOptions): Tracker {
   const store = options.swarmStore ?? createMemorySwarmStore({ clock, peerTtlMs: announceIntervalSeconds * 3 * 1000 })
   const allowlist = createAllowlist()
   const counters = createCounters()
-  const limiter = createAnnounceLimiter(rateLimit, clock)
+  const limiter = options.announceLimiter ?? createAnnounceLimiter(rateLimit, clock)
   const gate = createAnnounceGate({ allowlist, limiter, counters })
   const refusal = (infoHash: string): string | null => {
     const status = allowlist.status(infoHash)

@@ -1,6 +1,6 @@
 import express, { type RequestHandler } from 'express'
 import { TRUSTED_PROXIES } from './client-address.ts'
-import { rateLimit } from 'express-rate-limit'
+import { rateLimit, type Store } from 'express-rate-limit'
 import type { Logger } from 'pino'
 import type { OriginDocument, OriginUrls } from '@fedswarm/protocol'
 import type { BlobStore, Db } from '@fedswarm/storage'
@@ -41,6 +41,8 @@ export interface AppOptions {
   trustProxy: boolean
   /** Requests per minute per address on /api, admins included. */
   apiRatePerMinute: number
+  /** Where the /api counts are kept; default this process's memory. Several origin processes share one (Redis). */
+  apiRateStore?: Store
   /** The origin's upload cap, shared with its swarm uploads; undefined when uncapped. */
   uploadThrottle: (() => NodeJS.ReadWriteStream) | undefined
   onRequested (item: MediaItem): void
@@ -90,6 +92,10 @@ export function createApp (options: AppOptions): express.Express {
     limit: options.apiRatePerMinute,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
+    store: options.apiRateStore,
+    // A shared store out of reach lets requests through: the rest of /api still works without Redis.
+    passOnStoreError: true,
+    logger: { error: (err) => { options.log.warn({ err }, 'api rate limit: the store cannot be reached; requests pass unlimited') }, warn: (err) => { options.log.warn({ err }, 'api rate limit') } },
     handler: (_req, _res, next) => next(new HttpError('rate_limited'))
   }))
   app.use('/api', (req, res, next) => {
