@@ -23,13 +23,14 @@ import { createOriginMetrics } from './http/metrics.ts'
 import { startMirrors } from './mirrors/mirrors.ts'
 import { isRedirectTarget } from './mirrors/redirect-targets.ts'
 import { startCanaries } from './mirrors/canaries.ts'
+import { createSharedBacklog } from './mirrors/shared-backlog.ts'
 import { ORIGIN_NAMESPACE, originMigrations } from './migrations.ts'
 import { createNonceStore } from './seeders/nonce-store.ts'
 import { createOriginSeeder, type OriginSeeder } from './seeding/origin-seeder.ts'
 import { clientAddressOf } from './http/client-address.ts'
 import { createApiRateStore } from './http/api-rate-store.ts'
 import { MAX_PIECE_LENGTH } from '@fedswarm/protocol'
-import { closeRedis, createPopularity, createRedisPopularity, createTeardown, openRedis, popularityInMemory } from '@fedswarm/runtime'
+import { closeRedis, createPopularity, createRedisPopularity, createTeardown, openRedis, popularityInMemory, startRedisBroadcast } from '@fedswarm/runtime'
 
 export const VERSION = '0.1.0'
 
@@ -157,10 +158,21 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       fetch: createSafeFetch({ allowPrivateAddresses: config.allowPrivateAddresses, maxBytes: 2 * MAX_PIECE_LENGTH, timeoutMs: 10_000 }),
       checkIntervalMs: config.redirects.checkIntervalMs,
       isTarget: (publicUrl) => isRedirectTarget(config.redirects.to, config.acceptSeeders, publicUrl),
-      onCheck: (kind, passed) => metrics.mirrorChecks.inc({ kind, result: passed ? 'passed' : 'failed' })
+      onCheck: (kind, passed) => metrics.mirrorChecks.inc({ kind, result: passed ? 'passed' : 'failed' }),
+      sharedBacklog: redis === undefined || config.redis === undefined ? undefined : createSharedBacklog(redis, config.redis.prefix)
     })
     teardown.add(() => mirrors.stop())
-    const canaries = startCanaries({ db, log: log.child({ component: 'canaries' }), urls, onMade: () => mirrors.refresh() })
+    // Several origin processes (Redis): a seeder's report or a status change reaches one of them; the others re-read at once too,
+    // so that a GET waiting for a mirror (FEDSWARM_REDIRECT_WAIT) on any process is woken by it.
+    const mirrorsNudge = redis === undefined || config.redis === undefined
+      ? undefined
+      : await startRedisBroadcast({ redis, channel: `${config.redis.prefix}mirrors-changed`, onNudge: () => mirrors.refresh() })
+    if (mirrorsNudge !== undefined) teardown.add(() => mirrorsNudge.stop())
+    const mirrorsChanged = (): void => {
+      mirrors.refresh()
+      void mirrorsNudge?.nudge()
+    }
+    const canaries = startCanaries({ db, log: log.child({ component: 'canaries' }), urls, onMade: mirrorsChanged })
     teardown.add(() => canaries.stop())
 
     // Several origin processes (Redis): an item's requests through all of them add up to one count.
@@ -205,9 +217,9 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       fetch: safeFetch,
       allowPrivateAddresses: config.allowPrivateAddresses,
       ackTimeoutMs: config.ackTimeoutMs,
-      onMirrorsChanged: () => mirrors.refresh()
+      onMirrorsChanged: mirrorsChanged
     })
-    const ackSweep = startAckSweep({ db, log: log.child({ component: 'acks' }), timeoutMs: config.ackTimeoutMs, fetch: safeFetch, origin: urls.base, onStatusChanged: () => mirrors.refresh() })
+    const ackSweep = startAckSweep({ db, log: log.child({ component: 'acks' }), timeoutMs: config.ackTimeoutMs, fetch: safeFetch, origin: urls.base, onStatusChanged: mirrorsChanged })
     teardown.add(() => ackSweep.stop())
     const eventStreams = createEventStreams({ events, log: log.child({ component: 'events' }), heartbeatMs: overrides.heartbeatMs, maxPerAddress: config.eventStreamsPerAddress })
     teardown.add(() => eventStreams.stop())

@@ -4,4 +4,5 @@ export { createRedisPopularity, popularityInMemory, type PopularityStore, type R
 export { abortableSleep } from './abortable-sleep.ts'
 export { createTeardown, type Teardown } from './teardown.ts'
 export { canonicalAddress, MAX_SERVER_ADDRESSES, parseServerAddress, WIDEST_SERVER_PREFIX } from './server-address.ts'
+export { startRedisBroadcast, type RedisBroadcast, type RedisBroadcastOptions } from './redis-broadcast.ts'
 export { closeRedis, openRedis, redisEndpoint, RedisUnreachableError, type RedisConnectionOptions } from './redis-connection.ts'
