@@ -2,14 +2,16 @@
 // on its own port behind Debian's nginx (round-robin), as docs/origin-cluster.md
 // sets them up: every announce answer lists the peers that announced to the
 // other processes, a deletion through one process is refused by all three
-// within a second, and killing one process during an announce storm loses no
-// swarm while seeders finish their download.
+// within a second, two SDK peers (WebRTC in Node) connected to different
+// processes exchange pieces, and killing one process during an announce storm
+// loses no swarm while seeders finish their download.
 
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { manifestSchema, type Manifest } from '@fedswarm/protocol'
-import { announce, compactPeers, eventually, failureReason, freePort, pgSchemaEnv, pngBytes, startS3Server, tempDir, testDatabaseUrl, testRedisUrl, uniqueRedisPrefix, type S3Server, type TempDir } from '@fedswarm/testkit'
+import { createClient, type FedswarmClient } from '@fedswarm/client'
+import { announce, compactPeers, eventually, failureReason, freePort, pgSchemaEnv, pngBytes, startS3Server, tempDir, testDatabaseUrl, testRedisUrl, uniqueRedisPrefix, withTrackers, type S3Server, type TempDir } from '@fedswarm/testkit'
 import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from '@fedswarm/process-fixture'
 import { nginxAvailable, startNginx, type RunningNginx } from './nginx-site.ts'
 
@@ -165,6 +167,33 @@ describe('e2e: three origin processes behind nginx, one PostgreSQL, one Redis', 
       })
     }))
     assert.ok(Date.now() - since < 1000 + 200, 'each process refused within the bound')
+  })
+
+  it('has two SDK peers with WebRTC, on the WebSocket trackers of two different processes, exchange pieces', async () => {
+    const manifest = await publish(pngBytes(3 * 1024 * 1024))
+    await allowedEverywhere(manifest.infoHash)
+    /** A client whose torrent file names only the WebSocket tracker of one process: its peers are found by WebRTC signalling there, nowhere else. */
+    const clientOn = (origin: string, share: boolean): FedswarmClient => createClient({
+      share,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init)
+        if (String(input) !== manifest.torrentUrl || !response.ok) return response
+        return new Response(withTrackers(new Uint8Array(await response.arrayBuffer()), [`${origin.replace('http', 'ws')}/announce`]))
+      }
+    })
+    const first = clientOn(direct[0]!, true)
+    const second = clientOn(direct[1]!, false)
+    try {
+      const seeded = await first.fetchMedia(manifest)
+      assert.equal(seeded.bytes.length, manifest.size)
+      // The plain GET waits long enough for the swarm: the bytes come from the first peer, through process 1's signalling.
+      const fetched = await second.fetchMedia(manifest, { swarm: true, headStartMs: 60_000 })
+      assert.deepEqual(Buffer.from(fetched.bytes), Buffer.from(seeded.bytes))
+      assert.equal(fetched.report.fromPeers, manifest.size, JSON.stringify(fetched.report))
+    } finally {
+      await second.close()
+      await first.close()
+    }
   })
 
   it('loses no swarm when one process is killed during an announce storm, and the seeders finish', async () => {

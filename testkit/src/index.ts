@@ -12,3 +12,4 @@ export { assertJsonError, assertOrderly, parseRawAnswer, pct, rawRequest, rawSoc
 export { startHostilePeer, type HostilePeer } from './hostile-peer.ts'
 export { copiesIn } from './copies-in.ts'
 export { deleteRedisKeys, startRedisServer, testRedisUrl, uniqueRedisPrefix, type RedisServer } from './redis.ts'
+export { withTrackers } from './torrent-trackers.ts'
