@@ -3,7 +3,7 @@ import { CliError } from './cli-error.ts'
 export const USAGE = `Usage: fedswarm <command> [options]
 
 Commands:
-  origin   [--port N] [--data DIR] [--public-url URL]
+  origin   [--port N] [--data DIR] [--public-url URL] [--workers N]
            Run an origin: HTTP gateway, web seed and tracker on one port.
   seeder   [--origin URL ...] [--discover-from URL] [--port N] [--data DIR] [--public-url URL]
            Run a seeder beside your server: prefetch the hot media of the
