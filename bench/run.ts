@@ -52,9 +52,9 @@ function plan (quick: boolean, db: DbChoice, redisUrl: string | undefined, overr
     tracker: {
       // Many small swarms (small answers: per-announce work dominates), and few large ones (answers of 50 peers).
       workloads: [{ items: 10_000, peersPerSwarm: quick ? 2 : 5 }, { items: 20, peersPerSwarm: 100 }],
-      duration: quick ? 2 : 10,
+      duration: quick ? 2 : 8,
       connections: 50,
-      rounds: quick ? 1 : 3,
+      rounds: quick ? 1 : 5,
       redisUrl
     },
     gateway: { size: 8 * MiB, rangeLengths: quick ? [16 * KiB] : [16 * KiB, MiB], duration: quick ? 2 : 5, connections: 20, rounds: quick ? 1 : 3, db },

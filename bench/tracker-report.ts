@@ -24,13 +24,14 @@ function workloadLines (w: TrackerWorkloadResult): string[] {
   const { items, peersPerSwarm } = w.workload
   const lines = [`### ${workloadName(w)}`, '']
   lines.push(`${n(items, 0)} live items, ${peersPerSwarm} peers announced into every swarm first (${n(items * peersPerSwarm, 0)} announces); answers hold up to ${Math.min(50, peersPerSwarm - 1)} peers.`, '')
+  lines.push('Medians of the rounds:', '')
   lines.push('| tracker | announces/s | ratio to stock | p50 / p99 latency | tracker CPU per announce |')
   lines.push('| --- | --- | --- | --- | --- |')
   for (const m of w.means) lines.push(`| ${label(m.kind, m.processes)} | **${n(m.announcesPerSecond, 0)}** | ${n(m.ratio, 3)} x | ${m.latencyMs.p50} / ${m.latencyMs.p99} ms | ${n(m.cpuMicrosPerAnnounce, 0)} µs |`)
   lines.push('', 'Every round:', '')
-  lines.push('| tracker | round | announces/s | p50 / p99 latency | non-2xx | refused by rate limit | CPU: tracker / load generator (cores) | tracker CPU per announce |')
+  lines.push('| tracker | round | announces/s | p50 / p99 latency | non-2xx / errors (timeouts) | refused by rate limit | CPU: tracker / load generator (cores) | tracker CPU per announce |')
   lines.push('| --- | --- | --- | --- | --- | --- | --- | --- |')
-  for (const r of w.runs) lines.push(`| ${label(r.kind, r.processes ?? 1)} | ${r.round} | ${n(r.announcesPerSecond, 0)} | ${r.latencyMs.p50} / ${r.latencyMs.p99} ms | ${r.non2xx} | ${r.rateLimited ?? '—'} | ${r.cpu.tracker} / ${r.cpu.generator} | ${n(r.cpuMicrosPerAnnounce, 0)} µs |`)
+  for (const r of w.runs) lines.push(`| ${label(r.kind, r.processes ?? 1)} | ${r.round} | ${n(r.announcesPerSecond, 0)} | ${r.latencyMs.p50} / ${r.latencyMs.p99} ms | ${r.non2xx} / ${r.errors} | ${r.rateLimited ?? '—'} | ${r.cpu.tracker} / ${r.cpu.generator} | ${n(r.cpuMicrosPerAnnounce, 0)} µs |`)
   lines.push('', `CPU per announce: ours ${n(w.cpuMicrosPerAnnounce.ours, 0)} µs, stock ${n(w.cpuMicrosPerAnnounce.stock, 0)} µs → a CPU-bound tracker of ours would reach **${n(w.cpuRatio, 3)}** x the stock one.`, '')
   lines.push('| tracker | swarms | peers | heap: empty / allowlist filled / swarms filled | per swarm | per live item (allowlist + swarm) | per peer | RSS |')
   lines.push('| --- | --- | --- | --- | --- | --- | --- | --- |')
@@ -45,7 +46,7 @@ export function trackerSection (record: ScenarioRecord<TrackerResult>, verdicts:
   const t = record.result
   if (!Array.isArray(t.workloads)) return [...lines, 'Measured by an older harness: re-run `npm run bench -- --only tracker`.', '']
   const c = t.config
-  lines.push(`Our HTTP announce path (query parsed once, compact answer written from the swarm store) against bittorrent-tracker's stock \`Server\` (\`http: true\`, no allowlist), in two workloads. Each round starts the tracker afresh in its own process (\`bench/tracker-server.ts\`), fills every swarm, then runs autocannon with ${c.connections} connections for ${c.duration} s; each announce names a random swarm and one of its peers (compact, numwant 50, half the peers complete). ${c.rounds} round(s) per tracker, the trackers alternated within each round so that the machine's other load falls on all of them alike. Ours is mounted on \`node:http\` as the origin mounts it (ahead of express), allowlist on, rate limits on with a budget of 10^9 per second per address and per address + torrent; "ours, Redis" is the same tracker with its swarms in Redis (${c.redisUrl === undefined ? 'not run: no Redis' : 'the machine\'s `redis-server`, keys under a prefix of the run\'s own, deleted at the end'}), one origin process. Measured ${record.measuredAt}.`, '')
+  lines.push(`Our HTTP announce path (query parsed once, compact answer written from the swarm store) against bittorrent-tracker's stock \`Server\` (\`http: true\`, no allowlist), in two workloads. Each round starts the tracker afresh in its own process (\`bench/tracker-server.ts\`), fills every swarm, then runs autocannon with ${c.connections} connections for ${c.duration} s; each announce names a random swarm and one of its peers (compact, numwant 50, half the peers complete). ${c.rounds} round(s) per tracker, the trackers alternated within each round so that the machine's other load falls on all of them alike; the figures are the medians of the rounds. Ours is mounted on \`node:http\` as the origin mounts it (ahead of express), allowlist on, rate limits on with a budget of 10^9 per second per address and per address + torrent; "ours, Redis" is the same tracker with its swarms in Redis (${c.redisUrl === undefined ? 'not run: no Redis' : 'the machine\'s `redis-server`, keys under a prefix of the run\'s own, deleted at the end'}), one origin process. Measured ${record.measuredAt}.`, '')
   for (const w of t.workloads) {
     lines.push(...workloadLines(w))
     verdicts.push({ target: `Tracker, ${workloadName(w)}: ≥ ${TARGET_RATIO} x the stock server's announces/s`, measured: `${n(w.ratio, 3)} x (${n(w.announcesPerSecond.ours, 0)} vs ${n(w.announcesPerSecond.stock, 0)}/s); CPU per announce: ${n(w.cpuRatio, 3)} x`, verdict: judge(w.ratio, TARGET_RATIO, 'min', ' x') })

@@ -60,18 +60,22 @@ export function createHttpAnnounce (parts: HttpAnnounceParts): HttpAnnounce {
     // numwant 0 reads as "the default", as bittorrent-tracker reads it; a stopping peer wants none.
     const numwant = stopped ? 0 : Math.min(announce.numwant || DEFAULT_NUMWANT, MAX_NUMWANT, parts.maxPeersPerAnswer)
     store.announce({ infoHash, peerId: announce.peerId, ip, port: announce.port, complete: announce.left === 0, stopped }, choiceOf(numwant)).then((result) => {
-      if (result === null) counters.refused.removed += 1
-      const refusal = result === null ? FAILURE_REASONS.removed : parts.refusal(infoHash)
+      if (result === null) {
+        counters.refused.removed += 1
+        sendBencoded(res, encodeFailure(FAILURE_REASONS.removed))
+        return
+      }
+      const refusal = parts.refusal(infoHash)
       if (refusal !== null) {
         sendBencoded(res, encodeFailure(refusal))
         return
       }
       const ws = parts.webSocketCounts(infoHash)
       sendBencoded(res, encodeAnnounce({
-        complete: result!.complete + (ws?.complete ?? 0),
-        incomplete: result!.incomplete + (ws?.incomplete ?? 0),
+        complete: result.complete + (ws?.complete ?? 0),
+        incomplete: result.incomplete + (ws?.incomplete ?? 0),
         intervalSeconds: parts.intervalSeconds,
-        peers: result!.peers,
+        peers: result.peers,
         compact: announce.compact === 1
       }))
     }, (err: unknown) => { unavailable(res, err) })

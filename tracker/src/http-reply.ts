@@ -20,8 +20,12 @@ export function sendError (res: ServerResponse, err: TrackerHttpError, headers: 
   sendJson(res, err.status, body, headers)
 }
 
-/** A bencoded answer, HTTP 200 even for a `failure reason`, as BitTorrent clients expect. */
-export function sendBencoded (res: ServerResponse, body: Buffer): void {
-  res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': body.length, 'Cache-Control': 'no-store' })
-  res.end(body)
+/**
+ * A bencoded answer, HTTP 200 even for a `failure reason`, as BitTorrent
+ * clients expect. The body is a binary (latin1) string: Node then sends it
+ * with the headers in one write, where a Buffer takes two.
+ */
+export function sendBencoded (res: ServerResponse, body: string): void {
+  res.writeHead(200, ['Content-Type', 'text/plain', 'Content-Length', String(body.length), 'Cache-Control', 'no-store'])
+  res.end(body, 'latin1')
 }

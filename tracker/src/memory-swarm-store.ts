@@ -56,15 +56,16 @@ export function createMemorySwarmStore (options: MemorySwarmStoreOptions = {}): 
   const timer = setInterval(sweep, Math.max(1000, ttl / 4))
   timer.unref()
 
-  function put (swarm: Swarm | undefined, infoHash: string, announce: PeerAnnounce, now: number): Swarm | undefined {
+  /** The swarm after the announce, and the announcer's own record in it (absent when it stopped). */
+  function put (swarm: Swarm | undefined, infoHash: string, announce: PeerAnnounce, now: number): [Swarm | undefined, MemoryPeer | undefined] {
     const address = `${announce.ip}:${announce.port}`
     const known = swarm?.byAddress.get(address)
     if (announce.stopped) {
-      if (swarm === undefined || known === undefined) return swarm
+      if (swarm === undefined || known === undefined) return [swarm, undefined]
       drop(swarm, known)
-      if (swarm.list.length > 0) return swarm
+      if (swarm.list.length > 0) return [swarm, undefined]
       swarms.delete(infoHash)
-      return undefined
+      return [undefined, undefined]
     }
     if (known !== undefined) {
       if (known.complete !== announce.complete) {
@@ -75,10 +76,10 @@ export function createMemorySwarmStore (options: MemorySwarmStoreOptions = {}): 
       }
       known.peerId = announce.peerId
       known.expiresAt = now + ttl
-      return swarm
+      return [swarm, known]
     }
     const compact = compactPeer(announce.ip, announce.port)
-    if (compact === null) return swarm // not an address: nobody could reach it
+    if (compact === null) return [swarm, undefined] // not an address: nobody could reach it
     if (swarm === undefined) {
       swarm = { byAddress: new Map(), list: [], complete: 0, incomplete: 0 }
       swarms.set(infoHash, swarm)
@@ -90,11 +91,11 @@ export function createMemorySwarmStore (options: MemorySwarmStoreOptions = {}): 
     swarm.list.push(peer)
     if (peer.complete) swarm.complete += 1
     else swarm.incomplete += 1
-    return swarm
+    return [swarm, peer]
   }
 
   /** A partial Fisher-Yates shuffle of the swarm's own list: the first `taken` places end up a uniform random sample. */
-  function choose (swarm: Swarm, self: string, choice: PeerChoice, now: number): StoredPeer[] {
+  function choose (swarm: Swarm, self: MemoryPeer | undefined, choice: PeerChoice, now: number): StoredPeer[] {
     const out: StoredPeer[] = []
     const list = swarm.list
     for (let i = 0; i < list.length && out.length < choice.numwant; i++) {
@@ -107,7 +108,7 @@ export function createMemorySwarmStore (options: MemorySwarmStoreOptions = {}): 
         list[j] = other
         other.index = j
       }
-      if (peer.expiresAt > now && `${peer.ip}:${peer.port}` !== self && choice.canHandOut(peer)) out.push(peer)
+      if (peer !== self && peer.expiresAt > now && choice.canHandOut(peer)) out.push(peer)
     }
     return out
   }
@@ -117,9 +118,9 @@ export function createMemorySwarmStore (options: MemorySwarmStoreOptions = {}): 
       const { infoHash } = announce
       if (removedUntil.has(infoHash)) return null
       const now = clock()
-      const swarm = put(swarms.get(infoHash), infoHash, announce, now)
+      const [swarm, self] = put(swarms.get(infoHash), infoHash, announce, now)
       if (swarm === undefined) return { complete: 0, incomplete: 0, peers: [] }
-      const peers = choice.numwant > 0 ? choose(swarm, `${announce.ip}:${announce.port}`, choice, now) : []
+      const peers = choice.numwant > 0 ? choose(swarm, self, choice, now) : []
       return { complete: swarm.complete, incomplete: swarm.incomplete, peers }
     },
     async scrape (infoHashes) {

@@ -48,7 +48,7 @@ export function createRedisSwarmStore (options: RedisSwarmStoreOptions): SwarmSt
       const [seeders, leechers, ids, removed] = keys(announce.infoHash)
       const reply = await scripts.fedswarmAnnounceBuffer(
         seeders, leechers, ids, removed,
-        compact === null ? Buffer.alloc(0) : Buffer.from(compact.buffer, compact.byteOffset, compact.length),
+        Buffer.from(compact ?? '', 'latin1'),
         Buffer.from(announce.peerId, 'hex'),
         announce.complete ? 1 : 0,
         announce.stopped || compact === null ? 1 : 0,
@@ -60,7 +60,7 @@ export function createRedisSwarmStore (options: RedisSwarmStoreOptions): SwarmSt
       const seedersChosen = Number(reply[2])
       const candidates: StoredPeer[] = []
       for (let at = 3; at + 1 < reply.length; at += 2) {
-        const address = reply[at] as Buffer
+        const address = (reply[at] as Buffer).toString('latin1')
         const { ip, port } = expandPeer(address)
         const complete = candidates.length < seedersChosen
         candidates.push({ ip, port, peerId: (reply[at + 1] as Buffer).toString('hex'), type: 'http', complete, compact: address })

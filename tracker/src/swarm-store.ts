@@ -15,8 +15,8 @@ export interface StoredPeer extends SwarmPeer {
   port: number
   type: 'http'
   complete: boolean
-  /** BEP 23 compact form: 4 address bytes and 2 port bytes for IPv4, 16 and 2 for IPv6. */
-  compact: Uint8Array
+  /** BEP 23 compact form, one latin1 character per byte: 4 address bytes and 2 port bytes for IPv4, 16 and 2 for IPv6 (compact-peer.ts). */
+  compact: string
 }
 
 export interface PeerAnnounce {
