@@ -46,6 +46,13 @@ describe('e2e: fedswarm origin --workers', function () {
     assert.match(result.stderr, /^fedswarm: FEDSWARM_WORKERS=3 needs REDIS_URL: .*\n$/)
   })
 
+  it('stops with the first worker\'s one line and its exit code when Redis cannot be reached', async () => {
+    const result = await runCli(['origin', '--workers', '2'], { REDIS_URL: 'redis://127.0.0.1:1', DATABASE_URL: 'postgres://127.0.0.1:1/none' })
+    assert.equal(result.code, 2, result.stderr)
+    assert.equal(result.stdout, '')
+    assert.match(result.stderr, /^fedswarm: cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(REDIS_URL\): .*\n$/)
+  })
+
   describe('on PostgreSQL and Redis', () => {
     let pg: ReturnType<typeof pgSchemaEnv> | undefined
     let origin: OriginProcess | undefined

@@ -21,7 +21,6 @@ export async function originCommand (args: string[]): Promise<number> {
     throw err
   }
   if (config.workers > 1 && cluster.isPrimary) {
-    console.log(`Fedswarm origin: ${config.workers} processes on port ${config.port}, data in ${config.dataDir}`)
     return await runOriginCluster({ workers: config.workers, port: config.port, host: config.host, say: (line) => { console.error(`fedswarm: ${line}`) }, onAllListening: () => { console.log(`Fedswarm origin: all ${config.workers} processes listening`) } })
   }
   if (!cluster.isWorker) return await runOrigin(config, 1)
