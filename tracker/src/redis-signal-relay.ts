@@ -9,6 +9,7 @@
 
 import type { Redis } from 'ioredis'
 import type { SharedWebSocketSwarm, SignalRelay } from './signal-relay.ts'
+import type { SwarmCounts } from './swarm-store.ts'
 
 export interface RedisSignalRelayOptions {
   /** A connected client for commands and PUBLISH; the caller owns it. The relay opens a subscriber of its own from it. */
@@ -54,7 +55,15 @@ end
 return out
 `
 
+/** KEYS: seeders, leechers. Returns { complete, incomplete } of live members, on Redis's clock as the announce script. */
+const COUNT_SCRIPT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+return { redis.call('ZCOUNT', KEYS[1], now, '+inf'), redis.call('ZCOUNT', KEYS[2], now, '+inf') }
+`
+
 interface ScriptCommands {
+  fedswarmWsCount (seeders: string, leechers: string): Promise<[number, number]>
   fedswarmWsAnnounce (seeders: string, leechers: string, removed: string, peerId: string, complete: number, stopped: number, ttl: number, want: number): Promise<Array<number | string> | null>
 }
 
@@ -62,6 +71,7 @@ export function createRedisSignalRelay (options: RedisSignalRelayOptions): Signa
   const { redis, peerTtlMs: ttl } = options
   const prefix = options.prefix ?? 'fedswarm:'
   redis.defineCommand('fedswarmWsAnnounce', { numberOfKeys: 3, lua: ANNOUNCE_SCRIPT })
+  redis.defineCommand('fedswarmWsCount', { numberOfKeys: 2, lua: COUNT_SCRIPT })
   const scripts = redis as unknown as ScriptCommands
   const keys = (infoHash: string): [string, string, string] => {
     const base = `${prefix}ws:{${infoHash}}:`
@@ -100,6 +110,18 @@ export function createRedisSignalRelay (options: RedisSignalRelayOptions): Signa
         candidates[j] = swap
       }
       return { complete: Number(reply[0]), incomplete: Number(reply[1]), candidates }
+    },
+    async counts (infoHashes) {
+      const counts = await Promise.all(infoHashes.map(async (infoHash) => {
+        const [seeders, leechers] = keys(infoHash)
+        return await scripts.fedswarmWsCount(seeders, leechers)
+      }))
+      const out = new Map<string, SwarmCounts>()
+      infoHashes.forEach((infoHash, i) => {
+        const [complete, incomplete] = counts[i]!
+        if (complete + incomplete > 0) out.set(infoHash, { complete, incomplete })
+      })
+      return out
     },
     async send (peerId, infoHash, message) {
       return await redis.publish(channelPrefix + peerId, JSON.stringify({ infoHash, message })) > 0

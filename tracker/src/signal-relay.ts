@@ -7,6 +7,8 @@
 // implementation (Redis sets and pub/sub); without a relay the WebSocket
 // swarms stay in this process, as they do with one origin process.
 
+import type { SwarmCounts } from './swarm-store.ts'
+
 export interface SharedWebSocketSwarm {
   complete: number
   incomplete: number
@@ -22,6 +24,8 @@ export interface SignalRelay {
    * removed. Rejects when the relay cannot be reached.
    */
   announce (infoHash: string, peerId: string, complete: boolean, stopped: boolean, want: number): Promise<SharedWebSocketSwarm | null>
+  /** Counts of the shared swarms' live members; info hashes without any are left out. Rejects when the relay cannot be reached. */
+  counts (infoHashes: readonly string[]): Promise<Map<string, SwarmCounts>>
   /** Hands `message` (JSON text) to the socket of `peerId` in whichever process holds it; false when none does. */
   send (peerId: string, infoHash: string, message: string): Promise<boolean>
   /** This process holds the socket of `peerId`: messages sent to it come to `deliver`. */

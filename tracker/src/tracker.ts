@@ -115,10 +115,12 @@ export function createTracker (options: TrackerOptions): Tracker {
   async function scrape (infoHashes: string[]): Promise<Map<string, SwarmCounts>> {
     const allowed = infoHashes.filter((infoHash) => allowlist.status(infoHash) === 'allowed')
     const counts = await store.scrape(allowed)
+    // Shared WebSocket swarms count every process's members; this process's own while the relay is out of reach.
+    const shared = relay === undefined ? undefined : await relay.counts(allowed).catch(() => undefined)
     const out = new Map<string, SwarmCounts>()
     for (const infoHash of allowed) {
       const http = counts.get(infoHash)
-      const ws = webSocketCounts(infoHash)
+      const ws = shared === undefined ? webSocketCounts(infoHash) : shared.get(infoHash)
       out.set(infoHash, { complete: (http?.complete ?? 0) + (ws?.complete ?? 0), incomplete: (http?.incomplete ?? 0) + (ws?.incomplete ?? 0) })
     }
     return out

@@ -4,7 +4,7 @@ import pino from 'pino'
 import { closeRedis, openRedis } from '@fedswarm/runtime'
 import { eventually, startRedisServer, uniqueRedisPrefix, type RedisServer } from '@fedswarm/testkit'
 import { createRedisSignalRelay } from '../src/index.ts'
-import { binary, hexId, openWs, startTracker, type TestTracker, type WsPeer } from './helpers.ts'
+import { binary, getBencoded, hexId, openWs, percentEncode, startTracker, type TestTracker, type WsPeer } from './helpers.ts'
 
 describe('WebSocket signalling across two trackers on one Redis', function () {
   this.timeout(30_000)
@@ -68,6 +68,9 @@ describe('WebSocket signalling across two trackers on one Redis', function () {
     const counted = await onB.receive()
     assert.equal(counted.complete, 1)
     assert.equal(counted.incomplete, 1)
+    // A scrape on A counts the peer connected to B.
+    const { files } = await getBencoded(a.base, `/scrape?info_hash=${percentEncode(allowed)}`) as { files: Record<string, { complete: number, incomplete: number }> }
+    assert.deepEqual(Object.values(files).map(({ complete, incomplete }) => [complete, incomplete]), [[1, 1]])
 
     const offer = await offerReaches(onA, onB)
     const offerId = binary(hexId(7, 'cc'))
