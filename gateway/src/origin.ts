@@ -76,6 +76,8 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       ? undefined
       : await openRedis({ url: config.redis.url, onError: (err) => log.warn({ err: err.message }, 'Redis connection lost; retrying') })
     if (redis !== undefined) teardown.add(() => closeRedis(redis))
+    /** What several origin processes share beside the swarms: absent with one process (no REDIS_URL). */
+    const shared = redis === undefined || config.redis === undefined ? undefined : { redis, prefix: config.redis.prefix }
     const db = overrides.db ?? await openDb({ url: config.database.url, schema: config.database.schema, dataDir: join(config.dataDir, 'db') })
     if (overrides.db === undefined) teardown.add(() => db.close())
     await migrate(db, ORIGIN_NAMESPACE, originMigrations)
@@ -114,9 +116,9 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
         ? undefined
         : createRedisSwarmStore({ redis, prefix: config.redis.prefix, peerTtlMs: config.tracker.announceIntervalSeconds * 3 * 1000 }),
       // WebSocket peers announce every fifth of the interval (bittorrent-tracker): gone after missing three.
-      signalRelay: redis === undefined || config.redis === undefined
+      signalRelay: shared === undefined
         ? undefined
-        : createRedisSignalRelay({ redis, prefix: config.redis.prefix, peerTtlMs: config.tracker.announceIntervalSeconds * 3 * 1000 / 5, onError: (err) => log.warn({ err: err.message }, 'tracker: could not subscribe a WebSocket peer\'s signalling channel') }),
+        : createRedisSignalRelay({ ...shared, peerTtlMs: config.tracker.announceIntervalSeconds * 3 * 1000 / 5, onError: (err) => log.warn({ err: err.message }, 'tracker: could not subscribe a WebSocket peer\'s signalling channel') }),
       log: log.child({ component: 'tracker' }),
       peerPolicy: config.tracker.peerPolicy,
       isRegisteredPeer: registered === undefined ? undefined : (peer) => peer.ip !== undefined && registered.has(peer.ip),
@@ -124,7 +126,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       announceIntervalSeconds: config.tracker.announceIntervalSeconds,
       rateLimit,
       // Several origin processes (Redis): an address has its budget once, not once per process.
-      announceLimiter: redis === undefined || config.redis === undefined ? undefined : createRedisAnnounceLimiter({ redis, prefix: config.redis.prefix, limits: rateLimit }),
+      announceLimiter: shared === undefined ? undefined : createRedisAnnounceLimiter({ ...shared, limits: rateLimit }),
       authorizeStats: (req) => isAdmin(req.headers.authorization),
       clientAddress: clientAddressOf(config.trustProxy)
     })
@@ -159,14 +161,14 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       checkIntervalMs: config.redirects.checkIntervalMs,
       isTarget: (publicUrl) => isRedirectTarget(config.redirects.to, config.acceptSeeders, publicUrl),
       onCheck: (kind, passed) => metrics.mirrorChecks.inc({ kind, result: passed ? 'passed' : 'failed' }),
-      sharedBacklog: redis === undefined || config.redis === undefined ? undefined : createSharedBacklog(redis, config.redis.prefix)
+      sharedBacklog: shared === undefined ? undefined : createSharedBacklog(shared.redis, shared.prefix)
     })
     teardown.add(() => mirrors.stop())
     // Several origin processes (Redis): a seeder's report or a status change reaches one of them; the others re-read at once too,
     // so that a GET waiting for a mirror (FEDSWARM_REDIRECT_WAIT) on any process is woken by it.
-    const mirrorsNudge = redis === undefined || config.redis === undefined
+    const mirrorsNudge = shared === undefined
       ? undefined
-      : await startRedisBroadcast({ redis, channel: `${config.redis.prefix}mirrors-changed`, onNudge: () => mirrors.refresh() })
+      : await startRedisBroadcast({ redis: shared.redis, channel: `${shared.prefix}mirrors-changed`, onNudge: () => mirrors.refresh() })
     if (mirrorsNudge !== undefined) teardown.add(() => mirrorsNudge.stop())
     const mirrorsChanged = (): void => {
       mirrors.refresh()
@@ -176,7 +178,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     teardown.add(() => canaries.stop())
 
     // Several origin processes (Redis): an item's requests through all of them add up to one count.
-    const popularity = redis === undefined || config.redis === undefined ? popularityInMemory(createPopularity()) : createRedisPopularity({ redis, prefix: config.redis.prefix })
+    const popularity = shared === undefined ? popularityInMemory(createPopularity()) : createRedisPopularity(shared)
     const media = createMediaService({
       db,
       blobs,
@@ -248,7 +250,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       maxMediaSize: config.maxMediaSize,
       trustProxy: config.trustProxy,
       apiRatePerMinute: config.apiRatePerMinute,
-      apiRateStore: redis === undefined || config.redis === undefined ? undefined : createApiRateStore(redis, config.redis.prefix),
+      apiRateStore: shared === undefined ? undefined : createApiRateStore(shared.redis, shared.prefix),
       // Uncapped, the media bytes skip the throttle stream altogether.
       uploadThrottle: config.seeding.uploadLimit === undefined ? undefined : () => seeder.uploadThrottle(),
       onRequested: (item) => {
