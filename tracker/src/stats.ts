@@ -13,6 +13,8 @@ export interface RefusalCounts {
   rateLimited: number
   /** HTTP announces and scrapes answered 400, WebSocket messages refused unread. */
   malformed: number
+  /** HTTP announces and scrapes answered with a failure because the swarm store could not be reached. */
+  unavailable: number
 }
 
 export interface Counters {
@@ -32,7 +34,7 @@ export interface TrackerStats {
 }
 
 export function createCounters (): Counters {
-  return { announces: 0, refused: { unregistered: 0, removed: 0, rateLimited: 0, malformed: 0 } }
+  return { announces: 0, refused: { unregistered: 0, removed: 0, rateLimited: 0, malformed: 0, unavailable: 0 } }
 }
 
 export function collectStats (torrents: Record<string, Swarm>, allowed: number, counters: Counters): TrackerStats {
