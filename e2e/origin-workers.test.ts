@@ -1,10 +1,13 @@
 // `fedswarm origin --workers N`: N processes on one port (Node's cluster), a
-// dead worker replaced, SIGTERM draining all of them; refused on the embedded
+// dead worker replaced, the data folder held by the primary for all of them,
+// SIGTERM draining all of them; refused on the embedded
 // database, which processes cannot share.
 
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import http from 'node:http'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { eventually, pgSchemaEnv, testDatabaseUrl, testRedisUrl, uniqueRedisPrefix } from '@fedswarm/testkit'
 import { runCli, startOriginProcess, type OriginProcess } from '@fedswarm/process-fixture'
@@ -95,9 +98,15 @@ describe('e2e: fedswarm origin --workers', function () {
         return answers.every((status) => status === 200) ? true : undefined
       })
 
+      // The primary holds the shared data folder for its workers (a replacement starts beside its lock): another origin on it stops, naming the primary.
+      const second = await runCli(['origin', '--port', '0'], { ...pg!.env, FEDSWARM_DATA: o.dataDir })
+      assert.equal(second.code, 2, second.stderr)
+      assert.match(second.stderr, new RegExp(`^fedswarm: the data folder .* is in use by another process \\(pid ${o.pid}\\)`))
+
       const status = await o.stop()
       assert.deepEqual(status, { code: 0, signal: null }, o.output())
       for (const pid of replaced) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} is gone`)
+      assert.equal(existsSync(join(o.dataDir, 'lock')), false, 'the primary released the data folder')
     })
   })
 })
