@@ -8,6 +8,7 @@ import { readdir, readFile, readlink } from 'node:fs/promises'
 import pg from 'pg'
 import { metric, tempDir, type TempDir } from '@fedswarm/testkit'
 import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess, type StartOptions } from '@fedswarm/process-fixture'
+import { closeRedis, openRedis } from '@fedswarm/runtime'
 
 export type { DaemonProcess, OriginProcess } from '@fedswarm/process-fixture'
 
@@ -85,6 +86,18 @@ export async function postgresAvailable (): Promise<boolean> {
     return false
   } finally {
     await client.end().catch(() => {})
+  }
+}
+
+export const BENCH_REDIS_URL = 'redis://127.0.0.1:6379'
+
+/** BENCH_REDIS_URL when a Redis answers there, else undefined (the tracker's Redis runs are left out). */
+export async function redisAvailable (): Promise<string | undefined> {
+  try {
+    await closeRedis(await openRedis({ url: BENCH_REDIS_URL }))
+    return BENCH_REDIS_URL
+  } catch {
+    return undefined
   }
 }
 

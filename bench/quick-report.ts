@@ -13,7 +13,7 @@ export function quickSummary (report: BenchReport): string[] {
     if (s.variant !== undefined) rows.push(`| storm + M=${s.config.plainFetchers} plain | egress ${n(s.variant.egressOverF)} x F, plain share ${n(100 * (s.variant.plainShareOfEgress ?? 0), 0)} %, max ${seconds(s.variant.all.max)}; baseline max ${seconds(s.baselineVariant?.all.max)} |`)
   }
   const t = report.scenarios.tracker?.result
-  if (t !== undefined) rows.push(`| tracker | ours ${n(t.announcesPerSecond.ours, 0)}/s vs stock ${n(t.announcesPerSecond.stock, 0)}/s → ${n(t.ratio, 3)} |`)
+  if (t !== undefined && Array.isArray(t.workloads)) rows.push(`| tracker | ${t.workloads.map((w) => `${n(w.workload.items, 0)} x ${w.workload.peersPerSwarm}: ours ${n(w.announcesPerSecond.ours, 0)}/s vs stock ${n(w.announcesPerSecond.stock, 0)}/s → ${n(w.ratio, 3)}`).join('; ')} |`)
   const g = report.scenarios.gateway?.result
   if (g !== undefined) rows.push(`| gateway | ${g.comparisons.map((cmp) => `${n(cmp.rangeLength / 1024, 0)} KiB: ${n(cmp.ratio, 3)} x`).join(', ')} |`)
   const r = report.scenarios['seeder-scale']?.result

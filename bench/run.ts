@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
 import { runCpuPerByte, type CpuPerByteOptions } from './cpu-per-byte.ts'
 import { runGateway, type GatewayOptions } from './gateway.ts'
-import { KiB, MiB, log, postgresAvailable, profileProcessesInto, round, runCommand, type DbChoice } from './processes.ts'
+import { KiB, MiB, log, postgresAvailable, profileProcessesInto, redisAvailable, round, runCommand, type DbChoice } from './processes.ts'
 import { runFootprint, type FootprintOptions } from './footprint.ts'
 import { readReport, renderResultFiles, RESULTS_DIR, RESULTS_MD } from './render.ts'
 import type { BenchReport, Machine } from './bench-report.ts'
@@ -56,7 +56,7 @@ function netnsStorms (quick: boolean): NetnsStormSpec[] {
   ]
 }
 
-function plan (quick: boolean, db: DbChoice, overrides: Overrides): Plan {
+function plan (quick: boolean, db: DbChoice, redisUrl: string | undefined, overrides: Overrides): Plan {
   return {
     storm: {
       seeders: quick ? 5 : 20,
@@ -70,7 +70,14 @@ function plan (quick: boolean, db: DbChoice, overrides: Overrides): Plan {
       plainArrivalSeconds: quick ? 5 : 20
     },
     stormNetns: { storms: netnsStorms(quick), fetchersPerGroup: 5, db, webSeedAfter: '5s' },
-    tracker: { items: 10_000, peersPerSwarm: quick ? 2 : 5, duration: quick ? 2 : 10, connections: 50, rounds: quick ? 1 : 3 },
+    tracker: {
+      // Many small swarms (small answers: per-announce work dominates), and few large ones (answers of 50 peers).
+      workloads: [{ items: 10_000, peersPerSwarm: quick ? 2 : 5 }, { items: 20, peersPerSwarm: 100 }],
+      duration: quick ? 2 : 8,
+      connections: 50,
+      rounds: quick ? 1 : 5,
+      redisUrl
+    },
     gateway: { size: 8 * MiB, rangeLengths: quick ? [16 * KiB] : [16 * KiB, MiB], duration: quick ? 2 : 5, connections: 20, rounds: quick ? 1 : 5, db },
     seederScale: {
       // More than the active set, so that the first item is out of the swarm (cold) when it is asked for.
@@ -166,7 +173,7 @@ async function main (): Promise<void> {
     if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario "${name}": one of ${SCENARIOS.join(', ')}`)
   }
   const db: DbChoice = await postgresAvailable() ? 'postgres' : 'pglite'
-  const config = plan(quick, db, { soakSeconds: positiveInteger('soak-seconds', values['soak-seconds']), footprintItems: positiveInteger('footprint-items', values['footprint-items']) })
+  const config = plan(quick, db, await redisAvailable(), { soakSeconds: positiveInteger('soak-seconds', values['soak-seconds']), footprintItems: positiveInteger('footprint-items', values['footprint-items']) })
   config.stormNetns.productCaps = values['product-caps'] === true
   config.storm.httpSeeders = Math.min(config.storm.seeders, positiveInteger('http-seeders', values['http-seeders']) ?? 0)
   const started = performance.now()

@@ -1,25 +1,28 @@
 // Child process of the tracker scenario: one tracker on 127.0.0.1:0, driven
 // over IPC by bench/tracker.ts so that the load generator has its own core.
-//   node --expose-gc bench/tracker-server.ts ours|stock
+//   node --expose-gc bench/tracker-server.ts ours|redis|stock [REDIS_URL PREFIX]
 // `ours`: createTracker from @fedswarm/tracker with the allowlist, mounted on
 // node:http as the origin mounts it (gateway/src/origin.ts: tracker paths
-// straight to the tracker, ahead of express). `stock`:
+// straight to the tracker, ahead of express), swarms in memory. `redis`: the
+// same with the swarms in Redis, keys under PREFIX. `stock`:
 // bittorrent-tracker's own Server with its own HTTP server.
 
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
 import { Server as StockServer } from 'bittorrent-tracker'
-import { createTracker, type Tracker } from '@fedswarm/tracker'
+import { closeRedis, openRedis } from '@fedswarm/runtime'
+import { createRedisSwarmStore, createTracker, type Tracker } from '@fedswarm/tracker'
 import { infoHashHex } from './tracker-requests.ts'
 
-export type TrackerKind = 'ours' | 'stock'
+/** Our tracker with its swarms in memory or in Redis, and bittorrent-tracker's stock server. */
+export type TrackerKind = 'ours' | 'redis' | 'stock'
 
 export type ToChild = { type: 'allow', count: number } | { type: 'memory' } | { type: 'stop' }
 export type FromChild =
   | { type: 'listening', port: number }
   | { type: 'allowed' }
-  | { type: 'memory', heapUsed: number, rss: number, swarms: number, peers: number, announces?: number, rateLimited?: number }
+  | { type: 'memory', heapUsed: number, rss: number, swarms: number, peers: number, announces?: number, rateLimited?: number, failures?: number }
   | { type: 'stopped' }
 
 /** The stock server as bittorrent-tracker@11 builds it with `http` on (tracker/src/bittorrent-tracker.d.ts types only what our tracker uses). */
@@ -44,17 +47,19 @@ function gc (): void {
   collect()
 }
 
-async function main (kind: TrackerKind): Promise<void> {
+async function main (kind: TrackerKind, redisUrl: string | undefined, prefix: string | undefined): Promise<void> {
   let tracker: Tracker | undefined
   let stock: StockWithHttp | undefined
   let http: HttpServer | undefined
   let port: number
+  const redis = kind === 'redis' ? await openRedis({ url: redisUrl ?? '' }) : undefined
 
-  if (kind === 'ours') {
+  if (kind !== 'stock') {
     tracker = createTracker({
       log: pino({ level: 'silent' }),
       rateLimit: { perIp: UNTHROTTLED, perIpAndInfoHash: UNTHROTTLED },
-      authorizeStats: () => false
+      authorizeStats: () => false,
+      swarmStore: redis === undefined ? undefined : createRedisSwarmStore({ redis, prefix })
     })
     const ours = tracker
     // As gateway/src/origin.ts mounts it: tracker paths go straight to the tracker, past express.
@@ -73,7 +78,7 @@ async function main (kind: TrackerKind): Promise<void> {
   }
   send({ type: 'listening', port })
 
-  process.on('message', (message: ToChild) => {
+  process.on('message', async (message: ToChild) => {
     if (message.type === 'allow') {
       // The stock server has no allowlist: every info hash is answered.
       if (tracker !== undefined) for (let i = 0; i < message.count; i++) tracker.allow(infoHashHex(i))
@@ -83,8 +88,9 @@ async function main (kind: TrackerKind): Promise<void> {
       const { heapUsed } = process.memoryUsage()
       const rss = process.memoryUsage.rss()
       if (tracker !== undefined) {
-        const stats = tracker.stats()
-        send({ type: 'memory', heapUsed, rss, swarms: stats.swarms, peers: stats.peers, announces: stats.announces, rateLimited: stats.refused.rateLimited })
+        const stats = await tracker.stats()
+        const { unregistered, removed, malformed, unavailable } = stats.refused
+        send({ type: 'memory', heapUsed, rss, swarms: stats.swarms, peers: stats.peers, announces: stats.announces, rateLimited: stats.refused.rateLimited, failures: unregistered + removed + malformed + unavailable })
       } else {
         let peers = 0
         const torrents = Object.values(stock!.torrents)
@@ -94,7 +100,11 @@ async function main (kind: TrackerKind): Promise<void> {
     } else if (message.type === 'stop') {
       const done = (): void => { send({ type: 'stopped' }); process.disconnect?.() }
       if (tracker !== undefined) {
-        void tracker.close().then(() => { http!.closeAllConnections(); http!.close(done) })
+        void tracker.close().then(async () => {
+          if (redis !== undefined) await closeRedis(redis)
+          http!.closeAllConnections()
+          http!.close(done)
+        })
       } else {
         stock!.close(done)
       }
@@ -103,9 +113,9 @@ async function main (kind: TrackerKind): Promise<void> {
   process.on('disconnect', () => process.exit(0))
 }
 
-const kind = process.argv[2]
-if (kind !== 'ours' && kind !== 'stock') {
-  console.error('usage: node --expose-gc bench/tracker-server.ts ours|stock')
+const [kind, redisUrl, prefix] = process.argv.slice(2)
+if ((kind !== 'ours' && kind !== 'redis' && kind !== 'stock') || (kind === 'redis' && (redisUrl === undefined || prefix === undefined))) {
+  console.error('usage: node --expose-gc bench/tracker-server.ts ours|redis|stock [REDIS_URL PREFIX]')
   process.exit(2)
 }
-await main(kind)
+await main(kind, redisUrl, prefix)

@@ -54,6 +54,8 @@ const failures: Failure[] = [
   { name: 'origin --bogus', args: () => ['origin', '--bogus'], code: 2, message: /bogus/ },
   { name: 'origin with FEDSWARM_MAX_MEDIA_SIZE=garbage', args: () => ['origin'], env: { FEDSWARM_MAX_MEDIA_SIZE: 'garbage' }, code: 2, message: /FEDSWARM_MAX_MEDIA_SIZE/ },
   { name: 'origin with a DATABASE_URL that is not postgres://', args: () => ['origin'], env: { DATABASE_URL: 'mysql://x' }, code: 2, message: /DATABASE_URL/ },
+  { name: 'origin with a REDIS_URL that is not redis://', args: () => ['origin'], env: { REDIS_URL: 'http://127.0.0.1:6379' }, code: 2, message: /REDIS_URL/ },
+  { name: 'origin with a Redis nobody listens on', args: () => ['origin'], env: { REDIS_URL: 'redis://127.0.0.1:1' }, code: 2, message: /cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(REDIS_URL\)/ },
   { name: 'origin with AWS_ACCESS_KEY_ID but no secret', args: () => ['origin'], env: { AWS_ACCESS_KEY_ID: 'x' }, code: 2, message: /AWS_SECRET_ACCESS_KEY/ },
   { name: 'origin on a data folder that cannot be made', args: (p) => ['origin', '--data', join(p.png, 'data')], code: 1, message: /ENOTDIR.*picture\.png/ },
   { name: 'origin with a PostgreSQL nobody listens on', args: (p) => ['origin'], env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' }, code: 1, message: /ECONNREFUSED/ },

@@ -4,7 +4,7 @@ import { SEEDER_USAGE } from './seeder-usage.ts'
 
 /** Each command's lines of the usage; `fedswarm COMMAND --help` shows its own. */
 const COMMAND_USAGE: Record<string, string> = {
-  origin: `  origin   [--port N] [--data DIR] [--public-url URL]
+  origin: `  origin   [--port N] [--data DIR] [--public-url URL] [--workers N]
            Run an origin: HTTP gateway, web seed and tracker on one port.`,
   seeder: `  seeder   [--origin URL ...] [--discover-from URL] [--port N] [--data DIR] [--public-url URL]
            Run a seeder beside your server: prefetch the hot media of the

@@ -45,7 +45,7 @@ export const ERRORS = {
   well_known_unavailable: { status: 400, message: 'the seeder\'s /.well-known/fedswarm could not be fetched or is invalid' },
   method_not_allowed: { status: 405, message: 'this method is not allowed here' },
   admin_ui_not_built: { status: 503, message: 'the admin console is not built: run npm install, or npm run build -w admin-ui' },
-  storage_unavailable: { status: 503, message: 'the database or blob store is unavailable, try again' },
+  storage_unavailable: { status: 503, message: 'the database, blob store or Redis is unavailable, try again' },
   insufficient_storage: { status: 507, message: 'the origin\'s disk is full: nothing of this upload was kept; try again later, or tell the origin\'s admin' },
   internal: { status: 500, message: 'internal error, see the origin log' }
 } as const

@@ -1,10 +1,9 @@
 import { checkAdmin, createSafeFetch, listenHttp, loadAdminToken, requireAdmin } from '@fedswarm/web'
-import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pino, type Logger } from 'pino'
 import { buildOriginDocument, originUrls, type OriginUrls } from '@fedswarm/protocol'
 import { createFsBlobStore, createS3BlobStore, loadOrCreateKeyPair, migrate, openDb, type BlobStore, type Db } from '@fedswarm/storage'
-import { createTracker, isTrackerPath, startRegisteredAddresses, type Tracker } from '@fedswarm/tracker'
+import { createRedisAnnounceLimiter, createRedisSignalRelay, createRedisSwarmStore, createTracker, isTrackerPath, startRegisteredAddresses, type Tracker } from '@fedswarm/tracker'
 import { HttpError } from './errors.ts'
 import { startAckSweep } from './deletion/ack-sweep.ts'
 import { startAllowlistSync } from './media/allowlist-sync.ts'
@@ -23,14 +22,17 @@ import { createOriginMetrics } from './http/metrics.ts'
 import { startMirrors } from './mirrors/mirrors.ts'
 import { isRedirectTarget } from './mirrors/redirect-targets.ts'
 import { startCanaries } from './mirrors/canaries.ts'
+import { createSharedBacklog } from './mirrors/shared-backlog.ts'
 import { ORIGIN_NAMESPACE, originMigrations } from './migrations.ts'
 import { createNonceStore } from './seeders/nonce-store.ts'
 import { createOriginSeeder, type OriginSeeder } from './seeding/origin-seeder.ts'
 import { clientAddressOf } from './http/client-address.ts'
+import { createApiRateStore } from './http/api-rate-store.ts'
 import { MAX_PIECE_LENGTH } from '@fedswarm/protocol'
-import { createPopularity, createTeardown, lockDataFolder } from '@fedswarm/runtime'
+import { closeRedis, createPopularity, createRedisPopularity, createTeardown, openRedis, popularityInMemory, startRedisBroadcast } from '@fedswarm/runtime'
 import { adminUiRoute } from '@fedswarm/admin-ui'
 import { startTrafficRecorder } from './traffic/traffic-recorder.ts'
+import { claimDataFolder, tmpDirOf } from './data-folder.ts'
 
 /** Descriptors of the origin's own blobs kept open for ranged reads (web seeds): only this store changes that folder. */
 const OWN_BLOBS_OPEN = { max: 64, idleMs: 5000 }
@@ -46,6 +48,8 @@ export interface OriginOverrides {
   heartbeatMs?: number
   /** How long request headers may take to arrive (20 s); tests of slow clients shorten it. */
   headersTimeoutMs?: number
+  /** A worker of `fedswarm origin --workers`: its primary claimed the data folder for all of them (data-folder.ts). */
+  dataFolderClaimed?: boolean
 }
 
 export interface RunningOrigin {
@@ -62,7 +66,7 @@ export interface RunningOrigin {
 
 /**
  * The gateway is the origin role's process, and this is its one wiring file:
- * from its config, in dependency order — log, storage, keys, event log, the
+ * from its config, in dependency order — log, Redis (REDIS_URL), storage, keys, event log, the
  * listening HTTP server (early, so that it stops last), tracker, seeding,
  * metrics, mirrors, media, deletion, seeders' registry and ack sweep, event
  * streams, then the request handler — and torn down in reverse.
@@ -74,13 +78,19 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
   // Added first, so it runs last; a start that failed has said why, and stopped nothing that ran.
   teardown.add(() => { if (started) log.info('origin stopped') })
   try {
-    await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
-    const lock = await lockDataFolder(config.dataDir)
-    teardown.add(() => lock.release())
-    const tmpDir = join(config.dataDir, 'tmp')
-    // Uploads cut short by a crash leave temp files; none of them is referenced.
-    await rm(tmpDir, { recursive: true, force: true })
+    if (overrides.dataFolderClaimed !== true) {
+      const lock = await claimDataFolder(config.dataDir)
+      teardown.add(() => lock.release())
+    }
+    const tmpDir = tmpDirOf(config.dataDir)
 
+    // First, as an unreachable Redis ends the start. REDIS_URL: the swarms are shared with every origin process on the same Redis (and prefix).
+    const redis = config.redis === undefined
+      ? undefined
+      : await openRedis({ url: config.redis.url, onError: (err) => log.warn({ err: err.message }, 'Redis connection lost; retrying') })
+    if (redis !== undefined) teardown.add(() => closeRedis(redis))
+    /** What several origin processes share beside the swarms: absent with one process (no REDIS_URL). */
+    const shared = redis === undefined || config.redis === undefined ? undefined : { redis, prefix: config.redis.prefix }
     const db = overrides.db ?? await openDb({ url: config.database.url, schema: config.database.schema, dataDir: join(config.dataDir, 'db') })
     if (overrides.db === undefined) teardown.add(() => db.close())
     await migrate(db, ORIGIN_NAMESPACE, originMigrations)
@@ -110,16 +120,26 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       ? startRegisteredAddresses({ log: log.child({ component: 'tracker' }), hosts: async () => [urls.base, ...(await instancesRepository.list(db)).filter((i) => i.status === 'active').map((i) => i.publicUrl)] })
       : undefined
     if (registered !== undefined) teardown.add(() => registered.stop())
+    const rateLimit = {
+      perIp: { burst: config.tracker.announcesPerSecondPerIp * 3, perSecond: config.tracker.announcesPerSecondPerIp },
+      perIpAndInfoHash: { burst: 10, perSecond: 0.5 }
+    }
     const tracker = createTracker({
+      swarmStore: redis === undefined || config.redis === undefined
+        ? undefined
+        : createRedisSwarmStore({ redis, prefix: config.redis.prefix, peerTtlMs: config.tracker.announceIntervalSeconds * 3 * 1000 }),
+      // WebSocket peers announce every fifth of the interval (bittorrent-tracker): gone after missing three.
+      signalRelay: shared === undefined
+        ? undefined
+        : createRedisSignalRelay({ ...shared, peerTtlMs: config.tracker.announceIntervalSeconds * 3 * 1000 / 5, onError: (err) => log.warn({ err: err.message }, 'tracker: could not subscribe a WebSocket peer\'s signalling channel') }),
       log: log.child({ component: 'tracker' }),
       peerPolicy: config.tracker.peerPolicy,
       isRegisteredPeer: registered === undefined ? undefined : (peer) => peer.ip !== undefined && registered.has(peer.ip),
       maxPeersPerAnswer: config.tracker.maxPeersPerAnswer,
       announceIntervalSeconds: config.tracker.announceIntervalSeconds,
-      rateLimit: {
-        perIp: { burst: config.tracker.announcesPerSecondPerIp * 3, perSecond: config.tracker.announcesPerSecondPerIp },
-        perIpAndInfoHash: { burst: 10, perSecond: 0.5 }
-      },
+      rateLimit,
+      // Several origin processes (Redis): an address has its budget once, not once per process.
+      announceLimiter: shared === undefined ? undefined : createRedisAnnounceLimiter({ ...shared, limits: rateLimit }),
       authorizeStats: (req) => isAdmin(req.headers.authorization),
       clientAddress: clientAddressOf(config.trustProxy),
       onPeerUpload: (peerId, bytes) => { if (peerId !== seeder.peerId) traffic.count('swarm', bytes) }
@@ -158,13 +178,25 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       fetch: createSafeFetch({ allowPrivateAddresses: config.allowPrivateAddresses, maxBytes: 2 * MAX_PIECE_LENGTH, timeoutMs: 10_000 }),
       checkIntervalMs: config.redirects.checkIntervalMs,
       isTarget: (publicUrl) => isRedirectTarget(config.redirects.to, config.acceptSeeders, publicUrl),
-      onCheck: (kind, passed) => metrics.mirrorChecks.inc({ kind, result: passed ? 'passed' : 'failed' })
+      onCheck: (kind, passed) => metrics.mirrorChecks.inc({ kind, result: passed ? 'passed' : 'failed' }),
+      sharedBacklog: shared === undefined ? undefined : createSharedBacklog(shared.redis, shared.prefix)
     })
     teardown.add(() => mirrors.stop())
-    const canaries = startCanaries({ db, log: log.child({ component: 'canaries' }), urls, onMade: () => mirrors.refresh() })
+    // Several origin processes (Redis): a seeder's report or a status change reaches one of them; the others re-read at once too,
+    // so that a GET waiting for a mirror (FEDSWARM_REDIRECT_WAIT) on any process is woken by it.
+    const mirrorsNudge = shared === undefined
+      ? undefined
+      : await startRedisBroadcast({ redis: shared.redis, channel: `${shared.prefix}mirrors-changed`, onNudge: () => mirrors.refresh() })
+    if (mirrorsNudge !== undefined) teardown.add(() => mirrorsNudge.stop())
+    const mirrorsChanged = (): void => {
+      mirrors.refresh()
+      void mirrorsNudge?.nudge()
+    }
+    const canaries = startCanaries({ db, log: log.child({ component: 'canaries' }), urls, onMade: mirrorsChanged })
     teardown.add(() => canaries.stop())
 
-    const popularity = createPopularity()
+    // Several origin processes (Redis): an item's requests through all of them add up to one count.
+    const popularity = shared === undefined ? popularityInMemory(createPopularity()) : createRedisPopularity(shared)
     const media = createMediaService({
       db,
       blobs,
@@ -211,16 +243,16 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       fetch: safeFetch,
       allowPrivateAddresses: config.allowPrivateAddresses,
       ackTimeoutMs: config.ackTimeoutMs,
-      onMirrorsChanged: () => mirrors.refresh()
+      onMirrorsChanged: mirrorsChanged
     })
-    const ackSweep = startAckSweep({ db, log: log.child({ component: 'acks' }), timeoutMs: config.ackTimeoutMs, fetch: safeFetch, origin: urls.base, onStatusChanged: () => mirrors.refresh() })
+    const ackSweep = startAckSweep({ db, log: log.child({ component: 'acks' }), timeoutMs: config.ackTimeoutMs, fetch: safeFetch, origin: urls.base, onStatusChanged: mirrorsChanged })
     teardown.add(() => ackSweep.stop())
     const eventStreams = createEventStreams({ events, log: log.child({ component: 'events' }), heartbeatMs: overrides.heartbeatMs, maxPerAddress: config.eventStreamsPerAddress })
     teardown.add(() => eventStreams.stop())
 
-    metrics.gauge('fedswarm_tracker_swarms', 'Swarms the tracker holds', () => tracker.stats().swarms)
-    metrics.gauge('fedswarm_tracker_peers', 'Peers in all swarms', () => tracker.stats().peers)
-    metrics.gauge('fedswarm_tracker_allowed', 'Info hashes on the allowlist (live items)', () => tracker.stats().allowed)
+    metrics.gauge('fedswarm_tracker_swarms', 'Swarms the tracker holds', async () => (await tracker.stats()).swarms)
+    metrics.gauge('fedswarm_tracker_peers', 'Peers in all swarms', async () => (await tracker.stats()).peers)
+    metrics.gauge('fedswarm_tracker_allowed', 'Info hashes on the allowlist (live items)', async () => (await tracker.stats()).allowed)
     metrics.gauge('fedswarm_seeding_active', 'Torrents the origin seeds now', () => seeder.stats().active)
     metrics.gauge('fedswarm_seeding_uploaded_bytes', 'Bytes the origin uploaded to swarm peers', () => seeder.stats().uploaded)
     metrics.gauge('fedswarm_event_streams', 'Open /api/events streams', () => eventStreams.open)
@@ -242,15 +274,17 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       maxMediaSize: config.maxMediaSize,
       trustProxy: config.trustProxy,
       apiRatePerMinute: config.apiRatePerMinute,
+      apiRateStore: shared === undefined ? undefined : createApiRateStore(shared.redis, shared.prefix),
       // Uncapped, the media bytes skip the throttle stream altogether.
       uploadThrottle: config.seeding.uploadLimit === undefined ? undefined : () => seeder.uploadThrottle(),
       onRequested: (item) => {
         traffic.count('requests', 1)
-        const requests = popularity.record(item.id)
-        // Compared as /api/popular shows counts (two decimals), so N quick requests reach a threshold of N.
-        if (item.hotAt === null && Math.round(requests * 100) / 100 >= config.hotThreshold) {
-          media.markHot(item).catch((err: unknown) => log.warn({ err, id: item.id }, 'could not mark an item hot'))
-        }
+        popularity.record(item.id).then((requests) => {
+          // Compared as /api/popular shows counts (two decimals), so N quick requests reach a threshold of N.
+          if (item.hotAt === null && Math.round(requests * 100) / 100 >= config.hotThreshold) {
+            media.markHot(item).catch((err: unknown) => log.warn({ err, id: item.id }, 'could not mark an item hot'))
+          }
+        }, (err: unknown) => log.debug({ err, id: item.id }, 'could not count a request (Redis out of reach)'))
       },
       instances,
       mirrors,

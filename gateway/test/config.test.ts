@@ -18,6 +18,9 @@ describe('origin config', function () {
     assert.equal(config.trustProxy, false)
     assert.equal(config.eventStreamsPerAddress, 10)
     assert.equal(parseOriginConfig({ FEDSWARM_EVENT_STREAMS_PER_ADDRESS: '200' }).eventStreamsPerAddress, 200)
+    assert.equal(config.redis, undefined)
+    assert.deepEqual(parseOriginConfig({ REDIS_URL: 'redis://:secret@cache:6379/2' }).redis, { url: 'redis://:secret@cache:6379/2', prefix: 'fedswarm:' })
+    assert.equal(parseOriginConfig({ REDIS_URL: 'rediss://cache', FEDSWARM_REDIS_PREFIX: 'media-1:' }).redis?.prefix, 'media-1:')
   })
 
   it('lets flags win over env, and treats empty env values as unset', function () {
@@ -46,7 +49,9 @@ describe('origin config', function () {
       [{ FEDSWARM_MEDIA_TYPES: 'text/html' }, /FEDSWARM_MEDIA_TYPES/],
       [{ AWS_ACCESS_KEY_ID: 'a' }, /AWS_SECRET_ACCESS_KEY/],
       [{ FEDSWARM_DB_SCHEMA: 'Robert"); DROP' }, /FEDSWARM_DB_SCHEMA/],
-      [{ FEDSWARM_LOG_LEVEL: 'loud' }, /FEDSWARM_LOG_LEVEL/]
+      [{ FEDSWARM_LOG_LEVEL: 'loud' }, /FEDSWARM_LOG_LEVEL/],
+      [{ REDIS_URL: 'http://cache:6379' }, /REDIS_URL/],
+      [{ REDIS_URL: 'redis://cache', FEDSWARM_REDIS_PREFIX: 'has space' }, /FEDSWARM_REDIS_PREFIX/]
     ]
     for (const [env, message] of cases) {
       assert.throws(() => parseOriginConfig(env), (err: Error) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env))

@@ -27,8 +27,8 @@ export function announcePath (infoHashHex: string, fields: AnnounceFields = {}):
 }
 
 /** One raw HTTP announce, as a BitTorrent client sends it; the decoded bencoded answer. */
-export async function announce (base: string, infoHashHex: string, peerId = '-FS0001-e2etest00001'): Promise<Record<string, unknown>> {
-  const response = await fetch(`${base}${announcePath(infoHashHex, { peerId })}`)
+export async function announce (base: string, infoHashHex: string, peerId: string | AnnounceFields = '-FS0001-e2etest00001'): Promise<Record<string, unknown>> {
+  const response = await fetch(`${base}${announcePath(infoHashHex, typeof peerId === 'string' ? { peerId } : peerId)}`)
   const body = new Uint8Array(await response.arrayBuffer())
   if (response.status !== 200) throw new Error(`announce answered HTTP ${response.status}: ${Buffer.from(body).toString()}`)
   return bencode.decode(body) as Record<string, unknown>

@@ -3,19 +3,22 @@
 // - createSwarm: an announce that passed the filter just before remove()
 //   would otherwise recreate the removed swarm a tick later (server.js
 //   `_onAnnounce` → getOrCreateSwarm runs after process.nextTick);
-// - _onScrape: the stock one lists every swarm when no info_hash is given,
-//   reports unknown hashes as zeros, and keys the HTTP `files` dict by a
-//   binary string that bencode@4 writes as UTF-8, so hashes with bytes
-//   >= 0x80 come out with the wrong length;
+// - _onScrape (WebSocket scrapes; HTTP ones are ours): the stock one lists
+//   every swarm when no info_hash is given and reports unknown hashes as
+//   zeros; here the tracker's own scrape answers (both transports' peers);
 // - _onWebSocketRequest: messages are validated first (parse-ws-message.ts).
 // - createSwarm: each swarm hands out only the peers `canHandOut` accepts
 //   (peer-policy.ts), in HTTP peer lists and as receivers of WebRTC offers.
+// - _onAnnounce, _onWebSocketClose: with a signal bridge (signal-bridge.ts),
+//   WebSocket swarms are shared with other origin processes.
 // dropSwarm() frees a swarm: the stock server never drops one.
 
-import { Server, type AnnounceFilter, type ScrapeFile, type ScrapeParams, type ScrapeResponse, type ServerOptions, type Swarm, type SwarmCallback, type TrackerWebSocket } from 'bittorrent-tracker'
+import { Server, type AnnounceFilter, type AnnounceParams, type AnnounceResponse, type ScrapeFile, type ScrapeParams, type ScrapeResponse, type ServerOptions, type Swarm, type SwarmCallback, type TrackerWebSocket } from 'bittorrent-tracker'
+import type { SwarmCounts } from './swarm-store.ts'
 import { MalformedMessageError } from './errors.ts'
 import type { HandOutFilter } from './peer-policy.ts'
 import { validateWebSocketMessage } from './parse-ws-message.ts'
+import type { SignalBridge } from './signal-bridge.ts'
 
 /** lib/common-node.js ACTIONS.SCRAPE */
 const ACTION_SCRAPE = 2
@@ -24,7 +27,8 @@ export interface AllowlistServerHooks {
   filter: AnnounceFilter
   /** Null when a swarm may exist for the hash, else the refusal to answer with. */
   refuseSwarm (infoHash: string): Error | null
-  isAllowed (infoHash: string): boolean
+  /** Counts of the allowed ones among these info hashes. */
+  scrape (infoHashes: string[]): Promise<Map<string, SwarmCounts>>
   canHandOut: HandOutFilter
   onMalformedMessage (err: MalformedMessageError, socket: TrackerWebSocket): void
 }
@@ -32,6 +36,8 @@ export interface AllowlistServerHooks {
 export interface AllowlistServer {
   readonly server: Server
   dropSwarm (infoHash: string): boolean
+  /** Shares the WebSocket swarms with other processes from now on. */
+  bridge (bridge: SignalBridge): void
 }
 
 export function createAllowlistServer (options: Omit<ServerOptions, 'filter'>, hooks: AllowlistServerHooks): AllowlistServer {
@@ -44,7 +50,8 @@ export function createAllowlistServer (options: Omit<ServerOptions, 'filter'>, h
       delete server.torrents[infoHash]
       emptySwarm(swarm)
       return true
-    }
+    },
+    bridge (bridge) { server.bridge = bridge }
   }
 }
 
@@ -76,6 +83,7 @@ function emptySwarm (swarm: Swarm): void {
 
 class AllowlistTrackerServer extends Server {
   readonly #hooks: AllowlistServerHooks
+  bridge: SignalBridge | undefined
 
   constructor (options: ServerOptions, hooks: AllowlistServerHooks) {
     super(options)
@@ -94,26 +102,31 @@ class AllowlistTrackerServer extends Server {
     })
   }
 
-  protected override _onScrape (params: ScrapeParams, cb: (err: Error | null, response?: ScrapeResponse) => void): void {
-    // WebSocket replies are JSON: binary-string keys. HTTP replies are
-    // bencoded: raw 20-byte keys, as BEP 48 and other clients expect.
-    const json: Record<string, ScrapeFile> = {}
-    const bencoded = new Map<Uint8Array, ScrapeFile>()
-    for (const infoHash of params.info_hash ?? []) {
-      if (!this.#hooks.isAllowed(infoHash)) continue // reported as absent
-      const swarm = this.torrents[infoHash]
-      const complete = swarm?.complete ?? 0
-      // `downloaded` is a lower bound, as in the stock server: completions are not counted.
-      const file = { complete, incomplete: swarm?.incomplete ?? 0, downloaded: complete }
-      const key = Buffer.from(infoHash, 'hex')
-      if (params.type === 'ws') json[key.toString('latin1')] = file
-      else bencoded.set(key, file)
+  protected override _onAnnounce (params: AnnounceParams, cb: (err: Error | null, response?: AnnounceResponse) => void): void {
+    const bridge = this.bridge
+    if (bridge === undefined || params.type !== 'ws') {
+      super._onAnnounce(params, cb)
+      return
     }
-    cb(null, {
-      action: ACTION_SCRAPE,
-      files: params.type === 'ws' ? json : bencoded,
-      flags: { min_request_interval: Math.ceil(this.intervalMs / 1000) }
+    super._onAnnounce(params, (err, response) => {
+      if (err !== null) cb(err)
+      else bridge.afterAnnounce(params, response!, cb)
     })
+  }
+
+  protected override _onWebSocketClose (socket: TrackerWebSocket): void {
+    this.bridge?.onClose(socket)
+    super._onWebSocketClose(socket)
+  }
+
+  protected override _onScrape (params: ScrapeParams, cb: (err: Error | null, response?: ScrapeResponse) => void): void {
+    // WebSocket replies are JSON: keyed by the info hash as a binary string.
+    this.#hooks.scrape(params.info_hash ?? []).then((counts) => {
+      const files: Record<string, ScrapeFile> = {}
+      // `downloaded` is a lower bound, as in the stock server: completions are not counted.
+      for (const [infoHash, { complete, incomplete }] of counts) files[Buffer.from(infoHash, 'hex').toString('latin1')] = { complete, incomplete, downloaded: complete }
+      cb(null, { action: ACTION_SCRAPE, files, flags: { min_request_interval: Math.ceil(this.intervalMs / 1000) } })
+    }, (err: unknown) => { cb(err as Error) })
   }
 
   protected override _onWebSocketRequest (socket: TrackerWebSocket, opts: object, raw: unknown): void {

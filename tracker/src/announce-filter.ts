@@ -1,49 +1,26 @@
-// The one gate every announce passes, HTTP or WebSocket: bittorrent-tracker
-// calls its `filter` hook for both transports (server.js `_onAnnounce`), after
-// each transport's parser has set params.ip (lib/server/parse-http.js,
-// parse-websocket.js). Allowlist first, then rate limits, then the peer cap.
+// bittorrent-tracker's `filter` hook, for WebSocket announces (HTTP announces
+// are ours: http-announce.ts): it runs after parse-websocket.js has set
+// params.ip. The announce gate, then the peer cap and the peer's upload.
 
 import type { AnnounceFilter } from 'bittorrent-tracker'
-import type { AnnounceLimiter } from './announce-limiter.ts'
-import type { Allowlist } from './allowlist.ts'
+import type { AnnounceGate } from './announce-gate.ts'
 import { FAILURE_REASONS } from './errors.ts'
-import type { Counters } from './stats.ts'
-import type { UploadTally } from './upload-tally.ts'
+import type { UploadReport } from './upload-tally.ts'
 
-export interface AnnounceFilterParts {
-  allowlist: Allowlist
-  limiter: AnnounceLimiter
-  counters: Counters
-  maxPeersPerAnswer: number
-  uploads: UploadTally
-  /** Told the bytes a peer uploaded since its previous announce, when there are any. */
-  onPeerUpload: ((peerId: string, bytes: number) => void) | undefined
-}
-
-export function createAnnounceFilter ({ allowlist, limiter, counters, maxPeersPerAnswer, uploads, onPeerUpload }: AnnounceFilterParts): AnnounceFilter {
+export function createAnnounceFilter (gate: AnnounceGate, maxPeersPerAnswer: number, reportUpload: UploadReport): AnnounceFilter {
   return (infoHash, params, cb) => {
-    const status = allowlist.status(infoHash)
-    if (status !== 'allowed') {
-      counters.refused[status] += 1
-      cb(new Error(FAILURE_REASONS[status]))
-      return
-    }
     const isAnswer = params.answer !== undefined && params.answer !== null
-    if (!limiter.allow(params.ip ?? '', isAnswer ? null : infoHash, params.peer_id)) {
-      counters.refused.rateLimited += 1
-      cb(new Error(FAILURE_REASONS.rateLimited))
-      return
-    }
-    params.numwant = Math.min(params.numwant, maxPeersPerAnswer)
-    if (!isAnswer) {
-      counters.announces += 1
-      // Both transports' parsers checked `uploaded` is a decimal counter (parse-announce.ts, parse-ws-message.ts).
-      const uploaded = Number(params.uploaded)
-      if (onPeerUpload !== undefined && Number.isSafeInteger(uploaded)) {
-        const bytes = uploads.record(infoHash, params.peer_id, uploaded, params.event)
-        if (bytes > 0) onPeerUpload(params.peer_id, bytes)
+    const settle = (refusal: string | null): void => {
+      if (refusal !== null) {
+        cb(new Error(refusal))
+        return
       }
+      params.numwant = Math.min(params.numwant, maxPeersPerAnswer)
+      if (!isAnswer) reportUpload(infoHash, params.peer_id, params.uploaded, params.event)
+      cb(null)
     }
-    cb(null)
+    const refusal = gate(params.ip ?? '', infoHash, params.peer_id, isAnswer)
+    if (typeof refusal === 'object' && refusal !== null) refusal.then(settle, () => { settle(FAILURE_REASONS.unavailable) })
+    else settle(refusal)
   }
 }

@@ -79,8 +79,10 @@ export interface AnnounceLimiter {
    * Whether an announce from `ip` for `infoHash` may go on. With `infoHash`
    * null only the per-IP budget applies (WebRTC answers relayed through the
    * tracker: their number follows other peers' offers, not this peer's pace).
+   * A shared limiter (redis-announce-limiter.ts) answers asynchronously, and
+   * rejects when it cannot be reached.
    */
-  allow (ip: string, infoHash: string | null, peerId?: string): boolean
+  allow (ip: string, infoHash: string | null, peerId?: string): boolean | Promise<boolean>
   clear (): void
 }
 

@@ -12,7 +12,7 @@ declare module 'bittorrent-tracker' {
     complete: number
     incomplete: number
     /** The `lru` package instance holding the swarm's peers. */
-    peers: EventEmitter & { clear (): void }
+    peers: EventEmitter & { clear (): void, peek (id: string): SwarmPeerEntry | undefined }
     /** Up to `numwant` peers, random order, of the announcer's transport, never the announcer (ws) itself. */
     _getPeers (numwant: number, ownPeerId: string, isWebRTC: boolean): SwarmPeerEntry[]
   }
@@ -45,7 +45,17 @@ declare module 'bittorrent-tracker' {
     offers?: unknown[]
     answer?: unknown
     to_peer_id?: string
+    offer_id?: unknown
+    /** WebSocket announces: the socket it came on. */
+    socket?: TrackerWebSocket
     headers?: IncomingHttpHeaders
+  }
+
+  /** What Swarm.announce answers (peers in full: the WebSocket form), before the server sends it. */
+  export interface AnnounceResponse {
+    complete: number
+    incomplete: number
+    peers: SwarmPeerEntry[]
   }
 
   export interface ScrapeParams {
@@ -62,7 +72,7 @@ declare module 'bittorrent-tracker' {
 
   export interface ScrapeResponse {
     action: number
-    files: Record<string, ScrapeFile> | Map<Uint8Array, ScrapeFile>
+    files: Record<string, ScrapeFile>
     flags: { min_request_interval: number }
   }
 
@@ -113,6 +123,8 @@ declare module 'bittorrent-tracker' {
     close (cb?: (err?: Error | null) => void): void
     protected _onScrape (params: ScrapeParams, cb: (err: Error | null, response?: ScrapeResponse) => void): void
     protected _onWebSocketRequest (socket: TrackerWebSocket, opts: object, raw: unknown): void
+    protected _onAnnounce (params: AnnounceParams, cb: (err: Error | null, response?: AnnounceResponse) => void): void
+    protected _onWebSocketClose (socket: TrackerWebSocket): void
   }
 
   export interface ClientOptions {

@@ -6,7 +6,8 @@
 export const FAILURE_REASONS = {
   unregistered: 'unregistered torrent',
   removed: 'removed',
-  rateLimited: 'rate limited, retry later'
+  rateLimited: 'rate limited, retry later',
+  unavailable: 'tracker storage unavailable, retry later'
 } as const
 
 const HTTP_ERRORS = {
@@ -18,6 +19,7 @@ const HTTP_ERRORS = {
   not_found: { status: 404, message: 'the tracker serves /announce, /scrape and /stats' },
   method_not_allowed: { status: 405, message: 'use GET' },
   tracker_closed: { status: 503, message: 'the tracker is shutting down, retry later' },
+  store_unavailable: { status: 503, message: 'the swarm store (Redis) cannot be reached; retry later' },
   internal: { status: 500, message: 'the tracker failed on this request; retry later' }
 } as const
 

@@ -1,30 +1,38 @@
-// GET /announce, /scrape and /stats: parse, then hand the request to
-// bittorrent-tracker (which encodes the bencoded answer) or answer JSON.
+// GET /announce, /scrape and /stats: parse the query once, then answer from
+// the swarm store (bencoded) or answer JSON.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
-import type { Server } from 'bittorrent-tracker'
 import { parseBinaryQuery } from './binary-query.ts'
 import { pathnameOf, searchOf, TRACKER_PATHS } from './tracker-paths.ts'
-import { TrackerHttpError } from './errors.ts'
-import { sendError, sendJson } from './http-reply.ts'
+import { FAILURE_REASONS, TrackerHttpError } from './errors.ts'
+import type { HttpAnnounce } from './http-announce.ts'
+import { encodeFailure, encodeScrape } from './http-answers.ts'
+import { sendBencoded, sendError, sendJson } from './http-reply.ts'
 import { parseAnnounce } from './parse-announce.ts'
 import { parseScrape } from './parse-scrape.ts'
 import type { Counters, TrackerStats } from './stats.ts'
+import type { SwarmCounts } from './swarm-store.ts'
 
 export interface HttpHandlerParts {
-  server: Server
   log: Logger
   counters: Counters
+  announce: HttpAnnounce
+  /** Counts of the allowed ones among these info hashes (others are left out). */
+  scrape (infoHashes: string[]): Promise<Map<string, SwarmCounts>>
+  intervalSeconds: number
+  /** The address a request comes from: IPv4 dotted or IPv6, never IPv4-mapped. */
+  clientAddress (req: IncomingMessage): string
   authorizeStats: (req: IncomingMessage) => boolean
-  stats: () => TrackerStats
+  stats: () => Promise<TrackerStats>
   isClosed: () => boolean
+  onStoreError (err: unknown): void
 }
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void
 
 export function createHttpHandler (parts: HttpHandlerParts): HttpHandler {
-  const { server, log, counters } = parts
+  const { log, counters } = parts
 
   function route (req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/'
@@ -40,8 +48,8 @@ export function createHttpHandler (parts: HttpHandlerParts): HttpHandler {
       return
     }
     try {
-      if (path === '/announce') parseAnnounce(parseBinaryQuery(searchOf(url)))
-      else parseScrape(parseBinaryQuery(searchOf(url)))
+      if (path === '/announce') parts.announce(res, parseAnnounce(parseBinaryQuery(searchOf(url))), parts.clientAddress(req))
+      else scrape(res, parseScrape(parseBinaryQuery(searchOf(url))))
     } catch (err) {
       if (err instanceof TrackerHttpError) {
         counters.refused.malformed += 1
@@ -49,15 +57,24 @@ export function createHttpHandler (parts: HttpHandlerParts): HttpHandler {
       }
       throw err
     }
-    // bittorrent-tracker only calls res.end() with the bencoded answer.
-    res.setHeader('Content-Type', 'text/plain')
-    res.setHeader('Cache-Control', 'no-store')
-    server.onHttpRequest(req, res, { action: path === '/announce' ? 'announce' : 'scrape' })
+  }
+
+  function scrape (res: ServerResponse, infoHashes: string[]): void {
+    parts.scrape(infoHashes).then((files) => {
+      sendBencoded(res, encodeScrape(files, parts.intervalSeconds))
+    }, (err: unknown) => {
+      counters.refused.unavailable += 1
+      parts.onStoreError(err)
+      sendBencoded(res, encodeFailure(FAILURE_REASONS.unavailable))
+    })
   }
 
   function stats (req: IncomingMessage, res: ServerResponse): void {
     if (parts.authorizeStats(req)) {
-      sendJson(res, 200, parts.stats())
+      parts.stats().then((body) => { sendJson(res, 200, body) }, (err: unknown) => {
+        parts.onStoreError(err)
+        sendError(res, new TrackerHttpError('store_unavailable'))
+      })
     } else if (req.headers.authorization === undefined) {
       sendError(res, new TrackerHttpError('unauthorized'), { 'WWW-Authenticate': 'Bearer' })
     } else {

@@ -1,4 +1,4 @@
-// JSON replies of the tracker's HTTP routes.
+// Replies of the tracker's HTTP routes: JSON, and the bencoded bodies BitTorrent clients read.
 
 import type { ServerResponse } from 'node:http'
 import type { ErrorBody } from '@fedswarm/protocol'
@@ -18,4 +18,14 @@ export function sendJson (res: ServerResponse, status: number, body: unknown, he
 export function sendError (res: ServerResponse, err: TrackerHttpError, headers: Record<string, string> = {}): void {
   const body: ErrorBody = { error: err.code, message: err.message }
   sendJson(res, err.status, body, headers)
+}
+
+/**
+ * A bencoded answer, HTTP 200 even for a `failure reason`, as BitTorrent
+ * clients expect. The body is a binary (latin1) string: Node then sends it
+ * with the headers in one write, where a Buffer takes two.
+ */
+export function sendBencoded (res: ServerResponse, body: string): void {
+  res.writeHead(200, ['Content-Type', 'text/plain', 'Content-Length', String(body.length), 'Cache-Control', 'no-store'])
+  res.end(body, 'latin1')
 }

@@ -2,8 +2,10 @@
 
 import type { IncomingMessage } from 'node:http'
 import type { Logger } from 'pino'
-import { DEFAULT_RATE_LIMIT, type AnnounceRateLimit } from './announce-limiter.ts'
+import { DEFAULT_RATE_LIMIT, type AnnounceLimiter, type AnnounceRateLimit } from './announce-limiter.ts'
 import { createHandOutFilter, type HandOutFilter, type PeerPolicy, type SwarmPeer } from './peer-policy.ts'
+import type { SignalRelay } from './signal-relay.ts'
+import type { SwarmStore } from './swarm-store.ts'
 
 export interface TrackerOptions {
   log: Logger
@@ -34,6 +36,20 @@ export interface TrackerOptions {
    * as peers report it.
    */
   onPeerUpload?: (peerId: string, bytes: number) => void
+  /**
+   * Where HTTP peers are kept (swarm-store.ts); default in this process's
+   * memory, with a peer lifetime of three announce intervals. The tracker
+   * closes it on close(). WebSocket peers stay in this process either way.
+   */
+  swarmStore?: SwarmStore
+  /**
+   * Shares the WebSocket swarms (members, counts, WebRTC offers and answers)
+   * with other origin processes (signal-relay.ts); default none: they stay in
+   * this process. The tracker closes it on close().
+   */
+  signalRelay?: SignalRelay
+  /** Where the announce budgets are kept; default this process's memory, with `rateLimit`. Several origin processes share one (redis-announce-limiter.ts). */
+  announceLimiter?: AnnounceLimiter
 }
 
 export interface ResolvedOptions {

@@ -1,8 +1,5 @@
-// Tracker counters and the stats snapshot. Peers are summed from each swarm's
-// own complete / incomplete counters: one step per swarm, never per peer
-// (bittorrent-tracker's /stats page walks every peer of every swarm).
-
-import type { Swarm } from 'bittorrent-tracker'
+// Tracker counters and the stats snapshot (summed in tracker.ts from the
+// swarm store's totals and each WebSocket swarm's own counters).
 
 export interface RefusalCounts {
   /** Announces for an info hash never allowed. */
@@ -13,6 +10,8 @@ export interface RefusalCounts {
   rateLimited: number
   /** HTTP announces and scrapes answered 400, WebSocket messages refused unread. */
   malformed: number
+  /** HTTP announces and scrapes answered with a failure because the swarm store could not be reached. */
+  unavailable: number
 }
 
 export interface Counters {
@@ -32,25 +31,6 @@ export interface TrackerStats {
 }
 
 export function createCounters (): Counters {
-  return { announces: 0, refused: { unregistered: 0, removed: 0, rateLimited: 0, malformed: 0 } }
+  return { announces: 0, refused: { unregistered: 0, removed: 0, rateLimited: 0, malformed: 0, unavailable: 0 } }
 }
 
-export function collectStats (torrents: Record<string, Swarm>, allowed: number, counters: Counters): TrackerStats {
-  let swarms = 0
-  let seeders = 0
-  let leechers = 0
-  for (const swarm of Object.values(torrents)) {
-    swarms += 1
-    seeders += swarm.complete
-    leechers += swarm.incomplete
-  }
-  return {
-    swarms,
-    allowed,
-    peers: seeders + leechers,
-    seeders,
-    leechers,
-    announces: counters.announces,
-    refused: { ...counters.refused }
-  }
-}

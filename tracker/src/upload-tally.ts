@@ -35,3 +35,17 @@ export function createUploadTally (maxPeers = MAX_PEERS): UploadTally {
     }
   }
 }
+
+/** Tells what an accepted announce's peer uploaded since its previous one; `uploaded` as the transport's parser left it. */
+export type UploadReport = (infoHash: string, peerId: string, uploaded: number | string | null | undefined, event: string | null | undefined) => void
+
+export function createUploadReport (tally: UploadTally, onPeerUpload: ((peerId: string, bytes: number) => void) | undefined): UploadReport {
+  if (onPeerUpload === undefined) return () => {}
+  return (infoHash, peerId, uploaded, event) => {
+    // Both transports' parsers checked `uploaded` is a decimal counter when given (parse-announce.ts, parse-ws-message.ts).
+    const figure = Number(uploaded ?? Number.NaN)
+    if (!Number.isSafeInteger(figure)) return
+    const bytes = tally.record(infoHash, peerId, figure, event ?? undefined)
+    if (bytes > 0) onPeerUpload(peerId, bytes)
+  }
+}

@@ -51,3 +51,20 @@ describe('validateWebSocketMessage', () => {
     assert.throws(() => validateWebSocketMessage(JSON.stringify({ action: 'scrape', info_hash: [] })), { action: 'scrape' })
   })
 })
+
+describe('parseBinaryQuery', () => {
+  it('reads a query as querystring with unescape does', async () => {
+    const { default: querystring } = await import('node:querystring')
+    const samples = [
+      'info_hash=%12%34%56&peer_id=-TR3000-abcdefghijkl&port=6881&event=started',
+      'a=1&a=2&a=3&b=&c&&d=x%20y+z&e=%u0101&f=%zz&%69nfo=1&=v&g==h',
+      '',
+      '&',
+      'plus+key=plus+value%2B'
+    ]
+    for (const search of samples) {
+      const expected = querystring.parse(search, '&', '=', { decodeURIComponent: unescape })
+      assert.deepEqual({ ...parseBinaryQuery(search) }, { ...expected }, search)
+    }
+  })
+})

@@ -29,8 +29,8 @@ describe('tracker peer hand-out policy', () => {
     await announce(t.base, { infoHash: allowed, peerId: clientId(2), port: 7002, event: 'started' })
     await announce(t.base, { infoHash: allowed, peerId: peerIdWith(NO_SHARE_PEER_ID_PREFIX, 3), port: 7003, event: 'started' })
     const answer = await announce(t.base, { infoHash: allowed, peerId: clientId(4), port: 7004, event: 'started' })
-    // bittorrent-tracker lists an HTTP announcer among its own peers; the no-share peer is left out.
-    assert.deepEqual(compactPeers(answer).sort(), ['127.0.0.1:7001', '127.0.0.1:7002', '127.0.0.1:7004'])
+    // The no-share peer is left out, and so is the announcer itself.
+    assert.deepEqual(compactPeers(answer).sort(), ['127.0.0.1:7001', '127.0.0.1:7002'])
     assert.equal(answer.incomplete, 3) // still counted in the swarm
   })
 
@@ -46,7 +46,7 @@ describe('tracker peer hand-out policy', () => {
     assert.equal(compactPeers(limited).length, 1)
     // A seeder is not given clients either: it learns a client's address only when that client connects.
     const toSeeder = await announce(t.base, { infoHash: allowed, peerId: seederId(1), port: 7001, left: 0 })
-    assert.deepEqual(compactPeers(toSeeder).sort(), ['127.0.0.1:7001', '127.0.0.1:7002'])
+    assert.deepEqual(compactPeers(toSeeder).sort(), ['127.0.0.1:7002'])
   })
 
   it('instances-only: WebRTC offers reach registered peers only', async () => {

@@ -54,8 +54,8 @@ describe('tracker: what peers say they uploaded', () => {
       await announce(t.base, { infoHash, peerId: seed, port: 6001, left: 0, uploaded: 4096 })
       await announce(t.base, { infoHash, peerId: seed, port: 6001, left: 0, uploaded: 6144, event: 'stopped' })
       assert.deepEqual(heard, [[seed, 4096], [seed, 2048]])
-      assert.deepEqual(t.tracker.swarmOf(infoHash), { complete: 0, incomplete: 1 })
-      assert.deepEqual(t.tracker.swarmOf(hexId(8)), { complete: 0, incomplete: 0 })
+      assert.deepEqual(await t.tracker.swarmOf(infoHash), { complete: 0, incomplete: 1 })
+      assert.deepEqual(await t.tracker.swarmOf(hexId(8)), { complete: 0, incomplete: 0 })
     })
 
     it('counts nothing of a refused announce', async () => {

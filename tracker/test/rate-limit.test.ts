@@ -18,7 +18,7 @@ describe('announce rate limits', () => {
     const refused = await announce(t.base, { infoHash: hashes[3] ?? '', peerId: hexId(100, 'aa'), port: 6001 })
     assert.equal(failureOf(refused), LIMITED)
     assert.equal(refused.peers, undefined)
-    assert.equal(t.tracker.stats().refused.rateLimited, 1)
+    assert.equal((await t.tracker.stats()).refused.rateLimited, 1)
 
     // WebSocket announces draw on the same bucket.
     const ws = await openWs(t.base)
@@ -31,7 +31,7 @@ describe('announce rate limits', () => {
 
     t.clock.now += 1000
     assert.equal(failureOf(await announce(t.base, { infoHash: hashes[3] ?? '', peerId: hexId(100, 'aa'), port: 6001 })), null)
-    assert.equal(t.tracker.stats().refused.rateLimited, 2)
+    assert.equal((await t.tracker.stats()).refused.rateLimited, 2)
   })
 
   it('limits announces per IP and info hash without touching other hashes', async () => {
@@ -49,7 +49,7 @@ describe('announce rate limits', () => {
     assert.equal(failureOf(await announce(t.base, { infoHash: busy, ...peer })), LIMITED)
     t.clock.now += 5000
     assert.equal(failureOf(await announce(t.base, { infoHash: busy, ...peer })), null)
-    assert.equal(t.tracker.stats().refused.rateLimited, 2)
-    assert.equal(t.tracker.stats().announces, 4)
+    assert.equal((await t.tracker.stats()).refused.rateLimited, 2)
+    assert.equal((await t.tracker.stats()).announces, 4)
   })
 })

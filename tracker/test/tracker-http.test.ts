@@ -24,9 +24,9 @@ describe('tracker over HTTP', () => {
     assert.equal(second.complete, 1)
     assert.equal(second.incomplete, 1)
     assert.ok(compactPeers(second).includes('127.0.0.1:6001'))
-    assert.deepEqual(t.tracker.stats(), {
+    assert.deepEqual((await t.tracker.stats()), {
       swarms: 1, allowed: 1, peers: 2, seeders: 1, leechers: 1, announces: 2,
-      refused: { unregistered: 0, removed: 0, rateLimited: 0, malformed: 0 }
+      refused: { unregistered: 0, removed: 0, rateLimited: 0, malformed: 0, unavailable: 0 }
     })
   })
 
@@ -52,26 +52,26 @@ describe('tracker over HTTP', () => {
     const answer = bencode.decode(reply.body) as Record<string, unknown>
     assert.equal(failureOf(answer), 'unregistered torrent')
     assert.equal(answer.peers, undefined)
-    assert.equal(t.tracker.stats().refused.unregistered, 1)
-    assert.equal(t.tracker.stats().swarms, 0)
+    assert.equal((await t.tracker.stats()).refused.unregistered, 1)
+    assert.equal((await t.tracker.stats()).swarms, 0)
   })
 
   it('remove() drops the swarm and its peers at once; later announces read "removed"', async () => {
     await announce(t.base, { infoHash: allowed, peerId: hexId(100, 'aa'), port: 6001 })
     await announce(t.base, { infoHash: allowed, peerId: hexId(101, 'aa'), port: 6002 })
-    assert.equal(t.tracker.stats().swarms, 1)
-    assert.equal(t.tracker.stats().peers, 2)
+    assert.equal((await t.tracker.stats()).swarms, 1)
+    assert.equal((await t.tracker.stats()).peers, 2)
 
-    t.tracker.remove(allowed)
+    await t.tracker.remove(allowed)
     assert.equal(t.tracker.isAllowed(allowed), false)
-    assert.equal(t.tracker.stats().swarms, 0)
-    assert.equal(t.tracker.stats().peers, 0)
+    assert.equal((await t.tracker.stats()).swarms, 0)
+    assert.equal((await t.tracker.stats()).peers, 0)
 
     const again = await announce(t.base, { infoHash: allowed, peerId: hexId(100, 'aa'), port: 6001 })
     assert.equal(failureOf(again), 'removed')
     assert.equal(again.peers, undefined)
-    assert.equal(t.tracker.stats().refused.removed, 1)
-    assert.equal(t.tracker.stats().swarms, 0)
+    assert.equal((await t.tracker.stats()).refused.removed, 1)
+    assert.equal((await t.tracker.stats()).swarms, 0)
 
     // A removed info hash stays removed, even if a late allow() arrives (another process catching up).
     t.tracker.allow(allowed)
@@ -82,11 +82,11 @@ describe('tracker over HTTP', () => {
   it('an announce already past the filter when remove() runs does not bring the swarm back', async () => {
     // The filter runs in the request's tick, the swarm is created ticks later:
     // remove() right after handleHttp() lands in between.
-    t.afterRequest = () => { t.tracker.remove(allowed) }
+    t.afterRequest = () => { void t.tracker.remove(allowed) }
     const answer = await announce(t.base, { infoHash: allowed, peerId: hexId(100, 'aa'), port: 6001 })
     assert.equal(failureOf(answer), 'removed')
-    assert.equal(t.tracker.stats().swarms, 0)
-    assert.equal(t.tracker.stats().announces, 1)
+    assert.equal((await t.tracker.stats()).swarms, 0)
+    assert.equal((await t.tracker.stats()).announces, 1)
   })
 
   it('caps the peers per answer at maxPeersPerAnswer (default 50)', async () => {
@@ -135,8 +135,8 @@ describe('tracker over HTTP', () => {
     const admin = await get(t.base, '/stats', { authorization: `Bearer ${ADMIN_TOKEN}` })
     assert.equal(admin.status, 200)
     assert.equal(admin.headers['content-type'], 'application/json')
-    assert.deepEqual(JSON.parse(admin.body.toString()), t.tracker.stats())
-    assert.equal(t.tracker.stats().leechers, 1)
+    assert.deepEqual(JSON.parse(admin.body.toString()), (await t.tracker.stats()))
+    assert.equal((await t.tracker.stats()).leechers, 1)
   })
 
   it('answers malformed announces 400 with a JSON error, and keeps answering', async () => {
@@ -170,7 +170,7 @@ describe('tracker over HTTP', () => {
       assert.equal(body.error, path.startsWith('/scrape') ? 'malformed_scrape' : 'malformed_announce', name)
       assert.equal(typeof body.message, 'string', name)
     }
-    assert.equal(t.tracker.stats().refused.malformed, table.length)
+    assert.equal((await t.tracker.stats()).refused.malformed, table.length)
     const answer = await announce(t.base, { infoHash: allowed, peerId: hexId(100, 'aa'), port: 6001 })
     assert.equal(failureOf(answer), null)
   })

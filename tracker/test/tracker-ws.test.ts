@@ -35,8 +35,8 @@ describe('tracker over WebSocket', () => {
       const updated = next<{ incomplete: number }>(client, 'update')
       client.start({ numwant: 0 }) // no offers: no WebRTC needed
       assert.equal((await updated).incomplete, 1)
-      assert.equal(t.tracker.stats().peers, 1)
-      assert.equal(t.tracker.stats().announces, 1)
+      assert.equal((await t.tracker.stats()).peers, 1)
+      assert.equal((await t.tracker.stats()).announces, 1)
     } finally {
       await new Promise(resolve => { client.destroy(resolve) })
     }
@@ -63,13 +63,13 @@ describe('tracker over WebSocket', () => {
     assert.equal((await a.receive())['failure reason'], 'unregistered torrent')
     a.send(announceMessage(hexId(100, 'aa')))
     assert.equal((await a.receive())['failure reason'], undefined)
-    t.tracker.remove(allowed)
-    assert.equal(t.tracker.stats().peers, 0)
+    await t.tracker.remove(allowed)
+    assert.equal((await t.tracker.stats()).peers, 0)
     a.send(announceMessage(hexId(100, 'aa')))
     const refused = await a.receive()
     assert.equal(refused['failure reason'], 'removed')
     assert.equal(refused.info_hash, binary(allowed))
-    assert.deepEqual(t.tracker.stats().refused, { unregistered: 1, removed: 1, rateLimited: 0, malformed: 0 })
+    assert.deepEqual((await t.tracker.stats()).refused, { unregistered: 1, removed: 1, rateLimited: 0, malformed: 0, unavailable: 0 })
   })
 
   it('survives garbage messages and keeps answering', async () => {
@@ -99,7 +99,7 @@ describe('tracker over WebSocket', () => {
     }
     b.socket.send(new Uint8Array([0xff, 0x00, 0x13]))
     assert.equal(typeof (await b.receive())['failure reason'], 'string')
-    assert.equal(t.tracker.stats().refused.malformed, garbage.length + 1)
+    assert.equal((await t.tracker.stats()).refused.malformed, garbage.length + 1)
 
     b.send(announceMessage(hexId(101, 'aa')))
     const answer = await b.receive()
@@ -121,13 +121,13 @@ describe('tracker over WebSocket', () => {
     const a = await connect()
     a.send(announceMessage(hexId(100, 'aa')))
     await a.receive()
-    assert.equal(t.tracker.stats().peers, 1)
+    assert.equal((await t.tracker.stats()).peers, 1)
     a.close()
     await once(a.socket, 'close', { signal: AbortSignal.timeout(5000) })
     // The server sees the close after the client does: wait on its side, bounded.
     const deadline = Date.now() + 5000
-    while (t.tracker.stats().peers !== 0 && Date.now() < deadline) await new Promise(resolve => setImmediate(resolve))
-    assert.equal(t.tracker.stats().peers, 0)
+    while ((await t.tracker.stats()).peers !== 0 && Date.now() < deadline) await new Promise(resolve => setImmediate(resolve))
+    assert.equal((await t.tracker.stats()).peers, 0)
   })
 
   it('destroys upgrades on other paths', async () => {

@@ -9,8 +9,8 @@ const EVENT_LOOP_SAMPLE_MS = 1000
 
 export interface MetricsRegistry {
   registry: Registry
-  /** Registers a gauge whose value is read at scrape time. */
-  gauge (name: string, help: string, read: () => number): void
+  /** Registers a gauge whose value is read at scrape time; one that cannot be read (a store out of reach) reads NaN. */
+  gauge (name: string, help: string, read: () => number | Promise<number>): void
 }
 
 /** One registry per role instance (tests run several in one process), with Node's default metrics. */
@@ -20,7 +20,12 @@ export function createMetricsRegistry (): MetricsRegistry {
   return {
     registry,
     gauge (name, help, read) {
-      void new Gauge({ name, help, registers: [registry], collect () { this.set(read()) } })
+      void new Gauge({
+        name,
+        help,
+        registers: [registry],
+        async collect () { this.set(await Promise.resolve().then(read).catch(() => Number.NaN)) }
+      })
     }
   }
 }

@@ -59,8 +59,12 @@ export interface OriginConfig {
     /** At most one spot check per mirror per interval (ms); holdings are re-read as often (5 s at most). */
     checkIntervalMs: number
   }
+  /** Shared state of several origin processes (REDIS_URL, keys under FEDSWARM_REDIS_PREFIX); absent: all in this process. */
+  redis?: { url: string, prefix: string }
   /** The drop-in front for an existing server's store (FEDSWARM_FRONT_*); absent when off. */
   front?: FrontConfig
+  /** Origin processes on this machine sharing the port (FEDSWARM_WORKERS, `--workers`); above 1 needs PostgreSQL and Redis. */
+  workers: number
   logLevel: string
 }
 
@@ -75,6 +79,7 @@ export interface OriginFlags {
   port?: string
   data?: string
   publicUrl?: string
+  workers?: string
 }
 
 export class ConfigError extends Error {
@@ -145,6 +150,9 @@ const envSchema = z.object({
   // Well under the read timeouts of fediverse fetchers (Mastodon's is 10 s): the wait comes before any byte of the answer.
   FEDSWARM_REDIRECT_WAIT: duration.pipe(z.number().max(8000, 'must be at most 8s')).default(6000),
   FEDSWARM_MIRROR_CHECK_INTERVAL: duration.pipe(z.number().min(100, 'must be at least 100ms').max(86_400_000, 'must be at most 1d')).default(60_000),
+  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL').optional(),
+  FEDSWARM_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1 to 64 letters, digits, or : _ . -').default('fedswarm:'),
+  FEDSWARM_WORKERS: positiveInt.max(64).default(1),
   FEDSWARM_LOG_LEVEL: configValues.logLevel.default('info')
 })
 
@@ -153,7 +161,8 @@ export function parseOriginConfig (env: Record<string, string | undefined>, flag
     ...env,
     PORT: flags.port ?? env.PORT,
     FEDSWARM_DATA: flags.data ?? env.FEDSWARM_DATA,
-    FEDSWARM_PUBLIC_URL: flags.publicUrl ?? env.FEDSWARM_PUBLIC_URL
+    FEDSWARM_PUBLIC_URL: flags.publicUrl ?? env.FEDSWARM_PUBLIC_URL,
+    FEDSWARM_WORKERS: flags.workers ?? env.FEDSWARM_WORKERS
   })
   const parsed = parseEnv(envSchema, merged, {
     PORT: flags.port === undefined ? undefined : '--port',
@@ -166,6 +175,12 @@ export function parseOriginConfig (env: Record<string, string | undefined>, flag
   const e = parsed.value
   if ((e.AWS_ACCESS_KEY_ID === undefined) !== (e.AWS_SECRET_ACCESS_KEY === undefined)) {
     throw new ConfigError('set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither')
+  }
+  if (e.FEDSWARM_WORKERS > 1 && e.DATABASE_URL === undefined) {
+    throw new ConfigError(`FEDSWARM_WORKERS=${e.FEDSWARM_WORKERS} needs DATABASE_URL (PostgreSQL): the embedded PGlite database cannot be shared by several processes`)
+  }
+  if (e.FEDSWARM_WORKERS > 1 && e.REDIS_URL === undefined) {
+    throw new ConfigError(`FEDSWARM_WORKERS=${e.FEDSWARM_WORKERS} needs REDIS_URL: the processes share their swarms and budgets there`)
   }
   const mediaTypes = e.FEDSWARM_MEDIA_TYPES?.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean) ?? DEFAULT_MEDIA_TYPES
   for (const type of mediaTypes) {
@@ -212,7 +227,9 @@ export function parseOriginConfig (env: Record<string, string | undefined>, flag
     hotThreshold: e.FEDSWARM_HOT_THRESHOLD,
     ackTimeoutMs: e.FEDSWARM_ACK_TIMEOUT,
     redirects: { policy: e.FEDSWARM_REDIRECT, to: e.FEDSWARM_REDIRECT_TO ?? [], minSize: e.FEDSWARM_REDIRECT_MIN_SIZE, waitMs: e.FEDSWARM_REDIRECT_WAIT, checkIntervalMs: e.FEDSWARM_MIRROR_CHECK_INTERVAL },
+    redis: e.REDIS_URL === undefined ? undefined : { url: e.REDIS_URL, prefix: e.FEDSWARM_REDIS_PREFIX },
     front: front.value,
+    workers: e.FEDSWARM_WORKERS,
     logLevel: e.FEDSWARM_LOG_LEVEL
   }
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { DeletionNotice } from '@fedswarm/protocol'
-import type { Popularity } from '@fedswarm/runtime'
+import type { PopularityStore } from '@fedswarm/runtime'
 import type { BlobStore, Db } from '@fedswarm/storage'
 import type { Tracker } from '@fedswarm/tracker'
 import type { EventLog } from '../events/event-log.ts'
@@ -16,7 +16,7 @@ export interface DeletionEffectsOptions {
   tracker: Tracker
   seeder: OriginSeeder
   media: MediaService
-  popularity: Popularity
+  popularity: PopularityStore
   /** The mirror table: no mirror of a deleted item is used again. */
   mirrors: { forget (infoHash: string): void }
 }
@@ -59,10 +59,11 @@ export function startDeletionEffects (options: DeletionEffectsOptions): Deletion
   }
 
   async function run (notice: DeletionNotice): Promise<void> {
-    options.tracker.remove(notice.infoHash)
+    await options.tracker.remove(notice.infoHash)
     options.mirrors.forget(notice.infoHash)
     options.media.evict(notice.id)
-    options.popularity.forget(notice.id)
+    // Shared counts (Redis) out of reach: the entry sinks with time, and /api/popular lists live items only.
+    await options.popularity.forget(notice.id).catch((err: unknown) => log.warn({ err, id: notice.id }, 'could not forget a deleted item\'s request count'))
     await options.seeder.unseed(notice.infoHash)
     await removeBlobs(notice.id)
   }
@@ -86,7 +87,7 @@ export function startDeletionEffects (options: DeletionEffectsOptions): Deletion
     apply,
 
     async recover () {
-      for (const infoHash of await mediaRepository.deletedInfoHashes(db)) options.tracker.remove(infoHash)
+      await Promise.all((await mediaRepository.deletedInfoHashes(db)).map((infoHash) => options.tracker.remove(infoHash)))
       await removeBlobs()
     },
 

@@ -1,6 +1,6 @@
 import express, { type RequestHandler } from 'express'
 import { TRUSTED_PROXIES } from './client-address.ts'
-import { rateLimit } from 'express-rate-limit'
+import { rateLimit, type Store } from 'express-rate-limit'
 import type { Logger } from 'pino'
 import type { OriginDocument, OriginUrls } from '@fedswarm/protocol'
 import { answerPreflight } from '@fedswarm/web'
@@ -19,7 +19,7 @@ import type { OriginMetrics } from './metrics.ts'
 import type { Canaries } from '../mirrors/canaries.ts'
 import type { Mirrors } from '../mirrors/mirrors.ts'
 import type { ItemRedirects } from '../mirrors/serve-item.ts'
-import type { Popularity } from '@fedswarm/runtime'
+import type { PopularityStore } from '@fedswarm/runtime'
 import { canariesRoute } from './routes/canaries.ts'
 import { deletionsApi } from './routes/deletions.ts'
 import { discovery } from './routes/discovery.ts'
@@ -38,7 +38,7 @@ export interface AppOptions {
   urls: OriginUrls
   media: MediaService
   deletions: DeletionService
-  popularity: Popularity
+  popularity: PopularityStore
   metrics: OriginMetrics
   document: OriginDocument
   requireAdmin: RequestHandler
@@ -46,6 +46,8 @@ export interface AppOptions {
   trustProxy: boolean
   /** Requests per minute per address on /api, admins included. */
   apiRatePerMinute: number
+  /** Where the /api counts are kept; default this process's memory. Several origin processes share one (Redis). */
+  apiRateStore?: Store
   /** The origin's upload cap, shared with its swarm uploads; undefined when uncapped. */
   uploadThrottle: (() => NodeJS.ReadWriteStream) | undefined
   onRequested (item: MediaItem): void
@@ -66,7 +68,7 @@ export interface AppOptions {
   /** Media bytes sent are counted per minute for the console, besides the Prometheus counter. */
   traffic: Pick<TrafficRecorder, 'count' | 'flush'>
   /** Peers in an item's swarm now, for `GET /api/media`. */
-  swarmOf (infoHash: string): { complete: number, incomplete: number }
+  swarmOf (infoHash: string): Promise<{ complete: number, incomplete: number }>
   /** FEDSWARM_ACK_TIMEOUT, for `GET /api/deletions/acks`. */
   ackTimeoutMs: number
 }
@@ -116,6 +118,10 @@ export function createApp (options: AppOptions): express.Express {
     limit: options.apiRatePerMinute,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
+    store: options.apiRateStore,
+    // A shared store out of reach lets requests through: the rest of /api still works without Redis.
+    passOnStoreError: true,
+    logger: { error: (err) => { options.log.warn({ err }, 'api rate limit: the store cannot be reached; requests pass unlimited') }, warn: (err) => { options.log.warn({ err }, 'api rate limit') } },
     handler: (_req, _res, next) => next(new HttpError('rate_limited'))
   }))
   app.use('/api', (req, res, next) => {

@@ -23,6 +23,8 @@ export function toHttpError (err: unknown): HttpError {
   if (e?.code !== undefined && UNAVAILABLE.has(e.code)) return new HttpError('storage_unavailable')
   if (e?.code !== undefined && NO_SPACE.has(e.code)) return new HttpError('insufficient_storage')
   if (e?.message === 'Connection terminated unexpectedly' || e?.message?.includes('PGlite is closed') === true) return new HttpError('storage_unavailable')
+  // ioredis while Redis is away (runtime's openRedis: no offline queue, commands time out).
+  if (e?.message?.includes('enableOfflineQueue') === true || e?.message === 'Connection is closed.' || e?.message === 'Command timed out') return new HttpError('storage_unavailable')
   return new HttpError('internal')
 }
 

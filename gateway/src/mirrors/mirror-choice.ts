@@ -2,6 +2,7 @@ import { seederUrls } from '@fedswarm/protocol'
 import { localityIndex, type LocalityIndex } from './locality.ts'
 import { decayedFailures, drainBacklog, mirrorWeights, pickWeighted } from './mirror-policy.ts'
 import { expectsTrust, isTrusted, type Holding, type Mirror, type MirrorTable } from './mirror-table.ts'
+import type { SharedBacklog } from './shared-backlog.ts'
 
 export interface MirrorChoiceOptions {
   table: MirrorTable
@@ -9,6 +10,8 @@ export interface MirrorChoiceOptions {
   now: () => number
   /** Whether the seeder at this public URL may receive plain fetchers (FEDSWARM_REDIRECT_TO, redirect-targets.ts). */
   isTarget (publicUrl: string): boolean
+  /** Several origin processes (Redis): the backlogs with every process's redirects, read before each choice. */
+  sharedBacklog?: SharedBacklog
 }
 
 /** Which mirror a fetcher of an item is sent to, by the weights of mirror-policy.ts. */
@@ -99,6 +102,7 @@ export function createMirrorChoice (options: MirrorChoiceOptions): MirrorChoice 
     const t = now()
     mirror.backlog = drainBacklog(mirror.backlog, mirror.backlogAt, t, mirror.capacity) + size
     mirror.backlogAt = t
+    options.sharedBacklog?.add(mirror.domain, size, mirror.capacity)
     return `${seederUrls(mirror.publicUrl).mirror(infoHash)}${query}`
   }
 
@@ -117,15 +121,29 @@ export function createMirrorChoice (options: MirrorChoiceOptions): MirrorChoice 
 
   const wakeWaiters = (): void => { for (const waiter of [...waiters]) waiter() }
 
+  /** The holders' backlogs as all processes made them; this process's own when Redis is out of reach. */
+  async function readSharedBacklogs (infoHash: string): Promise<void> {
+    const holders = table.holders(infoHash)
+    if (options.sharedBacklog === undefined || holders.length === 0) return
+    const backlogs = await options.sharedBacklog.read(holders.map((mirror) => mirror.domain)).catch(() => undefined)
+    for (const mirror of holders) {
+      const shared = backlogs?.get(mirror.domain)
+      if (shared === undefined) continue
+      mirror.backlog = shared.bytes
+      mirror.backlogAt = shared.at
+    }
+  }
+
   return {
     urls (infoHash) {
       return weigh(infoHash, verifiedCopy).filter((w) => w.weight > 0).sort((a, b) => b.weight - a.weight).map((w) => seederUrls(w.mirror.publicUrl).mirror(infoHash))
     },
 
-    choose (infoHash, size, waitMs) {
+    async choose (infoHash, size, waitMs) {
+      await readSharedBacklogs(infoHash)
       const chosen = chooseNow(infoHash, size)
-      if (chosen !== undefined || waitMs <= 0 || !trustExpected() || stopped) return Promise.resolve(chosen)
-      return new Promise((resolve) => {
+      if (chosen !== undefined || waitMs <= 0 || !trustExpected() || stopped) return chosen
+      return await new Promise((resolve) => {
         const done = (url: string | undefined): void => {
           clearTimeout(timer)
           waiters.delete(waiter)

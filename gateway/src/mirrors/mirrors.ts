@@ -4,6 +4,7 @@ import type { SafeFetch } from '@fedswarm/web'
 import { startMirrorChecks, type CheckKind } from './mirror-checks.ts'
 import { createMirrorChoice, type MirrorChoice } from './mirror-choice.ts'
 import { createMirrorTable, type MirrorTable } from './mirror-table.ts'
+import type { SharedBacklog } from './shared-backlog.ts'
 
 export interface MirrorsOptions {
   db: Db
@@ -17,6 +18,8 @@ export interface MirrorsOptions {
   isTarget (publicUrl: string): boolean
   random?: () => number
   now?: () => number
+  /** Several origin processes (Redis): the bytes each sent to a mirror, added up (shared-backlog.ts). */
+  sharedBacklog?: SharedBacklog
 }
 
 /**
@@ -38,7 +41,7 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
   const random = options.random ?? Math.random
   const now = options.now ?? Date.now
   const table = createMirrorTable({ log: options.log, now })
-  const choice = createMirrorChoice({ table, random, now, isTarget: options.isTarget })
+  const choice = createMirrorChoice({ table, random, now, isTarget: options.isTarget, sharedBacklog: options.sharedBacklog })
   const checks = startMirrorChecks({ ...options, table, random, now, onChange: () => choice.changed() })
   return {
     urls: (infoHash) => choice.urls(infoHash),

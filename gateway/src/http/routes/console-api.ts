@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express'
 import { z } from 'zod'
-import type { Popularity } from '@fedswarm/runtime'
+import type { PopularityStore } from '@fedswarm/runtime'
 import type { Db } from '@fedswarm/storage'
 import type { DeletionService } from '../../deletion/deletion-service.ts'
 import { LISTING_STATES, listMedia } from '../../media/media-listing.ts'
@@ -10,10 +10,10 @@ import { parseQuery } from './media-api.ts'
 
 export interface ConsoleApiOptions {
   db: Db
-  popularity: Popularity
+  popularity: Pick<PopularityStore, 'scores'>
   mirrors: Pick<Mirrors, 'urls'>
-  /** Peers in an item's swarm now (the tracker's). */
-  swarmOf (infoHash: string): { complete: number, incomplete: number }
+  /** Peers in an item's swarm now (the tracker's); rejects when the swarm store cannot be reached. */
+  swarmOf (infoHash: string): Promise<{ complete: number, incomplete: number }>
   deletions: Pick<DeletionService, 'recent'>
   /** FEDSWARM_ACK_TIMEOUT: a notice pending longer makes its pending seeders stale. */
   ackTimeoutMs: number
@@ -46,8 +46,12 @@ export function consoleApi (options: ConsoleApiOptions): Router {
   router.get('/api/media', options.requireAdmin, async (req, res) => {
     const query = parseQuery(mediaQuery, req.query)
     const items = await listMedia(options.db, { ...query, q: query.q?.trim() })
+    const [scores, peers] = await Promise.all([
+      options.popularity.scores(items.map((item) => item.id)),
+      Promise.all(items.map((item) => options.swarmOf(item.infoHash)))
+    ])
     res.json({
-      items: items.map((item) => ({
+      items: items.map((item, i) => ({
         id: item.id,
         mediaType: item.mediaType,
         size: item.size,
@@ -59,11 +63,11 @@ export function consoleApi (options: ConsoleApiOptions): Router {
         deleteReason: item.deleteReason,
         tombstoned: item.tombstoned,
         keys: item.keys,
-        requests: Math.round(options.popularity.score(item.id) * 100) / 100,
+        requests: Math.round((scores.get(item.id) ?? 0) * 100) / 100,
         holders: item.holders,
         filling: item.filling,
         mirrors: item.deletedAt === null ? options.mirrors.urls(item.infoHash).length : 0,
-        peers: options.swarmOf(item.infoHash)
+        peers: peers[i]
       })),
       next: items.length === query.limit ? items.at(-1)!.id : null
     })

@@ -8,13 +8,13 @@ import type { DeletionService } from '../../deletion/deletion-service.ts'
 import { HttpError } from '../../errors.ts'
 import type { MediaService, PublishResult } from '../../media/media-service.ts'
 import type { MediaItem } from '../../media/media-repository.ts'
-import type { Popularity } from '@fedswarm/runtime'
+import type { PopularityStore } from '@fedswarm/runtime'
 import { mediaRepository } from '../../media/media-repository.ts'
 import type { Db } from '@fedswarm/storage'
 
 export interface MediaApiOptions {
   media: MediaService
-  popularity: Popularity
+  popularity: PopularityStore
   db: Db
   maxMediaSize: number
   requireAdmin: RequestHandler
@@ -98,12 +98,13 @@ export function mediaApi (options: MediaApiOptions): Router {
 
   router.get('/api/popular', async (req, res) => {
     const { limit } = parseQuery(popularQuery, req.query)
-    const ranked = options.popularity.top(limit)
+    const ranked = await options.popularity.top(limit)
     const byId = new Map((await mediaRepository.byIds(options.db, ranked.map((entry) => entry.id))).map((item) => [item.id, item]))
     const hot = await mediaRepository.hotItems(options.db, limit)
     for (const item of hot) byId.set(item.id, item)
+    const scores = await options.popularity.scores([...byId.keys()])
     const items = [...byId.values()]
-      .map((item) => ({ manifest: media.manifest(item), requests: Math.round(options.popularity.score(item.id) * 100) / 100, hot: item.hotAt !== null }))
+      .map((item) => ({ manifest: media.manifest(item), requests: Math.round((scores.get(item.id) ?? 0) * 100) / 100, hot: item.hotAt !== null }))
       .sort((a, b) => b.requests - a.requests || Number(b.hot) - Number(a.hot))
       .slice(0, limit)
     res.json({ items })

@@ -1,0 +1,93 @@
+// An HTTP announce, once parsed: the gate, the swarm store (put the peer in,
+// count, choose), the answer. Failures a BitTorrent client should see are
+// bencoded `failure reason`s with HTTP 200, as clients expect: a refusal,
+// and a swarm store that cannot be reached (the client retries later).
+
+import type { ServerResponse } from 'node:http'
+import type { AnnounceGate } from './announce-gate.ts'
+import { FAILURE_REASONS } from './errors.ts'
+import { encodeAnnounce, encodeFailure } from './http-answers.ts'
+import { sendBencoded } from './http-reply.ts'
+import type { ParsedAnnounce } from './parse-announce.ts'
+import type { Counters } from './stats.ts'
+import type { PeerChoice, StoredPeer, SwarmCounts, SwarmStore } from './swarm-store.ts'
+import type { UploadReport } from './upload-tally.ts'
+
+export interface HttpAnnounceParts {
+  store: SwarmStore
+  gate: AnnounceGate
+  counters: Counters
+  /** The refusal (counted) for an info hash no longer allowed, else null: read again once the store answered, as a removal may have come in between. */
+  refusal (infoHash: string): string | null
+  canHandOut: (peer: StoredPeer) => boolean
+  maxPeersPerAnswer: number
+  intervalSeconds: number
+  /** Counts of the swarm's WebSocket peers, kept apart by bittorrent-tracker. */
+  webSocketCounts (infoHash: string): SwarmCounts | undefined
+  onStoreError (err: unknown): void
+  reportUpload: UploadReport
+}
+
+/** bittorrent-tracker's DEFAULT_ANNOUNCE_PEERS and MAX_ANNOUNCE_PEERS (lib/common.js). */
+const DEFAULT_NUMWANT = 50
+const MAX_NUMWANT = 82
+
+export type HttpAnnounce = (res: ServerResponse, announce: ParsedAnnounce, ip: string) => void
+
+export function createHttpAnnounce (parts: HttpAnnounceParts): HttpAnnounce {
+  const { store, gate, counters, canHandOut } = parts
+  const choices = new Map<number, PeerChoice>()
+  const choiceOf = (numwant: number): PeerChoice => {
+    let choice = choices.get(numwant)
+    if (choice === undefined) {
+      choice = { numwant, canHandOut }
+      choices.set(numwant, choice)
+    }
+    return choice
+  }
+
+  const unavailable = (res: ServerResponse, err: unknown): void => {
+    counters.refused.unavailable += 1
+    parts.onStoreError(err)
+    sendBencoded(res, encodeFailure(FAILURE_REASONS.unavailable))
+  }
+
+  const answer = (res: ServerResponse, announce: ParsedAnnounce, ip: string, refused: string | null): void => {
+    const { infoHash } = announce
+    if (refused !== null) {
+      sendBencoded(res, encodeFailure(refused))
+      return
+    }
+    parts.reportUpload(infoHash, announce.peerId, announce.uploaded, announce.event)
+    const stopped = announce.event === 'stopped'
+    // numwant 0 reads as "the default", as bittorrent-tracker reads it; a stopping peer wants none.
+    const numwant = stopped ? 0 : Math.min(announce.numwant || DEFAULT_NUMWANT, MAX_NUMWANT, parts.maxPeersPerAnswer)
+    store.announce({ infoHash, peerId: announce.peerId, ip, port: announce.port, complete: announce.left === 0, stopped }, choiceOf(numwant)).then((result) => {
+      if (result === null) {
+        counters.refused.removed += 1
+        sendBencoded(res, encodeFailure(FAILURE_REASONS.removed))
+        return
+      }
+      const refusal = parts.refusal(infoHash)
+      if (refusal !== null) {
+        sendBencoded(res, encodeFailure(refusal))
+        return
+      }
+      const ws = parts.webSocketCounts(infoHash)
+      sendBencoded(res, encodeAnnounce({
+        complete: result.complete + (ws?.complete ?? 0),
+        incomplete: result.incomplete + (ws?.incomplete ?? 0),
+        intervalSeconds: parts.intervalSeconds,
+        peers: result.peers,
+        compact: announce.compact === 1
+      }))
+    }, (err: unknown) => { unavailable(res, err) })
+  }
+
+  return (res, announce, ip) => {
+    const refused = gate(ip, announce.infoHash, announce.peerId, false)
+    // Shared budgets (Redis) answer later; this process's own at once.
+    if (typeof refused === 'object' && refused !== null) refused.then((reason) => { answer(res, announce, ip, reason) }, (err: unknown) => { unavailable(res, err) })
+    else answer(res, announce, ip, refused)
+  }
+}
