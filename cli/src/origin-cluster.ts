@@ -16,6 +16,7 @@
 import cluster, { type Worker } from 'node:cluster'
 import { once } from 'node:events'
 import { createServer, type AddressInfo } from 'node:net'
+import { untilSignal } from './until-signal.ts'
 
 /** Tells a forked worker its index (1..N), for its BitTorrent port. */
 export const WORKER_INDEX_ENV = 'FEDSWARM_WORKER_INDEX'
@@ -76,15 +77,7 @@ export async function runOriginCluster (options: OriginClusterOptions): Promise<
     return worker
   }
 
-  const signalled = new Promise<void>((resolve) => {
-    const shutdown = (): void => {
-      process.off('SIGINT', shutdown)
-      process.off('SIGTERM', shutdown)
-      resolve()
-    }
-    process.on('SIGINT', shutdown)
-    process.on('SIGTERM', shutdown)
-  })
+  const signalled = untilSignal()
 
   const first = fork(1)
   const started = await Promise.race([
