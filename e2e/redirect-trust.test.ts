@@ -96,10 +96,10 @@ describe('e2e: redirects go only to seeders the admin names (FEDSWARM_REDIRECT_T
         timeoutMs: 60_000
       })
       // Both register from 127.0.0.1, as this test fetches: an address both were seen at, so it is neither's.
-      ;[listed, unlisted] = await Promise.all([
-        seederAt('127.0.0.3', origin, { FEDSWARM_SERVER_ADDRESSES: '127.0.0.2' }),
-        seederAt('127.0.0.4', origin, { FEDSWARM_SERVER_ADDRESSES: '127.0.0.5' })
-      ])
+      // One after the other: started together, with their BitTorrent ports bound to 127.0.0.3 and .4 while they
+      // announce from 127.0.0.1, the first never fetched the hot item (not understood yet; open in the issue notes).
+      listed = await seederAt('127.0.0.3', origin, { FEDSWARM_SERVER_ADDRESSES: '127.0.0.2' })
+      unlisted = await seederAt('127.0.0.4', origin, { FEDSWARM_SERVER_ADDRESSES: '127.0.0.5' })
     })
     after(async function () {
       await Promise.all([listed?.stop(), unlisted?.stop(), rival?.stop()])
