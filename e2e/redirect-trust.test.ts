@@ -44,7 +44,7 @@ function mirrorsBecome (origin: OriginProcess, manifest: Manifest, seeders: Daem
 const redirectsOf = async (origin: OriginProcess): Promise<number> => metric(await (await fetch(`${origin.url}/metrics`, { headers: admin })).text(), 'fedswarm_media_redirects_total')
 
 /** A seeder listening on its own loopback address, with its public URL there. */
-async function seederAt (host: string, origin: OriginProcess, env: Record<string, string> = {}): Promise<DaemonProcess> {
+async function seederAt (host: string, origin: OriginProcess, env: Record<string, string | undefined> = {}): Promise<DaemonProcess> {
   const port = await freePort()
   return startSeederProcess({ env: { FEDSWARM_ORIGINS: origin.url, FEDSWARM_HOST: host, PORT: String(port), FEDSWARM_PUBLIC_URL: `http://${host}:${port}`, ...env }, timeoutMs: 60_000 })
 }
@@ -96,10 +96,12 @@ describe('e2e: redirects go only to seeders the admin names (FEDSWARM_REDIRECT_T
         timeoutMs: 60_000
       })
       // Both register from 127.0.0.1, as this test fetches: an address both were seen at, so it is neither's.
-      // One after the other: started together, with their BitTorrent ports bound to 127.0.0.3 and .4 while they
-      // announce from 127.0.0.1, the first never fetched the hot item (not understood yet; open in the issue notes).
-      listed = await seederAt('127.0.0.3', origin, { FEDSWARM_SERVER_ADDRESSES: '127.0.0.2' })
-      unlisted = await seederAt('127.0.0.4', origin, { FEDSWARM_SERVER_ADDRESSES: '127.0.0.5' })
+      // HTTP-only seeders (they fill from the web seed): with BitTorrent ports bound to 127.0.0.3 and .4 while they
+      // announce from 127.0.0.1, a seeder here at times never fetched the hot item (not understood yet; open in the issue notes).
+      ;[listed, unlisted] = await Promise.all([
+        seederAt('127.0.0.3', origin, { FEDSWARM_SERVER_ADDRESSES: '127.0.0.2', FEDSWARM_TRANSPORT: 'http', FEDSWARM_TORRENT_PORT: undefined }),
+        seederAt('127.0.0.4', origin, { FEDSWARM_SERVER_ADDRESSES: '127.0.0.5', FEDSWARM_TRANSPORT: 'http', FEDSWARM_TORRENT_PORT: undefined })
+      ])
     })
     after(async function () {
       await Promise.all([listed?.stop(), unlisted?.stop(), rival?.stop()])
