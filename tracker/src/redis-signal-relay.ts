@@ -9,7 +9,7 @@
 
 import type { Redis } from 'ioredis'
 import type { SharedWebSocketSwarm, SignalRelay } from './signal-relay.ts'
-import type { SwarmCounts } from './swarm-store.ts'
+import { countSwarms } from './swarm-store.ts'
 
 export interface RedisSignalRelayOptions {
   /** A connected client for commands and PUBLISH; the caller owns it. The relay opens a subscriber of its own from it. */
@@ -111,17 +111,11 @@ export function createRedisSignalRelay (options: RedisSignalRelayOptions): Signa
       }
       return { complete: Number(reply[0]), incomplete: Number(reply[1]), candidates }
     },
-    async counts (infoHashes) {
-      const counts = await Promise.all(infoHashes.map(async (infoHash) => {
+    counts (infoHashes) {
+      return countSwarms(infoHashes, async (infoHash) => {
         const [seeders, leechers] = keys(infoHash)
         return await scripts.fedswarmWsCount(seeders, leechers)
-      }))
-      const out = new Map<string, SwarmCounts>()
-      infoHashes.forEach((infoHash, i) => {
-        const [complete, incomplete] = counts[i]!
-        if (complete + incomplete > 0) out.set(infoHash, { complete, incomplete })
       })
-      return out
     },
     async send (peerId, infoHash, message) {
       return await redis.publish(channelPrefix + peerId, JSON.stringify({ infoHash, message })) > 0

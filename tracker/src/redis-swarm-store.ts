@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis'
 import { compactPeer, expandPeer } from './compact-peer.ts'
 import { ANNOUNCE_SCRIPT, COUNT_SCRIPT } from './redis-swarm-scripts.ts'
-import { DEFAULT_PEER_TTL_MS, type AnnounceResult, type StoredPeer, type SwarmCounts, type SwarmStore, type SwarmStoreOptions } from './swarm-store.ts'
+import { countSwarms, DEFAULT_PEER_TTL_MS, type AnnounceResult, type StoredPeer, type SwarmStore, type SwarmStoreOptions } from './swarm-store.ts'
 
 export interface RedisSwarmStoreOptions extends SwarmStoreOptions {
   /** A connected client; the caller owns it (opens it, closes it, shares it with other components). */
@@ -75,17 +75,11 @@ export function createRedisSwarmStore (options: RedisSwarmStoreOptions): SwarmSt
       }
       return { complete, incomplete, peers }
     },
-    async scrape (infoHashes) {
-      const counts = await Promise.all(infoHashes.map(async (infoHash) => {
+    scrape (infoHashes) {
+      return countSwarms(infoHashes, async (infoHash) => {
         const [seeders, leechers] = keys(infoHash)
         return await scripts.fedswarmCount(seeders, leechers)
-      }))
-      const out = new Map<string, SwarmCounts>()
-      infoHashes.forEach((infoHash, i) => {
-        const [complete, incomplete] = counts[i]!
-        if (complete + incomplete > 0) out.set(infoHash, { complete, incomplete })
       })
-      return out
     },
     async removeSwarm (infoHash) {
       const [seeders, leechers, ids, removed] = keys(infoHash)

@@ -45,6 +45,17 @@ export interface SwarmCounts {
   incomplete: number
 }
 
+/** The counts of every swarm named that has a peer (a scrape's answer), each counted by `count`, all at once. */
+export async function countSwarms (infoHashes: readonly string[], count: (infoHash: string) => Promise<[number, number]>): Promise<Map<string, SwarmCounts>> {
+  const counts = await Promise.all(infoHashes.map(count))
+  const out = new Map<string, SwarmCounts>()
+  infoHashes.forEach((infoHash, i) => {
+    const [complete, incomplete] = counts[i]!
+    if (complete + incomplete > 0) out.set(infoHash, { complete, incomplete })
+  })
+  return out
+}
+
 export interface AnnounceResult extends SwarmCounts {
   /** A random choice among the swarm's live peers. */
   peers: StoredPeer[]
