@@ -3,7 +3,7 @@
 // the gap.
 
 import type { ScenarioRecord } from './bench-report.ts'
-import type { FootprintColumn, FootprintResult, FullSeederFigures, StartFigures } from './footprint.ts'
+import type { FootprintColumn, FootprintResult, FrontFigures, FullSeederFigures, StartFigures } from './footprint.ts'
 import type { DbChoice } from './processes.ts'
 import { judge, MiB, n } from './report-format.ts'
 
@@ -16,7 +16,9 @@ export const FOOTPRINT_TARGETS = {
   idleCpuPercent: 0.5,
   soakOriginMiB: 300,
   soakSeconds: 300,
-  readyMs: 3000
+  readyMs: 3000,
+  /** A front's growth while it streams an object, as a share of the object's size: it must not hold the object. */
+  frontGrowthShare: 0.5
 } as const
 
 const T = FOOTPRINT_TARGETS
@@ -32,6 +34,10 @@ type Measure = (column: FootprintColumn) => Cell | undefined
 const mibOf = (bytes: number): string => `${n(bytes / MiB, 0)} MiB`
 const rssCell = (rss: number, peak: number, limitMiB: number): Cell => [`**${mibOf(rss)}** (peak ${mibOf(peak)})`, judge(rss / MiB, limitMiB, 'max', ' MiB')]
 const cpuCell = (percent: number, busy: number): Cell => [`**${n(percent)} %** (machine ${n(busy, 0)} % busy)`, judge(percent, T.idleCpuPercent, 'max', ' points')]
+const frontCell = (f: FrontFigures): Cell => {
+  const grew = Math.max(0, f.peakBytes - f.baselineBytes)
+  return [`**${mibOf(grew)}** (${mibOf(f.baselineBytes)} to a peak of ${mibOf(f.peakBytes)})`, judge(grew / MiB, T.frontGrowthShare * f.objectBytes / MiB, 'max', ' MiB')]
+}
 const readyCell = (ms: number): Cell => [`**${n(ms / 1000, 2)} s**`, judge(ms / 1000, T.readyMs / 1000, 'max', ' s')]
 
 function startRows (role: 'origin' | 'seeder'): Array<[string, string, Measure]> {
@@ -72,7 +78,8 @@ function rows (r: FootprintResult): Array<[string, string, Measure]> {
     [`origin under the soak (${soak}), RSS at the end`, `≤ ${T.soakOriginMiB} MiB`, (col) => col.soak && [`**${n(col.soak.endMb, 0)} MiB** (peak ${n(col.soak.peakMb, 0)}, ${n(col.soak.startMb, 0)} at the start)`, judge(col.soak.endMb, T.soakOriginMiB, 'max', ' MiB')]],
     ['origin under the soak, RSS slope over the second half', 'flat', (col) => col.soak && [`${n(col.soak.slopeMbPerMinute)} MiB/min`, col.soak.flat ? 'pass' : `**miss** (flat means under ${col.soak.flatMbPerMinute} MiB/min)`]],
     ...readyRows('origin'),
-    ...readyRows('seeder')
+    ...readyRows('seeder'),
+    ['front-mode origin (S3), first request for a 50 MiB object: RSS growth above a small request\'s', `< ${T.frontGrowthShare * 100} % of the object`, (col) => col.front && frontCell(col.front)]
   ]
 }
 

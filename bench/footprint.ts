@@ -5,12 +5,18 @@
 //   folder (the first start makes the database, PGlite's runs initdb): time to
 //   /healthz, RSS 25 s after the start, idle CPU over the next 10 s;
 // - a seeder holding 10,000 items (the seeder-scale fill), its RSS and idle CPU;
-// - an origin under the soak (bench/soak-run.ts): RSS at the end and its slope.
+// - an origin under the soak (bench/soak-run.ts): RSS at the end and its slope;
+// - a front-mode origin on an S3 store (s3rver) serving the first request for
+//   a 50 MiB object, which it streams and hashes in the background: how much
+//   its resident set grows above what it held after a small request.
 // Memory is VmRSS and VmHWM of /proc/<pid>/status, CPU utime + stime of
 // /proc/<pid>/stat: what the process costs the machine, whatever it reports.
 
+import { createHash, randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { loadavg } from 'node:os'
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { pngBytes, startS3Server } from '@fedswarm/testkit'
 import { startOriginProcess, startSeederProcess } from '@fedswarm/process-fixture'
 import { fillSeeder } from './seeder-scale.ts'
 import { runSoak, SOAK_DEFAULTS } from './soak-run.ts'
@@ -73,13 +79,23 @@ export interface SoakFigures {
   errors: number
 }
 
+export interface FrontFigures {
+  objectBytes: number
+  /** RSS after a small request through the front, before the large one. */
+  baselineBytes: number
+  /** Highest RSS seen (every 20 ms) from the large request until the object became an item. */
+  peakBytes: number
+  seconds: number
+}
+
 export interface FootprintColumn {
   origin?: { first: StartFigures, second: StartFigures }
   seeder?: { first: StartFigures, second: StartFigures }
   fullSeeder?: FullSeederFigures
   soak?: SoakFigures
+  front?: FrontFigures
   /** Parts that failed, with why; the others are still measured. */
-  errors: Partial<Record<'empty' | 'full' | 'soak', string>>
+  errors: Partial<Record<'empty' | 'full' | 'soak' | 'front', string>>
 }
 
 export interface FootprintResult {
@@ -201,6 +217,66 @@ async function soak (db: DbChoice, options: FootprintOptions): Promise<SoakFigur
   }
 }
 
+/** A Mastodon-layout key for the front. */
+const frontKey = (): string => `media_attachments/files/109/345/678/original/${randomBytes(8).toString('hex')}.png`
+
+/**
+ * A front-mode origin on an S3 store serves the first request for an object
+ * of `FRONT_OBJECT_BYTES`: it streams the object to the client and hashes it
+ * in the background, so its resident set should grow by far less than the
+ * object. Sampled every 20 ms until the object has become an item (its
+ * strong ETag).
+ */
+const FRONT_OBJECT_BYTES = 50 * MiB
+async function frontFirstRequest (db: DbChoice): Promise<FrontFigures> {
+  const s3 = await startS3Server('footprint-front')
+  const stopS3 = defer(() => s3.stop())
+  const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: s3.credentials })
+  const home = await roleHome('origin', db)
+  const env = {
+    FEDSWARM_FRONT: 's3', S3_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint, S3_REGION: s3.region, S3_FORCE_PATH_STYLE: 'true',
+    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey
+  }
+  const origin = await startOriginProcess({ env: { FEDSWARM_ADMIN_TOKEN: ADMIN_TOKEN, ...env, ...home.env, FEDSWARM_DATA: home.data }, timeoutMs: 120_000 })
+  const stopOrigin = defer(() => origin.stop())
+  try {
+    const put = async (key: string, bytes: Uint8Array): Promise<void> => { await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: bytes, ContentType: 'image/png' })) }
+    const small = frontKey()
+    await put(small, pngBytes(64 * 1024))
+    const large = frontKey()
+    const bytes = pngBytes(FRONT_OBJECT_BYTES)
+    const etag = `"${createHash('sha256').update(bytes).digest('base64url')}"`
+    await put(large, bytes)
+    // The paths a request takes are warm in the baseline.
+    await (await fetch(`${origin.url}/${small}`)).arrayBuffer()
+    const baseline = (await memoryBytes(origin.pid)).rss
+    let peak = baseline
+    const started = performance.now()
+    const response = await fetch(`${origin.url}/${large}`)
+    if (response.status !== 200) throw new Error(`the front answered ${response.status} for the large object`)
+    let received = 0
+    for await (const chunk of response.body!) {
+      received += (chunk as Uint8Array).length
+      peak = Math.max(peak, (await memoryBytes(origin.pid)).rss)
+    }
+    if (received !== FRONT_OBJECT_BYTES) throw new Error(`the front sent ${received} of ${FRONT_OBJECT_BYTES} bytes`)
+    for (;;) {
+      peak = Math.max(peak, (await memoryBytes(origin.pid)).rss)
+      const head = await fetch(`${origin.url}/${large}`, { method: 'HEAD' })
+      if (head.headers.get('etag') === etag) break
+      if (performance.now() - started > 120_000) throw new Error('the large object did not become an item within 120 s')
+      await sleep(20)
+    }
+    const figures = { objectBytes: FRONT_OBJECT_BYTES, baselineBytes: baseline, peakBytes: peak, seconds: round((performance.now() - started) / 1000, 1) }
+    log(`footprint ${db}: front-mode origin, first request for a ${round(FRONT_OBJECT_BYTES / MiB, 0)} MiB object: RSS ${round(baseline / MiB, 0)} -> peak ${round(peak / MiB, 0)} MiB`)
+    return figures
+  } finally {
+    client.destroy()
+    await stopOrigin()
+    await stopS3()
+  }
+}
+
 /** Runs `part`, keeping what it measured or why it failed; whatever it started is undone either way. */
 async function measurePart<T> (column: FootprintColumn, part: keyof FootprintColumn['errors'], db: DbChoice, run: () => Promise<T>): Promise<T | undefined> {
   try {
@@ -233,6 +309,8 @@ export async function runFootprint (options: FootprintOptions): Promise<Footprin
       loadAfter(`${db}: full seeder`)
       column.soak = await measurePart(column, 'soak', db, () => soak(db, options))
       loadAfter(`${db}: soak`)
+      column.front = await measurePart(column, 'front', db, () => frontFirstRequest(db))
+      loadAfter(`${db}: front`)
     }
     return result
   } finally {
