@@ -1,6 +1,7 @@
 // The announces both trackers are driven with: info hash i is SHA-1 of
 // "fedswarm-bench-<i>", peer j of a swarm has its own peer_id and port, and
-// every byte of info_hash and peer_id is percent-encoded as clients send it.
+// every byte of info_hash and peer_id is percent-encoded as clients send it;
+// and how the fill and the connections are shared between tracker processes.
 
 import { createHash } from 'node:crypto'
 
@@ -31,4 +32,39 @@ export function announcePaths (swarms: number): AnnouncePaths {
       return `/announce?info_hash=${hashes[swarm]}&peer_id=${peerId}&port=${10_000 + peer}&uploaded=0&downloaded=0&left=${left}&compact=1&numwant=50`
     }
   }
+}
+
+/** One tracker process's part of the fill: `amount` announces, each naming a swarm and one of its peers. */
+export interface FillShare {
+  amount: number
+  next (): { swarm: number, peer: number }
+}
+
+/**
+ * The fill split between `processes` tracker processes on one store: peer j
+ * of every swarm announces to process j % processes, swarm after swarm. Every
+ * peer announces once, and every swarm of more than one peer gets peers
+ * through more than one process, so each process's answers list peers
+ * announced to another.
+ */
+export function fillShares (swarms: number, peersPerSwarm: number, processes: number): FillShare[] {
+  return Array.from({ length: processes }, (_, p): FillShare => {
+    // The peers j < peersPerSwarm with j % processes === p.
+    const peers = Math.max(0, Math.ceil((peersPerSwarm - p) / processes))
+    let k = 0
+    return {
+      amount: swarms * peers,
+      next () {
+        const i = k++
+        // Past `amount` (were autocannon to ask for more than it sends) it wraps around: a re-announce.
+        return { swarm: i % swarms, peer: p + processes * (Math.floor(i / swarms) % Math.max(1, peers)) }
+      }
+    }
+  })
+}
+
+/** `total` connections dealt out to `parts` load generators as evenly as whole numbers allow, each at least one. */
+export function splitConnections (total: number, parts: number): number[] {
+  if (!Number.isInteger(total) || !Number.isInteger(parts) || parts < 1 || total < parts) throw new Error(`cannot split ${total} connections between ${parts} load generators`)
+  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0))
 }
