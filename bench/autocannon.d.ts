@@ -15,6 +15,8 @@ declare module 'autocannon' {
     timeout?: number
     headers?: Record<string, string>
     requests?: AutocannonRequest[]
+    /** Resolve with the run's raw counts and encoded histograms, to merge with others' through `aggregateResult`. */
+    skipAggregateResult?: boolean
   }
   export interface Histogram {
     average: number
@@ -39,9 +41,27 @@ declare module 'autocannon' {
     start: Date
     finish: Date
   }
-  export interface AutocannonInstance extends PromiseLike<AutocannonResult> {
+  /** What a run with `skipAggregateResult` resolves with. */
+  export interface AutocannonRawResult {
+    /** The latency histogram, encoded. */
+    latencies: string
+    totalCompletedRequests: number
+    /** One-second samples taken. */
+    samples: number
+    errors: number
+    timeouts: number
+    non2xx: number
+    duration: number
+  }
+  export interface AutocannonInstance<R = AutocannonResult> extends PromiseLike<R> {
     stop (): void
   }
-  function autocannon (options: AutocannonOptions): AutocannonInstance
+  interface Autocannon {
+    (options: AutocannonOptions & { skipAggregateResult: true }): AutocannonInstance<AutocannonRawResult>
+    (options: AutocannonOptions): AutocannonInstance
+    /** Several raw runs as one result: latency histograms merged, counts summed. */
+    aggregateResult (results: AutocannonRawResult[], options: { url: string, connections?: number }): AutocannonResult
+  }
+  const autocannon: Autocannon
   export default autocannon
 }

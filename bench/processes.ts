@@ -9,6 +9,7 @@ import pg from 'pg'
 import { metric, tempDir, type TempDir } from '@fedswarm/testkit'
 import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess, type StartOptions } from '@fedswarm/process-fixture'
 import { closeRedis, openRedis } from '@fedswarm/runtime'
+import type { Redis } from 'ioredis'
 
 export type { DaemonProcess, OriginProcess } from '@fedswarm/process-fixture'
 
@@ -232,6 +233,17 @@ export async function cpuSeconds (pid: number): Promise<number> {
   // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** CPU time a Redis server has used so far (`INFO cpu`: user + system, all its threads), in seconds. */
+export async function redisCpuSeconds (redis: Redis): Promise<number> {
+  const info = await redis.info('cpu')
+  const field = (name: string): number => {
+    const value = Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1])
+    if (!Number.isFinite(value)) throw new Error(`Redis INFO cpu has no ${name}`)
+    return value
+  }
+  return field('used_cpu_user') + field('used_cpu_sys')
 }
 
 /** Whether a process still runs (signal 0 probes without signalling). */

@@ -3,16 +3,17 @@
 // sustains against bittorrent-tracker's stock Server, same machine, same
 // autocannon settings, each tracker in its own process, in two workloads
 // (many small swarms: small answers; few large swarms: answers of 50 peers);
-// ours with its swarms in memory and in Redis; plus heap per swarm after
-// every swarm got its peers.
+// ours with its swarms in memory, and in Redis behind one origin process and
+// behind two (the load split between them); plus heap per swarm after every
+// swarm got its peers.
 
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import autocannon, { type AutocannonResult } from 'autocannon'
 import { Redis } from 'ioredis'
 import { deleteRedisKeys } from '@fedswarm/testkit'
-import { cleanupAll, cpuSeconds, defer, log, round } from './processes.ts'
-import { announcePaths } from './tracker-requests.ts'
+import { cleanupAll, cpuSeconds, defer, log, redisCpuSeconds, round } from './processes.ts'
+import { loadTogether } from './tracker-load.ts'
+import { announcePaths, fillShares, splitConnections } from './tracker-requests.ts'
 import type { FromChild, ToChild, TrackerKind } from './tracker-server.ts'
 
 export interface TrackerWorkload {
@@ -27,28 +28,43 @@ export interface TrackerOptions {
   /** Seconds of load per round. */
   duration: number
   connections: number
-  /** Rounds per tracker and workload, the trackers alternated within each (ours, redis, stock, ours, redis, stock...); figures are the medians of the rounds. */
+  /** Rounds per tracker and workload, the trackers alternated within each (ours, redis, redis x 2, stock, ours...); figures are the medians of the rounds. */
   rounds: number
-  /** Where the `redis` kind keeps its swarms (keys under a prefix of this run's own, deleted at the end); absent: no `redis` runs. */
+  /** Where the `redis` kind keeps its swarms (keys under a prefix of each run's own, deleted after it); absent: no `redis` runs. */
   redisUrl?: string
+}
+
+/** Origin processes the `redis` kind runs behind, one setup each: one, and two on the same swarms. */
+const REDIS_PROCESSES = [1, 2]
+
+/** A tracker as the rounds run it: its kind, and how many processes share the load (several only on Redis, one store for all). */
+export interface TrackerSetup {
+  kind: TrackerKind
+  processes: number
 }
 
 export interface TrackerRun {
   kind: TrackerKind
-  /** Origin processes sharing the load (one here; room for more on one Redis). */
+  /** Tracker processes sharing the load, each with its own autocannon and an equal share of the connections. */
   processes: number
   round: number
+  /** Summed over the processes. */
   announcesPerSecond: number
+  /** Over every announce, of all processes (autocannon's histograms merged). */
   latencyMs: { p50: number, p99: number }
   requests: number
   non2xx: number
   errors: number
   /** Our tracker only: announces refused by the rate limit (must be 0). */
   rateLimited?: number
-  /** CPU used during the load, in cores: the tracker's process and the load generator's (this process). */
-  cpu: { tracker: number, generator: number }
-  /** The tracker's CPU per announce, microseconds: its cost whatever the load generator manages. */
+  /** CPU used during the load, in cores: the tracker's processes together, the load generator's (this process), and on Redis the redis-server's (all its clients', other users' too). */
+  cpu: { tracker: number, generator: number, redis?: number }
+  /** Several processes only: each one's announces/s and CPU (cores), in order. */
+  perProcess?: Array<{ announcesPerSecond: number, cpu: number }>
+  /** The tracker's CPU per announce (all its processes), microseconds: its cost whatever the load generator manages. */
   cpuMicrosPerAnnounce: number
+  /** On Redis: the redis-server's CPU per announce, microseconds. */
+  redisCpuMicrosPerAnnounce?: number
 }
 
 export interface TrackerMemory {
@@ -72,6 +88,8 @@ export interface TrackerKindMean {
   announcesPerSecond: number
   latencyMs: { p50: number, p99: number }
   cpuMicrosPerAnnounce: number
+  /** On Redis: the redis-server's CPU per announce, microseconds. */
+  redisCpuMicrosPerAnnounce?: number
   /** announces/s / the stock server's. */
   ratio: number
 }
@@ -141,53 +159,60 @@ async function memory (child: Child): Promise<Extract<FromChild, { type: 'memory
   return answer
 }
 
-async function load (port: number, options: { connections: number, duration?: number, amount?: number, next: () => string }): Promise<AutocannonResult> {
-  return autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: options.connections,
-    // autocannon refuses keys present but undefined.
-    ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.duration }),
-    timeout: 10,
-    requests: [{ setupRequest: (request) => ({ ...request, path: options.next() }) }]
-  })
-}
-
-async function runOne (kind: TrackerKind, pass: number, workload: TrackerWorkload, options: TrackerOptions, childArgs: string[]): Promise<{ run: TrackerRun, memory: TrackerMemory }> {
-  const child = await startChild(kind, childArgs)
+async function runOne (setup: TrackerSetup, pass: number, workload: TrackerWorkload, options: TrackerOptions, store: RunStore): Promise<{ run: TrackerRun, memory: TrackerMemory }> {
+  const { kind, processes } = setup
+  const name = setupName(setup)
+  const children: Child[] = []
   try {
+    // Several processes are started with the same arguments: on Redis, the same prefix, so the same swarms.
+    for (let i = 0; i < processes; i++) children.push(await startChild(kind, store.args))
+    const first = children[0]!
     const items = workload.items
     const peersPerSwarm = workload.peersPerSwarm
     const paths = announcePaths(items)
-    const empty = await memory(child)
-    await child.request({ type: 'allow', count: items }, 'allowed')
-    const allowlisted = await memory(child)
+    const connections = splitConnections(options.connections, processes)
+    const empty = await memory(first)
+    // Each origin process keeps an allowlist of its own.
+    for (const child of children) await child.request({ type: 'allow', count: items }, 'allowed')
+    const allowlisted = await memory(first)
 
-    // Every peer of every swarm announces once, in order: swarms and peers are then the same for both trackers.
-    let k = 0
-    const fill = await load(child.port, { connections: options.connections, amount: items * peersPerSwarm, next: () => { const i = k++; return paths.path(i % items, Math.floor(i / items) % peersPerSwarm) } })
-    const filled = await memory(child)
-    if (fill.non2xx > 0 || fill.errors > 0) throw new Error(`${kind}: filling the swarms got ${fill.non2xx} non-2xx answers and ${fill.errors} errors`)
+    // Every peer of every swarm announces once, in order, peer j to process j % processes: swarms and peers are then the same for every tracker.
+    const fill = await loadTogether(fillShares(items, peersPerSwarm, processes).flatMap((share, i) => share.amount === 0
+      ? []
+      : [{ port: children[i]!.port, connections: connections[i]!, amount: share.amount, next: () => { const { swarm, peer } = share.next(); return paths.path(swarm, peer) } }]))
+    // On Redis the first process counts the swarms of every process.
+    const filled = await memory(first)
+    if (fill.non2xx > 0 || fill.errors > 0) throw new Error(`${name}: filling the swarms got ${fill.non2xx} non-2xx answers and ${fill.errors} errors`)
+    if (filled.swarms !== items || filled.peers !== items * peersPerSwarm) throw new Error(`${name}: after the fill the tracker holds ${filled.swarms} swarms and ${filled.peers} peers, not ${items} and ${items * peersPerSwarm}`)
 
+    // The same load in every setup, shared out: each process gets its part of the connections, each announce a random swarm and peer.
     const random = (n: number): number => Math.floor(Math.random() * n)
-    const cpu0 = { tracker: await cpuSeconds(child.pid), generator: await cpuSeconds(process.pid), at: performance.now() }
-    const result = await load(child.port, { connections: options.connections, duration: options.duration, next: () => paths.path(random(items), random(peersPerSwarm)) })
+    const cpuOf = (): Promise<number[]> => Promise.all(children.map((child) => cpuSeconds(child.pid)))
+    const cpu0 = { trackers: await cpuOf(), generator: await cpuSeconds(process.pid), store: await store.cpuSeconds?.(), at: performance.now() }
+    const result = await loadTogether(children.map((child, i) => ({ port: child.port, connections: connections[i]!, next: () => paths.path(random(items), random(peersPerSwarm)) })), options.duration)
     const seconds = (performance.now() - cpu0.at) / 1000
-    const trackerCpu = await cpuSeconds(child.pid) - cpu0.tracker
-    const cpu = { tracker: round(trackerCpu / seconds), generator: round((await cpuSeconds(process.pid) - cpu0.generator) / seconds) }
-    const after = await memory(child)
-    if ((after.failures ?? 0) > 0) throw new Error(`${kind}: ${after.failures} announces were answered with a failure reason`)
+    const trackersCpu = (await cpuOf()).map((cpu, i) => cpu - cpu0.trackers[i]!)
+    const trackerCpu = trackersCpu.reduce((sum, cpu) => sum + cpu, 0)
+    const generatorCpu = await cpuSeconds(process.pid) - cpu0.generator
+    const storeCpu = cpu0.store === undefined ? undefined : await store.cpuSeconds!() - cpu0.store
+    const cpu = { tracker: round(trackerCpu / seconds), generator: round(generatorCpu / seconds), ...(storeCpu === undefined ? {} : { redis: round(storeCpu / seconds) }) }
+    const after = await Promise.all(children.map((child) => memory(child)))
+    const failures = after.reduce((sum, a) => sum + (a.failures ?? 0), 0)
+    if (failures > 0) throw new Error(`${name}: ${failures} announces were answered with a failure reason`)
     const run: TrackerRun = {
       kind,
-      processes: 1,
+      processes,
       round: pass,
-      announcesPerSecond: Math.round(result.requests.average),
-      latencyMs: { p50: result.latency.p50, p99: result.latency.p99 },
-      requests: result.requests.total,
+      announcesPerSecond: result.announcesPerSecond,
+      latencyMs: result.latencyMs,
+      requests: result.requests,
       non2xx: result.non2xx,
       errors: result.errors,
-      rateLimited: after.rateLimited,
+      rateLimited: kind === 'stock' ? undefined : after.reduce((sum, a) => sum + (a.rateLimited ?? 0), 0),
       cpu,
-      cpuMicrosPerAnnounce: Math.round(trackerCpu / Math.max(1, result.requests.total) * 1e6)
+      ...(processes > 1 ? { perProcess: result.perTarget.map((announcesPerSecond, i) => ({ announcesPerSecond, cpu: round(trackersCpu[i]! / seconds) })) } : {}),
+      cpuMicrosPerAnnounce: Math.round(trackerCpu / Math.max(1, result.requests) * 1e6),
+      ...(storeCpu === undefined ? {} : { redisCpuMicrosPerAnnounce: Math.round(storeCpu / Math.max(1, result.requests) * 1e6) })
     }
     const heap = { empty: empty.heapUsed, allowlisted: allowlisted.heapUsed, filled: filled.heapUsed }
     return {
@@ -204,8 +229,12 @@ async function runOne (kind: TrackerKind, pass: number, workload: TrackerWorkloa
       }
     }
   } finally {
-    await child.stop()
+    for (const child of children) await child.stop()
   }
+}
+
+function setupName (setup: TrackerSetup): string {
+  return setup.processes === 1 ? setup.kind : `${setup.kind} x ${setup.processes}`
 }
 
 function median (values: number[]): number {
@@ -214,29 +243,40 @@ function median (values: number[]): number {
   return Math.round(Number.isInteger(middle) ? (sorted[middle - 1]! + sorted[middle]!) / 2 : sorted[Math.floor(middle)]!)
 }
 
-async function runWorkload (workload: TrackerWorkload, options: TrackerOptions, kinds: readonly TrackerKind[], childArgs: (kind: TrackerKind) => string[]): Promise<TrackerWorkloadResult> {
-  log(`tracker: ${workload.items} live items, ${workload.peersPerSwarm} peers per swarm, ${options.connections} connections, ${options.duration} s x ${options.rounds} rounds of ${kinds.join(', ')}`)
+/** Where one run's tracker keeps its swarms: the arguments of its processes, what to clear after the run, and on Redis the server's CPU so far. */
+interface RunStore {
+  args: string[]
+  clear (): Promise<void>
+  cpuSeconds? (): Promise<number>
+}
+
+async function runWorkload (workload: TrackerWorkload, options: TrackerOptions, setups: readonly TrackerSetup[], storeFor: (setup: TrackerSetup, pass: number) => RunStore): Promise<TrackerWorkloadResult> {
+  log(`tracker: ${workload.items} live items, ${workload.peersPerSwarm} peers per swarm, ${options.connections} connections, ${options.duration} s x ${options.rounds} rounds of ${setups.map(setupName).join(', ')}`)
   const runs: TrackerRun[] = []
   const memories: TrackerMemory[] = []
   for (let pass = 1; pass <= options.rounds; pass++) {
-    for (const kind of kinds) {
-      const { run, memory } = await runOne(kind, pass, workload, options, childArgs(kind))
+    for (const setup of setups) {
+      const store = storeFor(setup, pass)
+      const { run, memory } = await runOne(setup, pass, workload, options, store).finally(() => store.clear())
       runs.push(run)
-      if (pass === 1 && kind !== 'redis') memories.push(memory)
-      log(`tracker: ${kind} round ${pass}: ${run.announcesPerSecond} announces/s (p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, CPU tracker ${run.cpu.tracker}, generator ${run.cpu.generator}, ${run.cpuMicrosPerAnnounce} µs per announce)`)
+      // A Redis run's swarms are in Redis, not in its heap.
+      if (pass === 1 && setup.kind !== 'redis') memories.push(memory)
+      const split = run.perProcess === undefined ? '' : ` (${run.perProcess.map((p) => `${p.announcesPerSecond}/s on ${p.cpu} cores`).join(' + ')})`
+      log(`tracker: ${setupName(setup)} round ${pass}: ${run.announcesPerSecond} announces/s${split} (p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, CPU tracker ${run.cpu.tracker}, generator ${run.cpu.generator}${run.cpu.redis === undefined ? '' : `, Redis ${run.cpu.redis}`}, ${run.cpuMicrosPerAnnounce} µs per announce)`)
     }
   }
   // Medians: on a shared machine one round in several is hit by other work; a median leaves it out where a mean would not.
-  const mean = (kind: TrackerKind, pick: (r: TrackerRun) => number): number => median(runs.filter((r) => r.kind === kind).map(pick))
-  const stock = mean('stock', (r) => r.announcesPerSecond)
-  const means = kinds.map((kind): TrackerKindMean => {
-    const announcesPerSecond = mean(kind, (r) => r.announcesPerSecond)
+  const mean = (setup: TrackerSetup, pick: (r: TrackerRun) => number): number => median(runs.filter((r) => r.kind === setup.kind && r.processes === setup.processes).map(pick))
+  const stock = mean({ kind: 'stock', processes: 1 }, (r) => r.announcesPerSecond)
+  const means = setups.map((setup): TrackerKindMean => {
+    const announcesPerSecond = mean(setup, (r) => r.announcesPerSecond)
     return {
-      kind,
-      processes: 1,
+      kind: setup.kind,
+      processes: setup.processes,
       announcesPerSecond,
-      latencyMs: { p50: mean(kind, (r) => r.latencyMs.p50), p99: mean(kind, (r) => r.latencyMs.p99) },
-      cpuMicrosPerAnnounce: mean(kind, (r) => r.cpuMicrosPerAnnounce),
+      latencyMs: { p50: mean(setup, (r) => r.latencyMs.p50), p99: mean(setup, (r) => r.latencyMs.p99) },
+      cpuMicrosPerAnnounce: mean(setup, (r) => r.cpuMicrosPerAnnounce),
+      ...(setup.kind === 'redis' ? { redisCpuMicrosPerAnnounce: mean(setup, (r) => r.redisCpuMicrosPerAnnounce ?? 0) } : {}),
       ratio: round(announcesPerSecond / stock, 3)
     }
   })
@@ -256,20 +296,28 @@ async function runWorkload (workload: TrackerWorkload, options: TrackerOptions, 
 
 export async function runTracker (options: TrackerOptions): Promise<TrackerResult> {
   const prefix = `fedswarm-bench-${process.pid}-${Date.now()}:`
-  const kinds: TrackerKind[] = options.redisUrl === undefined ? ['ours', 'stock'] : ['ours', 'redis', 'stock']
+  const redisUrl = options.redisUrl
+  const setups: TrackerSetup[] = [
+    { kind: 'ours', processes: 1 },
+    ...(redisUrl === undefined ? [] : REDIS_PROCESSES.map((processes): TrackerSetup => ({ kind: 'redis', processes }))),
+    { kind: 'stock', processes: 1 }
+  ]
+  const redis = redisUrl === undefined ? undefined : new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0 })
   try {
+    await redis?.connect()
     const workloads: TrackerWorkloadResult[] = []
     for (const [i, workload] of options.workloads.entries()) {
-      // A prefix per workload: the second starts on an empty store.
-      workloads.push(await runWorkload(workload, options, kinds, (kind) => kind === 'redis' ? [options.redisUrl!, `${prefix}${i}:`] : []))
+      // A prefix per Redis run, its keys deleted after it: every run starts on an empty store, as every in-memory one does.
+      workloads.push(await runWorkload(workload, options, setups, (setup, pass) => {
+        if (setup.kind !== 'redis' || redis === undefined) return { args: [], clear: async () => {} }
+        const runPrefix = `${prefix}${i}:${pass}:${setup.processes}:`
+        return { args: [redisUrl!, runPrefix], clear: () => deleteRedisKeys(redis, runPrefix), cpuSeconds: () => redisCpuSeconds(redis) }
+      }))
     }
     return { config: options, workloads }
   } finally {
-    // What the `redis` runs left (it would expire on its own too, in six minutes).
-    if (options.redisUrl !== undefined) {
-      const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0 })
-      await redis.connect().then(() => deleteRedisKeys(redis, prefix)).finally(() => redis.disconnect())
-    }
+    // What a failed run left (it would expire on its own too, in six minutes).
+    if (redis !== undefined) await deleteRedisKeys(redis, prefix).catch((err: Error) => console.error(`bench: deleting the tracker's Redis keys failed: ${err.message}`)).finally(() => redis.disconnect())
     await cleanupAll()
   }
 }
