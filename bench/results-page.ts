@@ -47,7 +47,7 @@ export function renderResults (full: BenchReport | undefined, quick: BenchReport
   const sc = main.scenarios
   if (sc.storm !== undefined) body.push(...stormSection(sc.storm, verdicts, main.mode === 'quick' ? 'storm-quick.svg' : 'storm.svg'))
   if (sc['storm-netns'] !== undefined) body.push(...stormNetnsSection(sc['storm-netns'], verdicts))
-  if (sc.tracker !== undefined) body.push(...trackerSection(sc.tracker, verdicts))
+  if (sc.tracker !== undefined) body.push(...trackerSection(sc.tracker, verdicts, m.nproc))
   if (sc.gateway !== undefined) body.push(...gatewaySection(sc.gateway, verdicts))
   if (sc['seeder-scale'] !== undefined) body.push(...seederScaleSection(sc['seeder-scale'], verdicts, m.maxOpenFiles))
   if (sc.footprint !== undefined) body.push(...footprintSection(sc.footprint))
