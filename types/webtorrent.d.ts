@@ -2,6 +2,7 @@
 // Fedswarm uses. Names follow the library's source (index.js, lib/torrent.js).
 
 declare module 'webtorrent' {
+  import type { ThrottleGroup } from 'speed-limiter'
   import type { ParsedTorrent } from 'parse-torrent'
   import type { EventEmitter } from 'node:events'
   import type { AddressInfo } from 'node:net'
@@ -131,8 +132,8 @@ declare module 'webtorrent' {
     readonly torrents: Torrent[]
     add<O> (torrentId: string | Uint8Array | ParsedTorrent, opts?: TorrentOptions<O>, ontorrent?: (torrent: Torrent) => void): Torrent
     address (): AddressInfo | null
-    /** speed-limiter groups behind uploadLimit / downloadLimit; `throttle()` makes a Transform drawing on the same bucket. */
-    readonly throttleGroups: { up: { throttle (): NodeJS.ReadWriteStream }, down: { throttle (): NodeJS.ReadWriteStream } }
+    /** speed-limiter groups behind uploadLimit / downloadLimit; peers take them when they connect (peer.js), so a group set before any torrent is the one they draw on. */
+    throttleGroups: { up: ThrottleGroup, down: ThrottleGroup }
     throttleUpload (rate: number): boolean | undefined
     throttleDownload (rate: number): boolean | undefined
     get (torrentId: string): Promise<Torrent | null>

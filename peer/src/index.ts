@@ -1,2 +1,2 @@
 export { createPeerClient, type PeerClient, type PeerClientOptions } from './peer-client.ts'
-export { peerTorrent, isWebRtcTracker } from './peer-torrent.ts'
+export { parseTorrentFile, peerTorrent, isWebRtcTracker } from './peer-torrent.ts'

@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events'
-import { Server } from 'node:net'
+import { Server, type AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
-import WebTorrent from 'webtorrent'
+import { randomBytes } from 'node:crypto'
+import { ThrottleGroup } from 'speed-limiter'
+import type WebTorrent from 'webtorrent'
 
 export interface PeerClientOptions {
   /** TCP port for peers; 0 = any free port. */
@@ -19,23 +21,20 @@ export interface PeerClientOptions {
 }
 
 export interface PeerClient {
-  client: WebTorrent
-  /** Resolves with the TCP port peers reach us on; rejects if it cannot listen (port taken). */
+  /** Resolves with the TCP port peers reach us on, held from the start; rejects if it cannot listen (port taken). */
   listening: Promise<number>
+  /** The webtorrent client, made (and webtorrent loaded) on the first call, on the port `listening` holds. */
+  client (): Promise<WebTorrent>
+  /** Whether `client()` has made it: a process that never seeded has not loaded webtorrent. */
+  readonly started: boolean
+  /** The peer id it announces with (40 hex), known before the client is made. */
+  readonly peerId: string
+  /** A stream through the one upload bucket of the swarm (uploadLimit), for bytes sent outside it; needs no client. */
+  uploadThrottle (): NodeJS.ReadWriteStream
+  /** Idempotent: no socket left listening, no timer. */
+  destroy (): Promise<void>
 }
 
-/**
- * The webtorrent client of a server peer (the origin's seeder and every
- * seeder). Peers are found through the origin's tracker only: no DHT, no
- * local discovery, no peer exchange (the torrents are private), no port
- * mapping. Web seeds are never added by webtorrent itself: the seeder adds
- * them only when peers stall, and the origin is the web seed.
- *
- * Protocol encryption (BEP 8 MSE/PE) is off: integrity comes from the piece
- * hashes, RC4 hides nothing worth hiding, and the Diffie-Hellman exchange
- * of every connection cost the origin and each seeder 3 to 4 s of CPU in a
- * 12-seeder storm, a tenth or more of their busy time.
- */
 /**
  * Runs `construct` with every net.Server it makes listen on `host`: webtorrent's
  * connection pool calls `tcpServer.listen(port, callback)` in the client's
@@ -57,35 +56,107 @@ function withListenHost<T> (host: string | undefined, construct: () => T): T {
   }
 }
 
+/** webtorrent's own form (`-WW<version>-` and 12 random characters), as hex: made here so that it is known before webtorrent is loaded. */
+function newPeerId (): string {
+  return Buffer.from(`-WW0300-${randomBytes(9).toString('base64')}`, 'latin1').toString('hex')
+}
+
+/**
+ * The webtorrent client of a server peer (the origin's seeder and every
+ * seeder). Peers are found through the origin's tracker only: no DHT, no
+ * local discovery, no peer exchange (the torrents are private), no port
+ * mapping. Web seeds are never added by webtorrent itself: the seeder adds
+ * them only when peers stall, and the origin is the web seed.
+ *
+ * Protocol encryption (BEP 8 MSE/PE) is off: integrity comes from the piece
+ * hashes, RC4 hides nothing worth hiding, and the Diffie-Hellman exchange
+ * of every connection cost the origin and each seeder 3 to 4 s of CPU in a
+ * 12-seeder storm, a tenth or more of their busy time.
+ *
+ * The port is held from the start by a listener of our own, and webtorrent
+ * (with its dependencies some 10 MiB of a process that has nothing to seed)
+ * is loaded only when the first torrent needs it: then the placeholder is
+ * closed and the client opens the same port in the same tick. Until then a
+ * connection to the port is closed at once: no torrent, nothing to say.
+ * The upload bucket is ours too, handed to the client, so that bytes sent
+ * outside the swarm draw on it before the client exists.
+ */
 export function createPeerClient (options: PeerClientOptions): PeerClient {
   const { log } = options
   // Every torrent adds listeners to the one socket per tracker URL that bittorrent-tracker shares
   // (lib/client/websocket-tracker.js socketPool): past ten active torrents Node would warn of a leak.
   EventEmitter.defaultMaxListeners = Math.max(EventEmitter.defaultMaxListeners, 3 * options.maxActive + 10)
-  const client = withListenHost(options.host, () => new WebTorrent({
-    dht: false,
-    lsd: false,
-    utp: false,
-    utPex: false,
-    natUpnp: false,
-    natPmp: false,
-    secure: 0,
-    webSeeds: false,
-    // Announce URLs come from each (private) torrent; nothing is added to them.
-    tracker: {},
-    torrentPort: options.torrentPort,
-    // webtorrent spells "unlimited" -1; everywhere else in Fedswarm it is undefined.
-    uploadLimit: options.uploadLimit ?? -1,
-    downloadLimit: options.downloadLimit ?? -1
-  }))
+  const peerId = newPeerId()
+  const up = new ThrottleGroup({ rate: options.uploadLimit ?? 0, enabled: options.uploadLimit !== undefined })
+  const placeholder = new Server((socket) => socket.destroy())
   const listening = new Promise<number>((resolve, reject) => {
-    client.once('listening', () => resolve(client.torrentPort))
-    client.once('error', reject)
+    placeholder.once('error', reject)
+    placeholder.listen(options.torrentPort, options.host, () => resolve((placeholder.address() as AddressInfo).port))
   })
-  // An error before listening (the port taken) is the caller's to report, in one line: not logged here with its stack.
-  let listened = false
-  listening.then(() => { listened = true }, () => {})
-  client.on('error', (err: Error) => { if (listened) log.warn({ err }, 'webtorrent client error') })
-  client.on('warning', (err: Error) => log.debug({ err }, 'webtorrent client warning'))
-  return { client, listening }
+  listening.catch(() => {})
+  let made: Promise<WebTorrent> | undefined
+  let client: WebTorrent | undefined
+  let destroyed = false
+
+  async function make (): Promise<WebTorrent> {
+    const port = await listening
+    const { default: WebTorrentClient } = await import('webtorrent')
+    if (destroyed) throw new Error('peer client destroyed')
+    placeholder.close()
+    const made = withListenHost(options.host, () => new WebTorrentClient({
+      peerId,
+      dht: false,
+      lsd: false,
+      utp: false,
+      utPex: false,
+      natUpnp: false,
+      natPmp: false,
+      secure: 0,
+      webSeeds: false,
+      // Announce URLs come from each (private) torrent; nothing is added to them.
+      tracker: {},
+      torrentPort: port,
+      // webtorrent spells "unlimited" -1; everywhere else in Fedswarm it is undefined.
+      uploadLimit: options.uploadLimit ?? -1,
+      downloadLimit: options.downloadLimit ?? -1
+    }))
+    // Peers take the client's buckets when they connect: ours, which uploadThrottle() has handed out already.
+    made.throttleGroups.up.destroy()
+    made.throttleGroups.up = up
+    client = made
+    await new Promise<void>((resolve, reject) => {
+      made.once('listening', () => resolve())
+      made.once('error', reject)
+    })
+    // An error before listening (the port taken) is the caller's to report, in one line: not logged here with its stack.
+    made.on('error', (err: Error) => log.warn({ err }, 'webtorrent client error'))
+    made.on('warning', (err: Error) => log.debug({ err }, 'webtorrent client warning'))
+    return made
+  }
+
+  return {
+    listening,
+    peerId,
+    get started () { return client !== undefined },
+    client () {
+      made ??= make()
+      return made
+    },
+    uploadThrottle: () => up.throttle(),
+    async destroy () {
+      if (destroyed) return
+      destroyed = true
+      placeholder.close()
+      // The client destroys itself after a fatal error; then there is nothing left to close.
+      if (client !== undefined && !client.destroyed) {
+        const closing = client
+        await new Promise<void>((resolve) => closing.destroy((err) => {
+          if (err) log.warn({ err }, 'error while stopping the webtorrent client')
+          resolve()
+        }))
+      } else if (client === undefined) {
+        up.destroy()
+      }
+    }
+  }
 }

@@ -6,21 +6,19 @@ import { createPeerClient, type PeerClient } from '../src/index.ts'
 
 const log = pino({ level: 'silent' })
 
-function tcpServerOf (peer: PeerClient): Server {
+async function tcpServerOf (peer: PeerClient): Promise<Server> {
   // webtorrent's connection pool: the one socket peers connect to.
-  return (peer.client as unknown as { _connPool: { tcpServer: Server } })._connPool.tcpServer
+  return (await peer.client() as unknown as { _connPool: { tcpServer: Server } })._connPool.tcpServer
 }
 
-async function destroy (peer: PeerClient): Promise<void> {
-  await new Promise<void>((resolve) => peer.client.destroy(() => resolve()))
-}
+const destroy = (peer: PeerClient): Promise<void> => peer.destroy()
 
 describe('peer client listener', function () {
   it('listens for peers on the host asked for (FEDSWARM_HOST), not on every interface', async function () {
     const peer = createPeerClient({ torrentPort: 0, host: '127.0.0.1', maxActive: 1, log })
     try {
       const port = await peer.listening
-      const address = tcpServerOf(peer).address() as AddressInfo
+      const address = (await tcpServerOf(peer)).address() as AddressInfo
       assert.equal(address.address, '127.0.0.1')
       assert.equal(address.port, port)
       const socket = connect(port, '127.0.0.1')
@@ -36,10 +34,10 @@ describe('peer client listener', function () {
     const other = createServer()
     try {
       await peer.listening
-      assert.ok(['::', '0.0.0.0'].includes((tcpServerOf(peer).address() as AddressInfo).address))
+      assert.ok(['::', '0.0.0.0'].includes(((await tcpServerOf(peer)).address() as AddressInfo).address))
       // A server made after a client with a host still listens where it is told.
       const hosted = createPeerClient({ torrentPort: 0, host: '127.0.0.1', maxActive: 1, log })
-      await hosted.listening
+      await hosted.client()
       await destroy(hosted)
       other.listen(0)
       await once(other, 'listening')
@@ -48,5 +46,48 @@ describe('peer client listener', function () {
       other.close()
       await destroy(peer)
     }
+  })
+
+  it('holds its port before the client is made, and the client opens the same port with the same peer id', async function () {
+    const peer = createPeerClient({ torrentPort: 0, host: '127.0.0.1', maxActive: 1, log })
+    try {
+      const port = await peer.listening
+      assert.equal(peer.started, false)
+      // Held: nobody else gets the port meanwhile.
+      const other = createServer()
+      other.listen(port, '127.0.0.1')
+      const [err] = await once(other, 'error') as [NodeJS.ErrnoException]
+      assert.equal(err.code, 'EADDRINUSE')
+      const client = await peer.client()
+      assert.equal(peer.started, true)
+      assert.equal(client.torrentPort, port)
+      assert.equal(client.peerId, peer.peerId)
+      assert.match(peer.peerId, /^[0-9a-f]{40}$/)
+      assert.equal(await peer.client(), client, 'one client, however often asked')
+    } finally {
+      await destroy(peer)
+    }
+  })
+
+  it('says so when its port is taken, and gives a held port back when destroyed before any client', async function () {
+    const taker = createServer()
+    taker.listen(0, '127.0.0.1')
+    await once(taker, 'listening')
+    const taken = (taker.address() as AddressInfo).port
+    try {
+      const refused = createPeerClient({ torrentPort: taken, host: '127.0.0.1', maxActive: 1, log })
+      await assert.rejects(refused.listening, { code: 'EADDRINUSE' })
+      await destroy(refused)
+    } finally {
+      taker.close()
+    }
+    const peer = createPeerClient({ torrentPort: 0, host: '127.0.0.1', maxActive: 1, log })
+    const port = await peer.listening
+    await destroy(peer)
+    await assert.rejects(peer.client(), /destroyed/)
+    const again = createServer()
+    again.listen(port, '127.0.0.1')
+    await once(again, 'listening')
+    again.close()
   })
 })

@@ -4,7 +4,7 @@
 // (no offline queue) and none waiting longer than a bound, so that a caller
 // answers "retry later" instead of hanging.
 
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 
 export interface RedisConnectionOptions {
   url: string
@@ -33,7 +33,9 @@ export function redisEndpoint (url: string): string {
 
 /** @throws RedisUnreachableError when the first connection or PING fails. */
 export async function openRedis (options: RedisConnectionOptions): Promise<Redis> {
-  const redis = new Redis(options.url, {
+  // Loaded here, not with this package: a process without REDIS_URL (every seeder) does without its 50-odd modules.
+  const { Redis: RedisClient } = await import('ioredis')
+  const redis = new RedisClient(options.url, {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

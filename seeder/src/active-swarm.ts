@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { Readable } from 'node:stream'
 import type { ParsedTorrent } from 'parse-torrent'
+import type WebTorrent from 'webtorrent'
 import type { Torrent, TorrentFile, Wire } from 'webtorrent'
 import { createPeerClient, peerTorrent } from '@fedswarm/peer'
 import { chooseSlotToFree } from './fair-slots.ts'
@@ -98,7 +99,7 @@ const CACHE_SLOTS = 4
 
 export function createSwarm (options: SwarmOptions): Swarm {
   const { log, maxActive } = options
-  const { client, listening } = createPeerClient({ torrentPort: options.torrentPort, host: options.host, uploadLimit: options.uploadLimit, downloadLimit: options.downloadLimit, maxActive, log })
+  const peer = createPeerClient({ torrentPort: options.torrentPort, host: options.host, uploadLimit: options.uploadLimit, downloadLimit: options.downloadLimit, maxActive, log })
 
   /** Map order is recency of demand: the first entry is the least recently demanded. */
   const slots = new Map<string, Slot>()
@@ -159,7 +160,7 @@ export function createSwarm (options: SwarmOptions): Swarm {
   // webtorrent's rarest-first costs O(pieces × peers) per request (it was a quarter of a seeder's CPU in a storm).
   // Whole pieces cached, also while fetching (when the other fetchers ask most): without, each 16 KiB block a
   // peer asks for is a read of its own (a tenth of a fetching seeder's CPU), with, one read per piece.
-  function add (item: SwarmItem, parsed: ParsedTorrent, fetching: boolean): Torrent {
+  function add (client: WebTorrent, item: SwarmItem, parsed: ParsedTorrent, fetching: boolean): Torrent {
     const torrent = client.add(parsed, { path: itemDir(item.infoHash), skipVerify: !fetching, storeCacheSlots: CACHE_SLOTS })
     count(torrent)
     if (fetching) guardPieces(torrent, { log })
@@ -168,16 +169,17 @@ export function createSwarm (options: SwarmOptions): Swarm {
   }
 
   return {
-    listening: () => listening,
+    listening: () => peer.listening,
 
     async fetch (item, fetchOptions) {
       if (stopping !== null) throw new Error('swarm stopped')
       const parsed = await torrentOf(item)
+      const client = await peer.client()
       const existing = slots.get(item.infoHash)
       if (existing !== undefined && !existing.fetching) await this.deactivate(item.infoHash)
       await room(item.origin)
       if (stopping !== null) throw new Error('swarm stopped')
-      const torrent = add(item, parsed, true)
+      const torrent = add(client, item, parsed, true)
       try {
         return await new Promise<string>((resolve, reject) => {
           // Verified bytes, not bytes received: a peer sending garbage must not hold back the web seed.
@@ -241,9 +243,10 @@ export function createSwarm (options: SwarmOptions): Swarm {
       if (stopping !== null) return
       if (slots.has(item.infoHash)) { touch(item.infoHash); return }
       const parsed = await torrentOf(item)
+      const client = await peer.client()
       await room(item.origin)
       if (stopping !== null || slots.has(item.infoHash)) return
-      add(item, parsed, false)
+      add(client, item, parsed, false)
     },
 
     async deactivate (infoHash) {
@@ -266,16 +269,13 @@ export function createSwarm (options: SwarmOptions): Swarm {
     isActive: (infoHash) => slots.has(infoHash),
     activeCount: () => slots.size,
     capacity: () => options.maxActive,
-    uploadThrottle: () => client.throttleGroups.up.throttle(),
+    uploadThrottle: () => peer.uploadThrottle(),
 
     stop () {
       if (stopping !== null) return stopping
       slots.clear()
       for (const resolve of waiting.splice(0)) resolve()
-      stopping = new Promise<void>((resolve) => {
-        if (client.destroyed) return resolve()
-        client.destroy(() => resolve())
-      })
+      stopping = peer.destroy()
       return stopping
     }
   }

@@ -2,7 +2,7 @@ import { mkdir, open } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { Logger } from 'pino'
-import parseTorrent from 'parse-torrent'
+import { parseTorrentFile } from '@fedswarm/peer'
 import { ThrottleGroup } from 'speed-limiter'
 import { MAX_PIECE_LENGTH } from '@fedswarm/protocol'
 import { createSafeFetch, SafeFetchError, type SafeFetch } from '@fedswarm/web'
@@ -65,7 +65,7 @@ export function usableMirrors (urls: string[], infoHash: string, publicUrl: stri
 
 /** An item's pieces and file name, from its torrent: one file, named without any path. */
 async function layoutOf (item: SwarmItem, sha256: string): Promise<{ layout: PieceLayout, name: string }> {
-  const parsed = await parseTorrent(item.torrent)
+  const parsed = await parseTorrentFile(item.torrent)
   const { name, length, pieceLength, pieces, files } = parsed
   if (files?.length !== 1 || name === undefined || basename(name) !== name || name === '.' || name === '..' || length === undefined || pieceLength === undefined || pieces === undefined) {
     throw new Error(`the torrent of ${item.infoHash} is not one plainly named file`)

@@ -1,7 +1,7 @@
 import { rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import parseTorrent from 'parse-torrent'
+import { parseTorrentFile } from '@fedswarm/peer'
 import type { CanaryOffer, Manifest } from '@fedswarm/protocol'
 import { createPopularity } from '@fedswarm/runtime'
 import type { Readable } from 'node:stream'
@@ -173,7 +173,7 @@ export function createLibrary (options: LibraryOptions): Library {
     const client = options.clients.get(item.origin)
     // The torrent's own web seed is the origin's media URL: over BitTorrent it is used only when peers stall.
     const originHost = new URL(item.origin).origin
-    const webSeeds = ((await parseTorrent(item.torrent)).urlList ?? []).filter((url) => URL.canParse(url) && new URL(url).origin === originHost)
+    const webSeeds = ((await parseTorrentFile(item.torrent)).urlList ?? []).filter((url) => URL.canParse(url) && new URL(url).origin === originHost)
     const mirrors = async (): Promise<string[]> => {
       // A canary is no media of the origin, and no one else holds it.
       if (item.canaryUntil !== null) return []
@@ -257,7 +257,7 @@ export function createLibrary (options: LibraryOptions): Library {
     const client = options.clients.get(origin)
     if (client === undefined) return
     const torrent = await client.torrent(manifest)
-    const name = (await parseTorrent(torrent)).name
+    const name = (await parseTorrentFile(torrent)).name
     if (name !== manifest.id) throw new Error(`torrent names its file ${String(name)}, not ${manifest.id}`)
     const item: SeederItem = {
       infoHash: manifest.infoHash, origin, mediaId: manifest.id, sha256: manifest.sha256, mediaType: manifest.mediaType,

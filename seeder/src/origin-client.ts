@@ -1,4 +1,4 @@
-import parseTorrent from 'parse-torrent'
+import { parseTorrentFile } from '@fedswarm/peer'
 import { canaryOfferSchema, manifestSchema, originDocumentSchema, signRequest, type CanaryOffer, type Manifest, type OriginDocument } from '@fedswarm/protocol'
 
 /** The seeder's identity: what it signs its calls to origins with, and what its registration claims. */
@@ -118,7 +118,7 @@ export function createOriginClient (origin: string, identity: SeederIdentity, ca
     async torrent (manifest) {
       if (new URL(manifest.torrentUrl).origin !== new URL(origin).origin) throw new Error(`torrent URL ${manifest.torrentUrl} is not on ${origin}`)
       const bytes = Buffer.from(await (await fetch(manifest.torrentUrl, { signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' })).arrayBuffer())
-      const parsed = await parseTorrent(bytes)
+      const parsed = await parseTorrentFile(bytes)
       if (parsed.infoHash !== manifest.infoHash) throw new Error(`torrent info hash ${parsed.infoHash} is not the manifest's ${manifest.infoHash}`)
       if (parsed.private !== true) throw new Error('the torrent is not private')
       if (parsed.length !== manifest.size) throw new Error(`torrent length ${String(parsed.length)} is not the manifest's size ${manifest.size}`)

@@ -111,7 +111,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
         if (origin !== undefined) followed.countBytes(origin, direction, bytes)
       }
     }
-    // webtorrent (tens of MiB) is loaded only by a seeder that joins the swarm.
+    // The swarm loads webtorrent (some 10 MiB) only when its first torrent joins (peer-client.ts); the HTTP transport never does.
     const swarm: Swarm = transport.kind === 'http'
       ? createHttpTransport({ ...transportOptions, allowPrivateAddresses: config.allowPrivateAddresses, publicUrl })
       : (await import('./active-swarm.ts')).createSwarm({ ...transportOptions, torrentPort: transport.torrentPort, host: config.host, webrtc: config.webrtc })

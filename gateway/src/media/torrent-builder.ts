@@ -1,5 +1,5 @@
 import createTorrent from 'create-torrent'
-import parseTorrent from 'parse-torrent'
+import { parseTorrentFile } from '@fedswarm/peer'
 
 export interface TorrentSpec {
   /** The file name inside the torrent: the item id, safe on every file system. */
@@ -33,6 +33,6 @@ export async function buildTorrent (input: string | Buffer, spec: TorrentSpec): 
       createdBy: 'fedswarm'
     }, (err, buf) => { if (err) reject(err); else resolve(Buffer.from(buf)) })
   })
-  const parsed = await parseTorrent(torrent)
+  const parsed = await parseTorrentFile(torrent)
   return { torrent, infoHash: parsed.infoHash }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import parseTorrent from 'parse-torrent'
+import { parseTorrentFile } from '@fedswarm/peer'
 import { checkRange, pieceRange, type CheckFailure } from './mirror-policy.ts'
 import { SafeFetchError, type SafeFetch } from '@fedswarm/web'
 
@@ -13,7 +13,7 @@ export interface PieceTable {
 }
 
 export async function pieceTable (torrent: Uint8Array, sha256: string): Promise<PieceTable> {
-  const parsed = await parseTorrent(torrent)
+  const parsed = await parseTorrentFile(torrent)
   if (parsed.pieces === undefined || parsed.pieceLength === undefined || parsed.length === undefined) throw new Error(`torrent ${parsed.infoHash} has no piece list`)
   return { sha256, length: parsed.length, pieceLength: parsed.pieceLength, pieces: parsed.pieces }
 }

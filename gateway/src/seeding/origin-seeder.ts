@@ -71,7 +71,7 @@ export function createOriginSeeder (options: OriginSeederOptions): OriginSeeder 
   if (!Number.isSafeInteger(maxActive) || maxActive < 1) throw new TypeError('maxActive must be a positive integer')
   if (uploadLimit !== undefined && (!Number.isSafeInteger(uploadLimit) || uploadLimit < 0)) throw new TypeError('uploadLimit must be undefined (unlimited) or a number of bytes per second')
 
-  const { client, listening } = createPeerClient({ torrentPort: options.torrentPort ?? 0, host: options.host, uploadLimit, maxActive, log })
+  const peer = createPeerClient({ torrentPort: options.torrentPort ?? 0, host: options.host, uploadLimit, maxActive, log })
 
   /** Insertion order is recency: the first entry is the least recently (re)seeded. */
   const entries = new Map<string, Entry>()
@@ -156,6 +156,7 @@ export function createOriginSeeder (options: OriginSeederOptions): OriginSeeder 
     }
     // The origin never joins the WebRTC swarm: browsers get its bytes from the web seed, for the same egress and no WebRTC stack.
     const parsed = await peerTorrent(item.torrent, { webrtc: false })
+    const client = await peer.client()
     if (!isCurrent(infoHash, entry)) return
     const torrent = client.add(parsed, {
       store: BlobChunkStore,
@@ -176,7 +177,7 @@ export function createOriginSeeder (options: OriginSeederOptions): OriginSeeder 
   }
 
   return {
-    peerId: client.peerId,
+    peerId: peer.peerId,
     seed (item) {
       if (stopping !== null) return Promise.resolve()
       const infoHash = item.infoHash.toLowerCase()
@@ -216,8 +217,8 @@ export function createOriginSeeder (options: OriginSeederOptions): OriginSeeder 
       return entries.has(infoHash.toLowerCase())
     },
 
-    listening: () => listening,
-    uploadThrottle: () => client.throttleGroups.up.throttle(),
+    listening: () => peer.listening,
+    uploadThrottle: () => peer.uploadThrottle(),
 
     stats () {
       let peers = 0
@@ -230,14 +231,7 @@ export function createOriginSeeder (options: OriginSeederOptions): OriginSeeder 
     stop () {
       if (stopping !== null) return stopping
       entries.clear()
-      stopping = new Promise<void>(resolve => {
-        // The client destroys itself after a fatal error (its TCP port taken); then there is nothing left to close.
-        if (client.destroyed) return resolve()
-        client.destroy(err => {
-          if (err) log.warn({ err }, 'origin seeder: error while stopping the webtorrent client')
-          resolve()
-        })
-      })
+      stopping = peer.destroy()
       return stopping
     }
   }
