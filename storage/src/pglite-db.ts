@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PGlite, types } from '@electric-sql/pglite'
 import type { Db, Queryable } from './db.ts'
-import { readPgliteTemplate } from './pglite-template.ts'
+import { copyPgliteTemplate } from './pglite-template.ts'
 
 /** int8 columns hold sizes and counters, all far below 2^53. */
 const parsers = { [types.INT8]: (value: string) => Number(value) }
@@ -28,9 +28,9 @@ const startParams = [...PGlite.defaultStartParams, ...Object.entries(PGLITE_SETT
 export async function openPglite (dataDir: string, schema?: string): Promise<Db> {
   const onDisk = !dataDir.startsWith('memory://')
   if (onDisk) await mkdir(dataDir, { recursive: true })
-  // A new folder starts from the cluster packed at install (pglite-template.ts) rather than running initdb.
-  const loadDataDir = onDisk && !existsSync(join(dataDir, 'PG_VERSION')) ? await readPgliteTemplate() : undefined
-  const pglite = await PGlite.create(dataDir, { parsers, startParams, loadDataDir })
+  // A new folder starts as a copy of the cluster made at install (pglite-template.ts) rather than running initdb.
+  if (onDisk && !existsSync(join(dataDir, 'PG_VERSION'))) await copyPgliteTemplate(dataDir)
+  const pglite = await PGlite.create(dataDir, { parsers, startParams })
   if (schema !== undefined) {
     await pglite.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}`)
   }
