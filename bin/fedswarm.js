@@ -4,9 +4,9 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { hasRoleFlags, ROLE_ENV, ROLE_FLAGS, useCompileCache, useSourceCondition } from './node-setup.js'
+import { hasRoleFlags, roleOf, ROLE_ENV, ROLE_FLAGS, useCompileCache, useSourceCondition } from './node-setup.js'
 
-const role = ['origin', 'seeder'].includes(process.argv[2] ?? '')
+const role = roleOf(process.argv[2])
 const here = fileURLToPath(import.meta.url)
 
 const major = Number(process.versions.node.split('.')[0])
@@ -16,14 +16,14 @@ if (major < 24) {
     console.error(`fedswarm: needs Node.js 24 or newer (this is ${process.version}); run "npm install" in the fedswarm folder first`)
     process.exit(1)
   }
-  const child = spawn(node, [...(role ? ROLE_FLAGS : []), here, ...process.argv.slice(2)], { stdio: 'inherit', env: role ? { ...ROLE_ENV, ...process.env } : process.env })
+  const child = spawn(node, [...(role === undefined ? [] : ROLE_FLAGS[role]), here, ...process.argv.slice(2)], { stdio: 'inherit', env: role === undefined ? process.env : { ...ROLE_ENV, ...process.env } })
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))
   child.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 1 : 128)))
-} else if (role && !hasRoleFlags()) {
+} else if (role !== undefined && !hasRoleFlags(role)) {
   // Replaces this process (same pid, same stdio, signals reach the role): no parent left holding memory.
-  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...ROLE_FLAGS, here, ...process.argv.slice(2)], { ...ROLE_ENV, ...process.env })
+  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...ROLE_FLAGS[role], here, ...process.argv.slice(2)], { ...ROLE_ENV, ...process.env })
 } else {
-  useCompileCache()
+  useCompileCache(role)
   useSourceCondition()
   await import('../cli/src/main.ts')
 }

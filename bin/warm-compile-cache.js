@@ -1,17 +1,27 @@
-// Run by `npm install` (the root postinstall): loads every module the two roles
-// load, lazily loaded ones included, with the roles' flags, so that a first
-// start already reads them from the compile cache.
+// Run by `npm install` (the root postinstall): loads every module a role
+// loads, lazily loaded ones included, with the role's flags, so that a first
+// start already reads them from the compile cache. Without an argument it runs
+// itself once per role.
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { flushCompileCache } from 'node:module'
-import { hasRoleFlags, ROLE_FLAGS, useCompileCache, useSourceCondition } from './node-setup.js'
+import { hasRoleFlags, roleOf, ROLE_FLAGS, useCompileCache, useSourceCondition } from './node-setup.js'
 
-if (!hasRoleFlags()) process.execve(process.execPath, [process.execPath, ...ROLE_FLAGS, ...process.argv.slice(1)])
-useCompileCache()
-useSourceCondition()
-for (const module of [
-  '../cli/src/commands.ts',
-  '../cli/src/origin-command.ts',
-  '../cli/src/seeder-command.ts',
-  '../seeder/src/active-swarm.ts',
-  ...['pglite', 'sqlite', 'postgres'].map((engine) => `../storage/src/${engine}-db.ts`)
-]) await import(module)
-flushCompileCache()
+const MODULES = {
+  origin: ['../cli/src/origin-command.ts', 'webtorrent', 'parse-torrent', 'ioredis', ...['pglite', 'postgres'].map((engine) => `../storage/src/${engine}-db.ts`)],
+  seeder: ['../cli/src/seeder-command.ts', '../seeder/src/active-swarm.ts', 'webtorrent', 'parse-torrent', ...['sqlite', 'postgres'].map((engine) => `../storage/src/${engine}-db.ts`)]
+}
+
+const role = roleOf(process.argv[2])
+if (role === undefined) {
+  for (const each of Object.keys(ROLE_FLAGS)) {
+    const run = spawnSync(process.execPath, [...ROLE_FLAGS[each], fileURLToPath(import.meta.url), each], { stdio: 'inherit' })
+    if (run.status !== 0) process.exitCode = run.status ?? 1
+  }
+} else {
+  if (!hasRoleFlags(role)) throw new Error(`run with ${ROLE_FLAGS[role].join(' ')}`)
+  useCompileCache(role)
+  useSourceCondition()
+  for (const module of ['../cli/src/commands.ts', ...MODULES[role]]) await import(module)
+  flushCompileCache()
+}
