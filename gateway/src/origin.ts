@@ -150,7 +150,10 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     teardown.add(() => allowlist.stop())
 
     // FEDSWARM_UPLOAD_CAPACITY: the origin's HTTP responses (app.ts) and its BitTorrent upload against the link the admin stated.
-    const room = config.redirects.uploadCapacity === undefined ? undefined : createUploadRoom({ capacity: config.redirects.uploadCapacity, now: () => performance.now() })
+    // Each of several processes (FEDSWARM_WORKERS) counts only its own sends, so it weighs them against its share of the link.
+    const room = config.redirects.uploadCapacity === undefined
+      ? undefined
+      : createUploadRoom({ capacity: config.redirects.uploadCapacity / config.workers, now: () => performance.now() })
     const seeder = createOriginSeeder({
       blobs: itemBlobs,
       log: log.child({ component: 'seeding' }),
