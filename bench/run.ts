@@ -7,7 +7,8 @@
 // out, --soak-seconds S and --footprint-items N shorten it (its result says so).
 // --http-seeders N makes N of the storm's seeders HTTP-only (FEDSWARM_TRANSPORT=http).
 // storm-netns runs the storm on network namespaces (needs root; bench/storm-netns.ts);
-// --product-caps also gives each of its processes its tc cap as FEDSWARM_UPLOAD_LIMIT.
+// --product-caps also gives each of its processes its tc cap as FEDSWARM_UPLOAD_LIMIT;
+// --storm LABEL[,LABEL] runs only the storms of those labels (its results then hold only them).
 // --cpu-prof DIR makes every origin, seeder and baseline server write a CPU profile
 // into DIR as it stops (read them with `node bench/cpu-profile-top.ts FILE`).
 
@@ -54,6 +55,16 @@ function netnsStorms (quick: boolean): NetnsStormSpec[] {
     { label: 'origin 40 / peers 16 Mbit/s', ...big, originCap: mbit(40), peerCap: mbit(16) },
     { label: 'small storm', seeders: 3, plainFetchers: 2, size: 2_000_000, originCap: mbit(40), peerCap: mbit(16), cold: false }
   ]
+}
+
+/** The storms whose labels `text` names (comma-separated), in their order; an unknown label is an error that lists the known ones. */
+function pickStorms (storms: NetnsStormSpec[], text: string): NetnsStormSpec[] {
+  const labels = text.split(',').map((label) => label.trim()).filter(Boolean)
+  for (const label of labels) {
+    if (!storms.some((storm) => storm.label === label)) throw new Error(`--storm: no storm "${label}"; the storms are ${storms.map((storm) => `"${storm.label}"`).join(', ')}`)
+  }
+  if (labels.length === 0) throw new Error('--storm: name at least one storm')
+  return storms.filter((storm) => labels.includes(storm.label))
 }
 
 function plan (quick: boolean, db: DbChoice, redisUrl: string | undefined, overrides: Overrides): Plan {
@@ -158,6 +169,7 @@ async function main (): Promise<void> {
       'footprint-items': { type: 'string' },
       'http-seeders': { type: 'string' },
       'product-caps': { type: 'boolean', default: false },
+      storm: { type: 'string' },
       'cpu-prof': { type: 'string' }
     }
   })
@@ -175,6 +187,7 @@ async function main (): Promise<void> {
   const db: DbChoice = await postgresAvailable() ? 'postgres' : 'pglite'
   const config = plan(quick, db, await redisAvailable(), { soakSeconds: positiveInteger('soak-seconds', values['soak-seconds']), footprintItems: positiveInteger('footprint-items', values['footprint-items']) })
   config.stormNetns.productCaps = values['product-caps'] === true
+  if (values.storm !== undefined) config.stormNetns.storms = pickStorms(config.stormNetns.storms, values.storm)
   config.storm.httpSeeders = Math.min(config.storm.seeders, positiveInteger('http-seeders', values['http-seeders']) ?? 0)
   const started = performance.now()
   const file = `${RESULTS_DIR}${quick ? 'quick.json' : 'latest.json'}`

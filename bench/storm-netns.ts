@@ -128,7 +128,8 @@ export interface NetStormResult {
 }
 
 export type StormNetnsResult =
-  | { mode: 'netns', storms: NetStormResult[], fetchersPerGroup: number, db: DbChoice, webSeedAfter: string, productCaps?: boolean }
+  /** linkStated: the origin was given its tc cap as FEDSWARM_UPLOAD_CAPACITY (absent in results written before it was). */
+  | { mode: 'netns', storms: NetStormResult[], fetchersPerGroup: number, db: DbChoice, webSeedAfter: string, productCaps?: boolean, linkStated?: boolean }
   | { mode: 'loopback', reason: string, loopback: StormResult }
 
 const FETCHER_SCRIPT = fileURLToPath(new URL('./netns-fetcher.ts', import.meta.url))
@@ -346,7 +347,9 @@ function hostEnv (host: NetHost, db: DbChoice): Record<string, string> {
 
 async function startSwarm (net: Network, spec: NetnsStormSpec, options: StormNetnsOptions, originEnv: Record<string, string>, seeders: number): Promise<{ origin: OriginProcess, seeders: DaemonProcess[] }> {
   const cap = (bytesPerSecond: number): Record<string, string> => options.productCaps === true ? { FEDSWARM_UPLOAD_LIMIT: String(bytesPerSecond) } : {}
-  const origin = await startOrigin(options.db, { ...hostEnv(net.origin, options.db), ...cap(spec.originCap), ...originEnv }, 60_000, net.command(net.origin))
+  // The origin is told its link, as its admin would state it: it serves plain fetchers itself while that link has room.
+  const link = { FEDSWARM_UPLOAD_CAPACITY: String(spec.originCap) }
+  const origin = await startOrigin(options.db, { ...hostEnv(net.origin, options.db), ...link, ...cap(spec.originCap), ...originEnv }, 60_000, net.command(net.origin))
   const started = await startMany(seeders, 5, async (i) => {
     const host = net.seeders[i]!
     return startSeeder(options.db, origin.url, {
@@ -432,5 +435,5 @@ export async function runStormNetns (options: StormNetnsOptions): Promise<StormN
   const db: DbChoice = options.db === 'postgres' && await access(`${PG_SOCKET_DIR}/.s.PGSQL.5432`).then(() => true, () => false) ? 'postgres' : 'pglite'
   const storms: NetStormResult[] = []
   for (const spec of options.storms) storms.push(await runNetStorm(spec, { ...options, db }))
-  return { mode: 'netns', storms, fetchersPerGroup: options.fetchersPerGroup, db, webSeedAfter: options.webSeedAfter, productCaps: options.productCaps === true }
+  return { mode: 'netns', storms, fetchersPerGroup: options.fetchersPerGroup, db, webSeedAfter: options.webSeedAfter, productCaps: options.productCaps === true, linkStated: true }
 }

@@ -23,6 +23,7 @@ import { startMirrors } from './mirrors/mirrors.ts'
 import { isRedirectTarget } from './mirrors/redirect-targets.ts'
 import { startCanaries } from './mirrors/canaries.ts'
 import { createSharedBacklog } from './mirrors/shared-backlog.ts'
+import { createUploadRoom } from './mirrors/upload-room.ts'
 import { ORIGIN_NAMESPACE, originMigrations } from './migrations.ts'
 import { createNonceStore } from './seeders/nonce-store.ts'
 import { createOriginSeeder, type OriginSeeder } from './seeding/origin-seeder.ts'
@@ -148,10 +149,16 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     const allowlist = await startAllowlistSync({ db, tracker, log })
     teardown.add(() => allowlist.stop())
 
+    // FEDSWARM_UPLOAD_CAPACITY: the origin's HTTP responses (app.ts) and its BitTorrent upload against the link the admin stated.
+    // Each of several processes (FEDSWARM_WORKERS) counts only its own sends, so it weighs them against its share of the link.
+    const room = config.redirects.uploadCapacity === undefined
+      ? undefined
+      : createUploadRoom({ capacity: config.redirects.uploadCapacity / config.workers, now: () => performance.now() })
     const seeder = createOriginSeeder({
       blobs: itemBlobs,
       log: log.child({ component: 'seeding' }),
       uploadLimit: config.seeding.uploadLimit,
+      onUpload: room === undefined ? undefined : (bytes) => room.sent(bytes),
       maxActive: config.seeding.maxActive,
       torrentPort: config.seeding.torrentPort,
       host: config.host
@@ -171,6 +178,7 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       log.warn('FEDSWARM_ACCEPT_SEEDERS=anybody with FEDSWARM_REDIRECT_TO=any-accepted: strangers can serve this origin\'s media to plain fetchers, which check nothing; name the seeders you trust in FEDSWARM_REDIRECT_TO')
     }
     const metrics = createOriginMetrics()
+    if (room !== undefined) metrics.gauge('fedswarm_upload_owed_bytes', 'Bytes the origin owes its link now: sent and not yet through at FEDSWARM_UPLOAD_CAPACITY, and the rest of whole responses under way', () => room.owed())
     const mirrors = startMirrors({
       db,
       log: log.child({ component: 'mirrors' }),
@@ -295,11 +303,13 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
         choose: (infoHash, size, waitMs) => mirrors.choose(infoHash, size, waitMs),
         local: (infoHash, size, address) => mirrors.local(infoHash, size, address),
         waitMs: config.redirects.waitMs,
+        room,
         onRedirect: (item) => {
           metrics.redirects.inc()
           traffic.count('redirects', 1)
           traffic.count('mirrors', item.size)
-        }
+        },
+        onServedHere: (_item, why) => metrics.servedHere.inc({ decision: why })
       },
       signed: { base: urls.base, nonces: createNonceStore(db) },
       eventStreams,

@@ -63,6 +63,19 @@ describe('origin config', function () {
     assert.throws(() => parseOriginConfig({ FEDSWARM_MAX_ACTIVE_TORRENTS: 'many' }), (err: Error) => err instanceof ConfigError && err.message === 'invalid FEDSWARM_MAX_ACTIVE_TORRENTS: must be a whole number')
   })
 
+  it('takes FEDSWARM_UPLOAD_CAPACITY, unknown unless stated, takes sizes per second, and is never above the origin\'s own cap', function () {
+    assert.equal(parseOriginConfig({}).redirects.uploadCapacity, undefined)
+    assert.equal(parseOriginConfig({ FEDSWARM_UPLOAD_CAPACITY: '5MB' }).redirects.uploadCapacity, 5 * 1024 * 1024)
+    assert.equal(parseOriginConfig({ FEDSWARM_UPLOAD_CAPACITY: '5000000' }).redirects.uploadCapacity, 5_000_000)
+    assert.equal(parseOriginConfig({ FEDSWARM_UPLOAD_CAPACITY: '5MB', FEDSWARM_UPLOAD_LIMIT: '1MB' }).redirects.uploadCapacity, 1024 * 1024)
+    assert.equal(parseOriginConfig({ FEDSWARM_UPLOAD_LIMIT: '1MB' }).redirects.uploadCapacity, undefined, 'a cap alone keeps redirects as they were')
+  })
+
+  it('refuses a FEDSWARM_UPLOAD_CAPACITY that is not a size, or too small to be a link', function () {
+    assert.throws(() => parseOriginConfig({ FEDSWARM_UPLOAD_CAPACITY: 'fast' }), /FEDSWARM_UPLOAD_CAPACITY.*not a size/)
+    assert.throws(() => parseOriginConfig({ FEDSWARM_UPLOAD_CAPACITY: '0' }), /FEDSWARM_UPLOAD_CAPACITY.*at least 1KB/)
+  })
+
   it('parses sizes with binary units', function () {
     assert.equal(parseSize('512'), 512)
     assert.equal(parseSize('100MB'), 100 * 1024 * 1024)

@@ -92,9 +92,9 @@ describe('redirect decision table', function () {
   })
 
   it('is configured by FEDSWARM_REDIRECT, FEDSWARM_REDIRECT_MIN_SIZE, FEDSWARM_REDIRECT_WAIT and FEDSWARM_MIRROR_CHECK_INTERVAL', function () {
-    assert.deepEqual(parseOriginConfig({}).redirects, { policy: 'hot', to: [], minSize: 256 * 1024, waitMs: 6000, checkIntervalMs: 60_000 })
+    assert.deepEqual(parseOriginConfig({}).redirects, { policy: 'hot', to: [], minSize: 256 * 1024, waitMs: 6000, checkIntervalMs: 60_000, uploadCapacity: undefined })
     assert.deepEqual(parseOriginConfig({ FEDSWARM_REDIRECT: 'off', FEDSWARM_REDIRECT_MIN_SIZE: '1MB', FEDSWARM_REDIRECT_WAIT: '0', FEDSWARM_MIRROR_CHECK_INTERVAL: '200ms' }).redirects,
-      { policy: 'off', to: [], minSize: 1024 * 1024, waitMs: 0, checkIntervalMs: 200 })
+      { policy: 'off', to: [], minSize: 1024 * 1024, waitMs: 0, checkIntervalMs: 200, uploadCapacity: undefined })
     assert.throws(() => parseOriginConfig({ FEDSWARM_REDIRECT_WAIT: '9s' }), /FEDSWARM_REDIRECT_WAIT/)
     assert.equal(parseOriginConfig({ FEDSWARM_REDIRECT: 'always' }).redirects.policy, 'always')
     assert.throws(() => parseOriginConfig({ FEDSWARM_REDIRECT: 'sometimes' }), /FEDSWARM_REDIRECT/)

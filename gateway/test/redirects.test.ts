@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { connect, type Socket } from 'node:net'
 import { manifestSchema, type Manifest } from '@fedswarm/protocol'
 import { eventually, metric, pngBytes } from '@fedswarm/testkit'
 import { type OriginFixture, publish, startOriginFixture } from '@fedswarm/origin-fixture'
@@ -267,5 +268,76 @@ describe('a GET in a storm\'s first seconds (FEDSWARM_REDIRECT_WAIT)', function 
     await response.arrayBuffer()
     assert.equal(response.status, 302)
     assert.equal(response.headers.get('location'), `${trusted.mirrorUrl(item.infoHash)}?progressive=1`)
+  })
+})
+
+describe('an origin whose upload has room (FEDSWARM_UPLOAD_CAPACITY)', function () {
+  this.timeout(60_000)
+  // With no capacity stated, the suites above: a plain GET of a hot item a verified mirror holds is a 302.
+  const CAPACITY = 4 * 1024 * 1024
+  let fixture: OriginFixture
+  let mirror: MirrorDouble
+  let item: Manifest
+  let bytes: Buffer<ArrayBuffer>
+  const slowClients: Socket[] = []
+
+  const owed = async (): Promise<number> => metric(await (await fixture.api('/metrics', { admin: true })).text(), 'fedswarm_upload_owed_bytes')
+  const get = (): Promise<Response> => fetch(`${fixture.url}/media/${item.id}`, { redirect: 'manual' })
+
+  before(async function () {
+    fixture = await startOriginFixture(undefined, {
+      FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_REDIRECT_TO: 'any-accepted', FEDSWARM_MIRROR_CHECK_INTERVAL: '200ms', FEDSWARM_REDIRECT_WAIT: '8s', FEDSWARM_UPLOAD_CAPACITY: String(CAPACITY)
+    })
+    mirror = await startMirrorDouble(fixture.url)
+    bytes = pngBytes(600_000)
+    item = manifestSchema.parse((await publish(fixture, bytes, '?hot=1')).manifest)
+    await mirror.hold(item, bytes)
+    await eventually('a verified mirror', 10_000, async () => manifestSchema.parse(await (await fixture.api(`/api/media/${item.id}`)).json()).mirrors.length === 1 ? true : undefined)
+  })
+  after(async function () {
+    for (const socket of slowClients) socket.destroy()
+    await mirror?.close()
+    await fixture?.stop()
+  })
+
+  it('serves a GET itself while idle, though a verified mirror holds the item', async function () {
+    const checked = mirror.served
+    const response = await get()
+    assert.equal(response.status, 200)
+    assert.deepEqual(Buffer.from(await response.arrayBuffer()), bytes)
+    assert.ok(mirror.served - checked < bytes.length, 'no fetcher sent to the mirror (only the origin\'s checks read from it)')
+    assert.equal(metric(await (await fixture.api('/metrics', { admin: true })).text(), 'fedswarm_media_served_here_total', { decision: 'room' }), 1)
+  })
+
+  it('neither redirects nor waits for a mirror\'s report while idle, for an item hot this very second', async function () {
+    const fresh = pngBytes(500_000)
+    const just = manifestSchema.parse((await publish(fixture, fresh, '?hot=1')).manifest)
+    // FEDSWARM_REDIRECT_WAIT is 8 s and a trusted mirror exists: without room, this GET would wait for its report.
+    const response = await fetch(`${fixture.url}/media/${just.id}`, { redirect: 'manual', signal: AbortSignal.timeout(5000) })
+    assert.equal(response.status, 200)
+    assert.deepEqual(Buffer.from(await response.arrayBuffer()), fresh)
+  })
+
+  it('redirects as without a capacity while its upload is full (a slow client holding a large response), and serves again once it is not', async function () {
+    const large = manifestSchema.parse((await publish(fixture, pngBytes(24 * 1024 * 1024))).manifest)
+    // Asks for the large item's bytes and never reads them: most of them stay owed.
+    const socket = connect(Number(new URL(fixture.url).port), '127.0.0.1')
+    slowClients.push(socket)
+    socket.pause()
+    socket.on('error', () => {})
+    socket.write(`GET /media/${large.id} HTTP/1.1\r\nHost: x\r\n\r\n`)
+    await eventually('the origin to owe more than a second of its link', 10_000, async () => await owed() > CAPACITY ? true : undefined)
+
+    const busy = await get()
+    await busy.arrayBuffer()
+    assert.equal(busy.status, 302)
+    assert.equal(busy.headers.get('location'), mirror.mirrorUrl(item.infoHash))
+
+    socket.destroy()
+    // What was handed over drains at the capacity (nothing else is sent meanwhile, so what is owed only goes down).
+    await eventually('room for the item again', 10_000, async () => await owed() + bytes.length <= CAPACITY ? true : undefined)
+    const idle = await get()
+    assert.equal(idle.status, 200)
+    assert.deepEqual(Buffer.from(await idle.arrayBuffer()), bytes)
   })
 })

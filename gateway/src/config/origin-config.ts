@@ -56,6 +56,8 @@ export interface OriginConfig {
     minSize: number
     /** How long a GET of an item hot for less than a minute may wait for a mirror when none has it yet (ms). */
     waitMs: number
+    /** Bytes per second the origin's link can send (FEDSWARM_UPLOAD_CAPACITY): while its upload has room, GETs are served here (upload-room.ts); absent: unknown. */
+    uploadCapacity?: number
     /** At most one spot check per mirror per interval (ms); holdings are re-read as often (5 s at most). */
     checkIntervalMs: number
   }
@@ -131,6 +133,7 @@ const envSchema = z.object({
   FEDSWARM_MEDIA_TYPES: z.string().min(1).optional(),
   FEDSWARM_IMPORT_ROOT: z.string().min(1).optional(),
   FEDSWARM_UPLOAD_LIMIT: size.optional(),
+  FEDSWARM_UPLOAD_CAPACITY: size.pipe(z.number().min(1024, 'must be at least 1KB (bytes per second)')).optional(),
   FEDSWARM_MAX_ACTIVE_TORRENTS: positiveInt.default(50),
   FEDSWARM_TORRENT_PORT: port.optional(),
   FEDSWARM_TRACKER_MAX_PEERS: positiveInt.max(200).default(50),
@@ -226,7 +229,15 @@ export function parseOriginConfig (env: Record<string, string | undefined>, flag
     allowPrivateAddresses: e.FEDSWARM_ALLOW_PRIVATE_ADDRESSES,
     hotThreshold: e.FEDSWARM_HOT_THRESHOLD,
     ackTimeoutMs: e.FEDSWARM_ACK_TIMEOUT,
-    redirects: { policy: e.FEDSWARM_REDIRECT, to: e.FEDSWARM_REDIRECT_TO ?? [], minSize: e.FEDSWARM_REDIRECT_MIN_SIZE, waitMs: e.FEDSWARM_REDIRECT_WAIT, checkIntervalMs: e.FEDSWARM_MIRROR_CHECK_INTERVAL },
+    redirects: {
+      policy: e.FEDSWARM_REDIRECT,
+      to: e.FEDSWARM_REDIRECT_TO ?? [],
+      minSize: e.FEDSWARM_REDIRECT_MIN_SIZE,
+      waitMs: e.FEDSWARM_REDIRECT_WAIT,
+      checkIntervalMs: e.FEDSWARM_MIRROR_CHECK_INTERVAL,
+      // The origin never sends faster than its own cap: the link it may use is the smaller of the two.
+      uploadCapacity: e.FEDSWARM_UPLOAD_CAPACITY === undefined ? undefined : Math.min(e.FEDSWARM_UPLOAD_CAPACITY, e.FEDSWARM_UPLOAD_LIMIT ?? Infinity)
+    },
     redis: e.REDIS_URL === undefined ? undefined : { url: e.REDIS_URL, prefix: e.FEDSWARM_REDIS_PREFIX },
     front: front.value,
     workers: e.FEDSWARM_WORKERS,

@@ -73,12 +73,15 @@ export function frontRoute (options: FrontRouteOptions): RequestHandler {
       if (target.kind === 'item') options.onRequested(target.item)
       else front.pending(key)?.then(options.onRequested, () => {})
     }
-    if (target.kind === 'object') return send(req, res, key, target, objectRepresentation(target), retries)
-    return serveItem(req, res, target.item, options, (link) => send(req, res, key, target, itemRepresentation(target.item, link), retries))
+    if (target.kind === 'object') return send(req, res, key, target, objectRepresentation(target), retries, options.onBytesSent)
+    return serveItem(req, res, target.item, options, (link, paid) => send(req, res, key, target, itemRepresentation(target.item, link), retries, (n) => {
+      options.onBytesSent(n)
+      paid(n)
+    }))
   }
 
   /** Sends the bytes from here; an object that left the store meanwhile is tried once more as what its key is now. */
-  async function send (req: Request, res: ServerResponse, key: string, target: FrontTarget, rep: Representation, retries: number): Promise<void> {
+  async function send (req: Request, res: ServerResponse, key: string, target: FrontTarget, rep: Representation, retries: number, onBytes: (n: number) => void): Promise<void> {
     let opened: Awaited<ReturnType<typeof openEarly>>
     try {
       opened = await openEarly(req, rep)
@@ -94,7 +97,7 @@ export function frontRoute (options: FrontRouteOptions): RequestHandler {
       return serve(req, res, key, retries - 1)
     }
     try {
-      await sendRepresentation(req, res, opened.rep, options.onBytesSent)
+      await sendRepresentation(req, res, opened.rep, onBytes)
     } finally {
       opened.release()
     }

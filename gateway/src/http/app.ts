@@ -99,6 +99,7 @@ export function createApp (options: AppOptions): express.Express {
   const onBytesSent = (n: number): void => {
     options.metrics.mediaBytesSent.inc(n)
     options.traffic.count('originHttp', n)
+    options.redirects.room?.sent(n)
   }
   // The hot paths first: a media GET passes no other router.
   app.use(mediaFiles({

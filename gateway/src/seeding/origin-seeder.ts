@@ -19,6 +19,8 @@ export interface OriginSeederOptions {
   log: Logger
   /** Bytes per second for all torrents together; undefined = unlimited (FEDSWARM_UPLOAD_LIMIT). */
   uploadLimit?: number
+  /** Bytes uploaded to a swarm peer, as they go (the origin's upload room counts them). */
+  onUpload?: (bytes: number) => void
   /** Most torrents seeded at once (default 50); when full, the least recently (re)seeded is dropped. */
   maxActive?: number
   /** TCP port for peers; 0 = any free port (default). */
@@ -96,7 +98,10 @@ export function createOriginSeeder (options: OriginSeederOptions): OriginSeeder 
       log.warn({ err, infoHash }, 'origin seeder: torrent failed, no longer seeding it')
       if (entries.get(infoHash) === entry) entries.delete(infoHash)
     })
-    torrent.on('upload', (bytes: number) => { uploaded += bytes })
+    torrent.on('upload', (bytes: number) => {
+      uploaded += bytes
+      options.onUpload?.(bytes)
+    })
   }
 
   /** Settles once the torrent is ready and has heard from its tracker; resolves early if it is destroyed meanwhile. */

@@ -36,7 +36,7 @@ export function mediaFiles (options: MediaFilesOptions): Router {
     const item = await media.live(name)
     const range = req.headers.range
     if (req.method === 'GET' && (range === undefined || /^bytes=0-/.test(range))) options.onRequested(item)
-    await serveItem(req, res, item, options, (link) => sendRepresentation(req, res, {
+    await serveItem(req, res, item, options, (link, paid) => sendRepresentation(req, res, {
       size: item.size,
       mediaType: item.mediaType,
       etag: `"${item.sha256}"`,
@@ -51,7 +51,10 @@ export function mediaFiles (options: MediaFilesOptions): Router {
         }
       },
       throttle: options.uploadThrottle
-    }, options.onBytesSent))
+    }, (n) => {
+      options.onBytesSent(n)
+      paid(n)
+    }))
   }
 
   router.get('/media/:name', handler)
