@@ -11,7 +11,8 @@ const LOCAL = 'http://own-seeder.test/media/x'
 
 /** The order of serveItem's choices, with the mirrors and the bytes faked: what it answers and what it asks for. */
 describe('serveItem and the origin\'s upload room', function () {
-  const item = { id: 'item', infoHash: 'a'.repeat(40), size: 2 * MB, hotAt: new Date() } as MediaItem
+  // Hot a moment ago, in each test: a redirect waits for a mirror only within a minute of the item becoming hot.
+  let item: MediaItem
   let t: number
   let room: UploadRoom
   let chosen: number[]
@@ -19,6 +20,7 @@ describe('serveItem and the origin\'s upload room', function () {
   let owedWhileSending: number[]
 
   beforeEach(function () {
+    item = { id: 'item', infoHash: 'a'.repeat(40), size: 2 * MB, hotAt: new Date() } as MediaItem
     t = 0
     room = createUploadRoom({ capacity: 5 * MB, now: () => t })
     chosen = []
