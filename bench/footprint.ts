@@ -21,7 +21,7 @@ import { startOriginProcess, startSeederProcess } from '@fedswarm/process-fixtur
 import { fillSeeder } from './seeder-scale.ts'
 import { runSoak, SOAK_DEFAULTS } from './soak-run.ts'
 import {
-  ADMIN_TOKEN, benchTempDir, cleanupAll, cpuSeconds, defer, log, memoryBytes, metric, MiB, pgSchema, postgresAvailable, round, seederMetrics, sleep,
+  ADMIN_TOKEN, benchTempDir, cleanupAll, cpuSeconds, defer, log, memoryBytes, metric, MiB, originMetrics, pgSchema, poll, postgresAvailable, round, seederMetrics, sleep,
   startOrigin, type DaemonProcess, type DbChoice
 } from './processes.ts'
 
@@ -59,6 +59,8 @@ export interface FullSeederFigures {
   held: number
   active: number
   fillSeconds: number
+  /** From the fill's end until the origin had verified every copy on the seeder (only then is it idle). */
+  verifySeconds?: number
   rssBytes: number
   peakBytes: number
   heapUsedBytes: number
@@ -176,10 +178,16 @@ async function emptyRoles (db: DbChoice, options: FootprintOptions): Promise<Pic
   return { origin: { first: origin[0]!, second: origin[1]! }, seeder: { first: seeder[0]!, second: seeder[1]! } }
 }
 
-/** A seeder holding `items` items (the seeder-scale fill), settled, then measured. */
+/** A seeder holding `items` items (the seeder-scale fill), every copy verified by the origin, settled, then measured. */
 async function fullSeeder (db: DbChoice, options: FootprintOptions): Promise<FullSeederFigures> {
   const origin = await startOrigin(db, { FEDSWARM_MAX_ACTIVE_TORRENTS: String(options.originMaxActive) })
   const { seeder, fill } = await fillSeeder(origin, db, { ...options, label: `footprint ${db}` })
+  // Not idle while the origin still verifies the copies it was told of (each check reads pieces from the seeder's mirror).
+  const verifyStarted = performance.now()
+  const held = metric(await seederMetrics(seeder.url), 'fedswarm_seeder_items_stored')
+  await poll('the origin to verify every copy on the seeder', options.fillTimeoutSeconds * 1000, 1000, async () =>
+    metric(await originMetrics(origin.url), 'fedswarm_mirrors_verified') >= held ? true : undefined)
+  const verifySeconds = round((performance.now() - verifyStarted) / 1000, 0)
   await sleep(options.fillSettleSeconds * 1000)
   const memory = await memoryBytes(seeder.pid)
   const metrics = await seederMetrics(seeder.url)
@@ -189,6 +197,7 @@ async function fullSeeder (db: DbChoice, options: FootprintOptions): Promise<Ful
     held: metric(metrics, 'fedswarm_seeder_items_stored'),
     active: metric(metrics, 'fedswarm_seeder_torrents_active'),
     fillSeconds: fill.heldSeconds,
+    verifySeconds,
     rssBytes: memory.rss,
     peakBytes: memory.peak,
     heapUsedBytes: metric(metrics, 'nodejs_heap_size_used_bytes'),
