@@ -1,15 +1,19 @@
-import { readFile } from 'node:fs/promises'
 import { fillSeeder } from './seeder-scale.ts'
-import { cleanupAll, memoryBytes, metric, seederMetrics, sleep, startOrigin } from './processes.ts'
+import { cleanupAll, cpuSeconds, memoryBytes, metric, originMetrics, poll, seederMetrics, sleep, startOrigin } from './processes.ts'
 const items = Number(process.argv[2] ?? 600)
 try {
-  const origin = await startOrigin('pglite', { FEDSWARM_MAX_ACTIVE_TORRENTS: '50' })
-  const { seeder, fill } = await fillSeeder(origin, 'pglite', { items, itemSize: 16 * 1024, maxActive: 50, publishConcurrency: 4, webSeedAfter: '2s', fillTimeoutSeconds: 600, label: 'zz' } as never)
-  await sleep(20_000)
-  const m = await memoryBytes(seeder.pid)
-  const metrics = await seederMetrics(seeder.url)
-  console.log('held', fill, 'rss MiB', (m.rss / 1048576).toFixed(0), 'peak', (m.peak / 1048576).toFixed(0), 'heapUsed', (metric(metrics, 'nodejs_heap_size_used_bytes') / 1048576).toFixed(1), 'heapTotal', (metric(metrics, 'nodejs_heap_size_total_bytes') / 1048576).toFixed(1), 'external', (metric(metrics, 'nodejs_external_memory_bytes') / 1048576).toFixed(1))
-  const smaps = await readFile(`/proc/${seeder.pid}/smaps_rollup`, 'utf8')
-  console.log(smaps.split('\n').filter((l) => /^(Rss|Anonymous|Pss_File)/.test(l)).join(' | '))
-  console.log('PID', seeder.pid); await sleep(Number(process.env.HOLD ?? 0))
+  const origin = await startOrigin('postgres', { FEDSWARM_MAX_ACTIVE_TORRENTS: '5' })
+  const { seeder } = await fillSeeder(origin, 'postgres', { items, itemSize: 16 * 1024, maxActive: 50, publishConcurrency: 4, webSeedAfter: '1s', fillTimeoutSeconds: 600, label: 'zz' })
+  const held = metric(await seederMetrics(seeder.url), 'fedswarm_seeder_items_stored')
+  const t = performance.now()
+  await poll('verified', 600_000, 1000, async () => metric(await originMetrics(origin.url), 'fedswarm_mirrors_verified') >= held ? true : undefined)
+  console.log('verified after', Math.round((performance.now() - t) / 1000), 's')
+  await sleep(10_000)
+  for (let i = 0; i < 3; i++) {
+    const c0 = await cpuSeconds(seeder.pid); const o0 = await cpuSeconds(origin.pid)
+    await sleep(10_000)
+    console.log('idle CPU seeder', ((await cpuSeconds(seeder.pid) - c0) * 10).toFixed(2), '% origin', ((await cpuSeconds(origin.pid) - o0) * 10).toFixed(2), '%  rss', ((await memoryBytes(seeder.pid)).rss / 1048576).toFixed(0))
+  }
+  console.log('PID', seeder.pid)
+  await sleep(Number(process.env.HOLD ?? 0))
 } finally { await cleanupAll() }
