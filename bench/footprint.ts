@@ -7,8 +7,10 @@
 // - a seeder holding 10,000 items (the seeder-scale fill), its RSS and idle CPU;
 // - an origin under the soak (bench/soak-run.ts): RSS at the end and its slope;
 // - a front-mode origin on an S3 store (s3rver) serving the first request for
-//   a 50 MiB object, which it streams and hashes in the background: how much
-//   its resident set grows above what it held after a small request.
+//   an object of 50 MiB, then one of 200 MiB, which it streams and hashes in
+//   the background: how much its resident set grows above what it held after
+//   a small request (a growth that does not follow the object's size is
+//   buffers awaiting the garbage collector, not the object held).
 // Memory is VmRSS and VmHWM of /proc/<pid>/status, CPU utime + stime of
 // /proc/<pid>/stat: what the process costs the machine, whatever it reports.
 
@@ -95,7 +97,8 @@ export interface FootprintColumn {
   seeder?: { first: StartFigures, second: StartFigures }
   fullSeeder?: FullSeederFigures
   soak?: SoakFigures
-  front?: FrontFigures
+  /** One per object size, smallest first (a record of an earlier run may hold one, not a list). */
+  front?: FrontFigures[] | FrontFigures
   /** Parts that failed, with why; the others are still measured. */
   errors: Partial<Record<'empty' | 'full' | 'soak' | 'front', string>>
 }
@@ -231,13 +234,13 @@ const frontKey = (): string => `media_attachments/files/109/345/678/original/${r
 
 /**
  * A front-mode origin on an S3 store serves the first request for an object
- * of `FRONT_OBJECT_BYTES`: it streams the object to the client and hashes it
+ * of `objectBytes`: it streams the object to the client and hashes it
  * in the background, so its resident set should grow by far less than the
  * object. Sampled every 20 ms until the object has become an item (its
  * strong ETag).
  */
-const FRONT_OBJECT_BYTES = 50 * MiB
-async function frontFirstRequest (db: DbChoice): Promise<FrontFigures> {
+const FRONT_OBJECT_SIZES = [50 * MiB, 200 * MiB]
+async function frontFirstRequest (db: DbChoice, objectBytes: number): Promise<FrontFigures> {
   const s3 = await startS3Server('footprint-front')
   const stopS3 = defer(() => s3.stop())
   const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: s3.credentials })
@@ -246,14 +249,14 @@ async function frontFirstRequest (db: DbChoice): Promise<FrontFigures> {
     FEDSWARM_FRONT: 's3', S3_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint, S3_REGION: s3.region, S3_FORCE_PATH_STYLE: 'true',
     AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey
   }
-  const origin = await startOriginProcess({ env: { FEDSWARM_ADMIN_TOKEN: ADMIN_TOKEN, ...env, ...home.env, FEDSWARM_DATA: home.data }, timeoutMs: 120_000 })
+  const origin = await startOriginProcess({ env: { FEDSWARM_ADMIN_TOKEN: ADMIN_TOKEN, FEDSWARM_MAX_MEDIA_SIZE: String(objectBytes + MiB), ...env, ...home.env, FEDSWARM_DATA: home.data }, timeoutMs: 120_000 })
   const stopOrigin = defer(() => origin.stop())
   try {
     const put = async (key: string, bytes: Uint8Array): Promise<void> => { await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: bytes, ContentType: 'image/png' })) }
     const small = frontKey()
     await put(small, pngBytes(64 * 1024))
     const large = frontKey()
-    const bytes = pngBytes(FRONT_OBJECT_BYTES)
+    const bytes = pngBytes(objectBytes)
     const etag = `"${createHash('sha256').update(bytes).digest('base64url')}"`
     await put(large, bytes)
     // The paths a request takes are warm in the baseline.
@@ -268,7 +271,7 @@ async function frontFirstRequest (db: DbChoice): Promise<FrontFigures> {
       received += (chunk as Uint8Array).length
       peak = Math.max(peak, (await memoryBytes(origin.pid)).rss)
     }
-    if (received !== FRONT_OBJECT_BYTES) throw new Error(`the front sent ${received} of ${FRONT_OBJECT_BYTES} bytes`)
+    if (received !== objectBytes) throw new Error(`the front sent ${received} of ${objectBytes} bytes`)
     for (;;) {
       peak = Math.max(peak, (await memoryBytes(origin.pid)).rss)
       const head = await fetch(`${origin.url}/${large}`, { method: 'HEAD' })
@@ -276,8 +279,8 @@ async function frontFirstRequest (db: DbChoice): Promise<FrontFigures> {
       if (performance.now() - started > 120_000) throw new Error('the large object did not become an item within 120 s')
       await sleep(20)
     }
-    const figures = { objectBytes: FRONT_OBJECT_BYTES, baselineBytes: baseline, peakBytes: peak, seconds: round((performance.now() - started) / 1000, 1) }
-    log(`footprint ${db}: front-mode origin, first request for a ${round(FRONT_OBJECT_BYTES / MiB, 0)} MiB object: RSS ${round(baseline / MiB, 0)} -> peak ${round(peak / MiB, 0)} MiB`)
+    const figures = { objectBytes: objectBytes, baselineBytes: baseline, peakBytes: peak, seconds: round((performance.now() - started) / 1000, 1) }
+    log(`footprint ${db}: front-mode origin, first request for a ${round(objectBytes / MiB, 0)} MiB object: RSS ${round(baseline / MiB, 0)} -> peak ${round(peak / MiB, 0)} MiB`)
     return figures
   } finally {
     client.destroy()
@@ -318,7 +321,11 @@ export async function runFootprint (options: FootprintOptions): Promise<Footprin
       loadAfter(`${db}: full seeder`)
       column.soak = await measurePart(column, 'soak', db, () => soak(db, options))
       loadAfter(`${db}: soak`)
-      column.front = await measurePart(column, 'front', db, () => frontFirstRequest(db))
+      column.front = await measurePart(column, 'front', db, async () => {
+        const figures: FrontFigures[] = []
+        for (const size of FRONT_OBJECT_SIZES) figures.push(await frontFirstRequest(db, size))
+        return figures
+      })
       loadAfter(`${db}: front`)
     }
     return result
