@@ -116,8 +116,10 @@ describe('e2e: an HTTP-only seeder (FEDSWARM_TRANSPORT=http) fills from mirrors 
     const fromWebSeed = metric(seederMetrics, 'fedswarm_seeder_bytes_total', { direction: 'in', source: 'webseed' })
     const webSeedSent = metric(await originMetrics(), 'fedswarm_media_http_bytes_sent_total') - webSeedBefore
     assert.ok(fromWebSeed > 0 && webSeedSent >= fromWebSeed, `web seed: the seeder got ${fromWebSeed} bytes, the origin sent ${webSeedSent}`)
-    // Mirrors first: the origin, the last resort, gave less than the two good mirrors.
-    assert.ok(fromWebSeed < fromMirrors, `from mirrors ${fromMirrors}, from the web seed ${fromWebSeed}`)
+    // Every byte from the mirrors or the web seed. How the bytes split between them follows their speed (the web seed
+    // takes the slots the mirrors cannot): the order of asking is the piece scheduler's, tested without sockets in
+    // seeder/test/piece-scheduler.test.ts; here it failed whenever the mirrors answered a little slower than the origin.
+    assert.ok(fromMirrors > 0 && fromMirrors + fromWebSeed >= SIZE, `from mirrors ${fromMirrors}, from the web seed ${fromWebSeed}, of ${SIZE}`)
     assert.equal(metric(seederMetrics, 'fedswarm_seeder_bytes_total', { direction: 'in', source: 'peers' }), 0)
   })
 
