@@ -94,7 +94,7 @@ export function createPeerClient (options: PeerClientOptions): PeerClient {
     placeholder.listen(options.torrentPort, options.host, () => resolve((placeholder.address() as AddressInfo).port))
   })
   listening.catch(() => {})
-  let made: Promise<WebTorrent> | undefined
+  let making: Promise<WebTorrent> | undefined
   let client: WebTorrent | undefined
   let destroyed = false
 
@@ -139,8 +139,8 @@ export function createPeerClient (options: PeerClientOptions): PeerClient {
     peerId,
     get started () { return client !== undefined },
     client () {
-      made ??= make()
-      return made
+      making ??= make()
+      return making
     },
     uploadThrottle: () => up.throttle(),
     async destroy () {
