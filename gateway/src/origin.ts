@@ -24,6 +24,7 @@ import { isRedirectTarget } from './mirrors/redirect-targets.ts'
 import { startCanaries } from './mirrors/canaries.ts'
 import { createSharedBacklog } from './mirrors/shared-backlog.ts'
 import { createUploadRoom } from './mirrors/upload-room.ts'
+import type { HoldingReport } from './mirrors/mirror-table.ts'
 import { ORIGIN_NAMESPACE, originMigrations } from './migrations.ts'
 import { createNonceStore } from './seeders/nonce-store.ts'
 import { createOriginSeeder, type OriginSeeder } from './seeding/origin-seeder.ts'
@@ -196,8 +197,9 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       ? undefined
       : await startRedisBroadcast({ redis: shared.redis, channel: `${shared.prefix}mirrors-changed`, onNudge: () => mirrors.refresh() })
     if (mirrorsNudge !== undefined) teardown.add(() => mirrorsNudge.stop())
-    const mirrorsChanged = (): void => {
-      mirrors.refresh()
+    const mirrorsChanged = (report?: HoldingReport): void => {
+      if (report === undefined) mirrors.refresh()
+      else mirrors.report(report)
       void mirrorsNudge?.nudge()
     }
     const canaries = startCanaries({ db, log: log.child({ component: 'canaries' }), urls, onMade: mirrorsChanged })

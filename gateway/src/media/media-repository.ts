@@ -166,10 +166,11 @@ export const mediaRepository = {
     return rows.length === 1
   },
 
-  async isLiveInfoHash (db: Queryable, infoHash: string): Promise<'live' | 'deleted' | 'unknown'> {
-    const rows = await db.query<{ deleted_at: Date | null }>('SELECT deleted_at FROM media WHERE info_hash = $1', [infoHash])
-    if (rows[0] === undefined) return 'unknown'
-    return rows[0].deleted_at === null ? 'live' : 'deleted'
+  /** Whether an info hash is a live item (with its id), a deleted one, or none. */
+  async stateOfInfoHash (db: Queryable, infoHash: string): Promise<{ state: 'live', id: string } | { state: 'deleted' | 'unknown' }> {
+    const [row] = await db.query<{ id: string, deleted_at: Date | null }>('SELECT id, deleted_at FROM media WHERE info_hash = $1', [infoHash])
+    if (row === undefined) return { state: 'unknown' }
+    return row.deleted_at === null ? { state: 'live', id: row.id } : { state: 'deleted' }
   },
 
   /**

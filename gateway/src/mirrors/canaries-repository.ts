@@ -79,9 +79,9 @@ export const canariesRepository = {
   },
 
   /** The seeder a live canary was made for; undefined when the info hash is no live canary. */
-  async ownerOf (db: Queryable, infoHash: string): Promise<string | undefined> {
-    const [row] = await db.query<{ domain: string }>('SELECT domain FROM canaries WHERE info_hash = $1 AND expires_at > now()', [infoHash])
-    return row?.domain
+  async ownerOf (db: Queryable, infoHash: string): Promise<{ domain: string, id: string } | undefined> {
+    const [row] = await db.query<{ domain: string, id: string }>('SELECT domain, id FROM canaries WHERE info_hash = $1 AND expires_at > now()', [infoHash])
+    return row
   },
 
   /**

@@ -4,7 +4,7 @@ import type { Db } from '@fedswarm/storage'
 import { mediaRepository } from '../media/media-repository.ts'
 import { canariesRepository } from './canaries-repository.ts'
 import { decayedFailures, dropsMirror, planVerification, randomIndex, retryDelayMs, type CheckFailure } from './mirror-policy.ts'
-import { dropAll, readMirrorSnapshot, type Holding, type Mirror, type MirrorTable } from './mirror-table.ts'
+import { dropAll, readMirrorSnapshot, type Holding, type HoldingReport, type Mirror, type MirrorTable } from './mirror-table.ts'
 import { checkPiece, pieceTable, type PieceCheckResult, type PieceTable } from './piece-check.ts'
 import type { SafeFetch } from '@fedswarm/web'
 
@@ -28,6 +28,8 @@ export interface MirrorChecksOptions {
 export interface MirrorChecks {
   /** Re-read the table now, not at the next interval. */
   refresh (): void
+  /** One seeder's report of one holding: applied at once, without a read (a read when the seeder is new to the table). */
+  report (report: HoldingReport): void
   /** A deleted item: its piece table is not kept. */
   forget (infoHash: string): void
   stop (): Promise<void>
@@ -35,6 +37,8 @@ export interface MirrorChecks {
 
 const MAX_CONCURRENT_CHECKS = 8
 const MAX_TABLES = 1000
+/** The periodic read takes at most this share of the time: with many holdings it is slow, and reports are applied without it. */
+const READ_SHARE = 0.05
 
 /**
  * The loop that keeps the table true: it re-reads holdings and statuses
@@ -157,10 +161,11 @@ export function startMirrorChecks (options: MirrorChecksOptions): MirrorChecks {
   async function tick (): Promise<void> {
     if (refreshWanted || now() >= nextSyncAt) {
       refreshWanted = false
-      nextSyncAt = now() + syncMs
+      const readStarted = now()
       const snapshot = await readMirrorSnapshot(db)
       if (stopped) return
       table.apply(snapshot)
+      nextSyncAt = now() + Math.max(syncMs, (now() - readStarted) / READ_SHARE)
       options.onChange()
     }
     for (const mirror of table.all()) {
@@ -197,13 +202,21 @@ export function startMirrorChecks (options: MirrorChecksOptions): MirrorChecks {
       })
   }
 
+  function refresh (): void {
+    refreshWanted = true
+    wake()
+  }
+
   const timer = setInterval(wake, tickMs)
   timer.unref()
   wake()
 
   return {
-    refresh () {
-      refreshWanted = true
+    refresh,
+
+    report (report) {
+      if (!table.report(report)) return refresh()
+      options.onChange()
       wake()
     },
 

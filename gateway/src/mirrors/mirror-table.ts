@@ -78,6 +78,14 @@ export async function readMirrorSnapshot (db: Db): Promise<MirrorSnapshot> {
 
 type ReportedHolding = Pick<HoldingRow, 'id' | 'complete' | 'canary'>
 
+/** One seeder's report of one item, as the registry just stored it: its copy (null: it has none) and the capacity it states. */
+export interface HoldingReport {
+  domain: string
+  infoHash: string
+  holding: ReportedHolding | null
+  capacity: number | null
+}
+
 /** Which seeder holds or fetches which item, as the database last said, with this process's verdicts on each copy. */
 export interface MirrorTable {
   get (domain: string): Mirror | undefined
@@ -86,6 +94,12 @@ export interface MirrorTable {
   holders (infoHash: string): Mirror[]
   /** Brings the table to a read of the database; copies it still holds keep their verdicts. */
   apply (snapshot: MirrorSnapshot): void
+  /**
+   * Applies one seeder's report without a read of the database; false when
+   * the table does not know the seeder as an active mirror (then only a
+   * read brings it in).
+   */
+  report (report: HoldingReport): boolean
   removeHolding (mirror: Mirror, infoHash: string): void
   /** A deleted item: its holdings are ignored from now on, even if a read still shows them. */
   forget (infoHash: string): void
@@ -143,6 +157,13 @@ export function createMirrorTable (options: { log: Logger, now: () => number }):
     if (set?.size === 0) byItem.delete(infoHash)
   }
 
+  /** A report or a read of a copy: new copies start unverified, a fetch that completed is verified like any new copy. */
+  function reported (mirror: Mirror, infoHash: string, holding: ReportedHolding): void {
+    const known = mirror.holdings.get(infoHash)
+    if (known === undefined) addHolding(mirror, infoHash, holding)
+    else if (holding.complete && !known.complete) known.complete = true
+  }
+
   const verifiedCount = (mirror: Mirror): number => [...mirror.holdings.values()].filter((h) => h.verified && !h.canary).length
 
   return {
@@ -152,11 +173,11 @@ export function createMirrorTable (options: { log: Logger, now: () => number }):
     removeHolding,
 
     apply ({ rows, holdings }) {
-      const reported = new Map<string, Map<string, ReportedHolding>>()
+      const byDomain = new Map<string, Map<string, ReportedHolding>>()
       for (const { domain, infoHash, id, complete, canary } of holdings) {
         if (forgotten.has(infoHash)) continue
-        let items = reported.get(domain)
-        if (items === undefined) reported.set(domain, items = new Map())
+        let items = byDomain.get(domain)
+        if (items === undefined) byDomain.set(domain, items = new Map())
         items.set(infoHash, { id, complete, canary })
       }
       const seen = new Set<string>()
@@ -175,20 +196,25 @@ export function createMirrorTable (options: { log: Logger, now: () => number }):
           dropAll(mirror)
         }
         Object.assign(mirror, row)
-        const items = reported.get(row.domain) ?? new Map<string, ReportedHolding>()
+        const items = byDomain.get(row.domain) ?? new Map<string, ReportedHolding>()
         for (const infoHash of [...mirror.holdings.keys()]) if (!items.has(infoHash)) removeHolding(mirror, infoHash)
-        for (const [infoHash, reportedHolding] of items) {
-          const holding = mirror.holdings.get(infoHash)
-          if (holding === undefined) addHolding(mirror, infoHash, reportedHolding)
-          // A fetch that completed: verified like any new copy before fetchers are sent to it whole.
-          else if (reportedHolding.complete && !holding.complete) holding.complete = true
-        }
+        for (const [infoHash, holding] of items) reported(mirror, infoHash, holding)
       }
       for (const [domain, mirror] of mirrors) {
         if (seen.has(domain)) continue
         for (const infoHash of [...mirror.holdings.keys()]) removeHolding(mirror, infoHash)
         mirrors.delete(domain)
       }
+    },
+
+    report ({ domain, infoHash, holding, capacity }) {
+      const mirror = mirrors.get(domain)
+      if (mirror === undefined || mirror.status !== 'active') return false
+      mirror.capacity = capacity
+      if (forgotten.has(infoHash)) return true
+      if (holding === null) removeHolding(mirror, infoHash)
+      else reported(mirror, infoHash, holding)
+      return true
     },
 
     forget (infoHash) {

@@ -3,7 +3,7 @@ import type { Db } from '@fedswarm/storage'
 import type { SafeFetch } from '@fedswarm/web'
 import { startMirrorChecks, type CheckKind } from './mirror-checks.ts'
 import { createMirrorChoice, type MirrorChoice } from './mirror-choice.ts'
-import { createMirrorTable, type MirrorTable } from './mirror-table.ts'
+import { createMirrorTable, type HoldingReport, type MirrorTable } from './mirror-table.ts'
 import type { SharedBacklog } from './shared-backlog.ts'
 
 export interface MirrorsOptions {
@@ -32,6 +32,8 @@ export interface MirrorsOptions {
 export interface Mirrors extends Pick<MirrorChoice, 'urls' | 'choose' | 'local'>, Pick<MirrorTable, 'status' | 'stats'> {
   /** Holdings or a seeder's status changed: read them again now. */
   refresh (): void
+  /** One seeder reported one holding (instance-registry.ts): applied without a read. */
+  report (report: HoldingReport): void
   /** A deleted item: no mirror of it is ever used again. */
   forget (infoHash: string): void
   stop (): Promise<void>
@@ -50,6 +52,7 @@ export function startMirrors (options: MirrorsOptions): Mirrors {
     status: (domain) => table.status(domain),
     stats: () => table.stats(),
     refresh: () => checks.refresh(),
+    report: (report) => checks.report(report),
     forget (infoHash) {
       table.forget(infoHash)
       checks.forget(infoHash)

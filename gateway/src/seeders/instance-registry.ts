@@ -8,6 +8,7 @@ import { mediaRepository } from '../media/media-repository.ts'
 import { seenAddresses } from '../mirrors/locality.ts'
 import { SafeFetchError, type SafeFetch } from '@fedswarm/web'
 import { canariesRepository } from '../mirrors/canaries-repository.ts'
+import type { HoldingReport } from '../mirrors/mirror-table.ts'
 
 /** What a seeder's `/.well-known/fedswarm` proves: it controls the domain and publishes this key. */
 export interface PublishedKey {
@@ -37,8 +38,12 @@ export interface InstanceRegistryOptions {
   allowPrivateAddresses: boolean
   /** FEDSWARM_ACK_TIMEOUT: an ack may bring a stale seeder back to `active`. */
   ackTimeoutMs: number
-  /** Told when a seeder's holdings, capacity or status changed here, so the mirrors are read again at once. */
-  onMirrorsChanged (): void
+  /**
+   * Told when a seeder's holdings, capacity or status changed here, so the
+   * mirrors are read again at once; a report of one holding comes with it,
+   * to be applied without a read.
+   */
+  onMirrorsChanged (report?: HoldingReport): void
 }
 
 /**
@@ -166,19 +171,22 @@ export function createInstanceRegistry (options: InstanceRegistryOptions): Insta
 
     async reportHolding (instance, infoHash, holding, capacity) {
       if (instance.status === 'refused') throw new HttpError('seeder_refused')
+      let copy: HoldingReport['holding'] = null
       if (holding !== 'none') {
-        const state = await mediaRepository.isLiveInfoHash(db, infoHash)
+        const item = await mediaRepository.stateOfInfoHash(db, infoHash)
+        if (item.state === 'deleted') throw new HttpError('media_deleted', 'this media was deleted by the origin: delete your copy')
         // A canary is known only to the seeder it was made for: to any other, it is no media.
-        if (state === 'unknown' && await canariesRepository.ownerOf(db, infoHash) !== instance.domain) throw new HttpError('media_not_found', 'no media with this info hash')
-        if (state === 'deleted') throw new HttpError('media_deleted', 'this media was deleted by the origin: delete your copy')
+        const canary = item.state === 'unknown' ? await canariesRepository.ownerOf(db, infoHash) : undefined
+        if (item.state === 'unknown' && canary?.domain !== instance.domain) throw new HttpError('media_not_found', 'no media with this info hash')
         if (holding === 'held') await instancesRepository.hold(db, instance.domain, infoHash)
         else await instancesRepository.filling(db, instance.domain, infoHash)
+        copy = { id: item.state === 'live' ? item.id : canary!.id, complete: holding === 'held', canary: canary !== undefined }
       } else {
         await instancesRepository.release(db, instance.domain, infoHash)
       }
       await instancesRepository.setCapacity(db, instance.domain, capacity ?? null)
       await instancesRepository.touch(db, instance.domain)
-      options.onMirrorsChanged()
+      options.onMirrorsChanged({ domain: instance.domain, infoHash, holding: copy, capacity: capacity ?? null })
     },
 
     async ack (instance, seq) {
