@@ -99,3 +99,27 @@ describe('e2e: trust at once — seeders registered seconds before a storm take 
     assert.ok(trustedAt - Date.parse(view!.registeredAt) <= 15_000, `trusted ${trustedAt - Date.parse(view!.registeredAt)} ms after registering`)
   })
 })
+
+describe('e2e: a seeder that holds nothing earns its trust over HTTP (separate processes)', function () {
+  this.timeout(60_000)
+  let origin: OriginProcess | undefined
+  let seeder: DaemonProcess | undefined
+  after(async function () {
+    await seeder?.stop()
+    await origin?.stop()
+  })
+
+  it('fetches its canary from the web seed without joining a swarm: no torrent is active once it is trusted', async function () {
+    origin = await startOriginProcess({ env: { FEDSWARM_ADMIN_TOKEN: TOKEN, FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true' }, timeoutMs: 60_000 })
+    const started = origin
+    seeder = await startSeederProcess({ env: { FEDSWARM_ORIGINS: started.url }, timeoutMs: 60_000 })
+    const url = seeder.url
+    await eventually('the seeder to be trusted', 15_000, async () => {
+      const { instances } = await (await fetch(`${started.url}/api/instances`, { headers: { authorization: `Bearer ${TOKEN}` } })).json() as { instances: InstanceView[] }
+      return instances.find((instance) => instance.publicUrl === url)?.mirror.trusted === true ? true : undefined
+    })
+    const text = await (await fetch(`${url}/metrics`)).text()
+    assert.ok(metric(text, 'fedswarm_seeder_bytes_total', { direction: 'in', source: 'webseed' }) >= 64 * 1024, 'the canary came from the web seed')
+    assert.equal(metric(text, 'fedswarm_seeder_torrents_active'), 0)
+  })
+})

@@ -16,6 +16,12 @@ import { sha256OfFile } from './verify-file.ts'
 export interface LibraryOptions {
   db: Db
   swarm: Swarm
+  /**
+   * How canaries are fetched; `swarm` when absent. No peer ever has a
+   * canary: over HTTP, a seeder that holds nothing else never loads the
+   * BitTorrent client (some 10 MiB) to earn its trust.
+   */
+  canarySwarm?: Swarm
   itemsDir: string
   log: Logger
   quota: number
@@ -84,6 +90,7 @@ const MAX_CANARY_KEEP_MS = 60 * 60_000
 
 export function createLibrary (options: LibraryOptions): Library {
   const { db, swarm, log } = options
+  const canarySwarm = options.canarySwarm ?? swarm
   const now = options.now ?? Date.now
   const items = new Map<string, SeederItem>()
   const inFlight = new Map<string, Promise<void>>()
@@ -118,7 +125,7 @@ export function createLibrary (options: LibraryOptions): Library {
   async function drop (item: SeederItem, reason: string): Promise<void> {
     log.warn({ infoHash: item.infoHash, reason }, 'dropping item')
     items.delete(item.infoHash)
-    await swarm.deactivate(item.infoHash)
+    await deactivate(item.infoHash)
     await rm(dirOf(item.infoHash), { recursive: true, force: true })
     await itemsRepository.remove(db, item.infoHash)
     await reportNotHeld(item.origin, item.infoHash)
@@ -137,11 +144,16 @@ export function createLibrary (options: LibraryOptions): Library {
     return !known
   }
 
+  async function deactivate (infoHash: string): Promise<void> {
+    await swarm.deactivate(infoHash)
+    if (canarySwarm !== swarm) await canarySwarm.deactivate(infoHash)
+  }
+
   /** Takes an item out of the swarm and off the disk: a fetch in flight ends with its torrent, its files go with the folder. */
   async function clear (infoHash: string): Promise<void> {
     items.delete(infoHash)
     demand.forget(infoHash)
-    await swarm.deactivate(infoHash)
+    await deactivate(infoHash)
     await inFlight.get(infoHash)
     await rm(dirOf(infoHash), { recursive: true, force: true })
   }
@@ -185,7 +197,7 @@ export function createLibrary (options: LibraryOptions): Library {
     }
     // A canary was made for this seeder alone: no peer will ever have it.
     const webSeedAfter = item.canaryUntil !== null ? 0 : undefined
-    const path = await swarm.fetch({ infoHash: item.infoHash, origin: item.origin, torrent: item.torrent }, { webSeeds, webSeedAfter, sha256: item.sha256, mirrors, signal: controller.signal, onReady: reportFilling })
+    const path = await (item.canaryUntil === null ? swarm : canarySwarm).fetch({ infoHash: item.infoHash, origin: item.origin, torrent: item.torrent }, { webSeeds, webSeedAfter, sha256: item.sha256, mirrors, signal: controller.signal, onReady: reportFilling })
     if (stopped || tombstones.has(item.infoHash) || refused(item.infoHash, item.sha256)) return
     const sha256 = await sha256OfFile(path)
     if (sha256 !== item.sha256) {
@@ -295,7 +307,7 @@ export function createLibrary (options: LibraryOptions): Library {
       for (const item of ranked) {
         if (item.state === 'fetching' && !blocked.has(item.origin)) void startFetch(item)
       }
-      for (const item of ranked.filter((i) => i.state === 'complete' && !blocked.has(i.origin)).slice(0, Math.max(0, swarm.capacity() - inFlight.size))) {
+      for (const item of ranked.filter((i) => i.state === 'complete' && i.canaryUntil === null && !blocked.has(i.origin)).slice(0, Math.max(0, swarm.capacity() - inFlight.size))) {
         await swarm.seed({ infoHash: item.infoHash, origin: item.origin, torrent: item.torrent })
       }
       log.info({ items: items.size, fetching: inFlight.size }, 'library ready')
@@ -313,7 +325,7 @@ export function createLibrary (options: LibraryOptions): Library {
       const item = items.get(infoHash)
       if (item?.state !== 'complete' || blocked.has(item.origin)) return undefined
       const score = demand.record(infoHash)
-      if (!swarm.isActive(infoHash) && score >= REACTIVATE_AT) {
+      if (item.canaryUntil === null && !swarm.isActive(infoHash) && score >= REACTIVATE_AT) {
         swarm.seed({ infoHash, origin: item.origin, torrent: item.torrent }).catch((err: unknown) => log.warn({ err, infoHash }, 'could not seed again'))
       }
       return { item, read: (range) => files.read(`${item.infoHash}/${item.mediaId}`, range) }
@@ -376,7 +388,7 @@ export function createLibrary (options: LibraryOptions): Library {
       for (const item of items.values()) {
         if (item.origin !== origin) continue
         if (item.state === 'fetching') void startFetch(item)
-        else if (swarm.activeCount() < swarm.capacity()) await swarm.seed({ infoHash: item.infoHash, origin: item.origin, torrent: item.torrent })
+        else if (item.canaryUntil === null && swarm.activeCount() < swarm.capacity()) await swarm.seed({ infoHash: item.infoHash, origin: item.origin, torrent: item.torrent })
       }
     },
 

@@ -111,11 +111,14 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
         if (origin !== undefined) followed.countBytes(origin, direction, bytes)
       }
     }
-    // The swarm loads webtorrent (some 10 MiB) only when its first torrent joins (peer-client.ts); the HTTP transport never does.
+    // The swarm loads webtorrent (some 10 MiB) only when its first torrent joins (peer-client.ts); the HTTP transport never does,
+    // and canaries go over HTTP whatever the transport (library.ts): an empty seeder earns its trust without webtorrent.
     const swarm: Swarm = transport.kind === 'http'
       ? createHttpTransport({ ...transportOptions, allowPrivateAddresses: config.allowPrivateAddresses, publicUrl })
       : (await import('./active-swarm.ts')).createSwarm({ ...transportOptions, torrentPort: transport.torrentPort, host: config.host, webrtc: config.webrtc })
     teardown.add(() => swarm.stop())
+    const canarySwarm = transport.kind === 'http' ? swarm : createHttpTransport({ ...transportOptions, maxActive: 2, allowPrivateAddresses: config.allowPrivateAddresses, publicUrl })
+    if (canarySwarm !== swarm) teardown.add(() => canarySwarm.stop())
     const torrentPort = await swarm.listening().catch((err: NodeJS.ErrnoException) => {
       throw Object.assign(new Error(`cannot listen for BitTorrent peers on port ${transport.kind === 'bittorrent' ? transport.torrentPort : ''}: ${err.code ?? err.message} (set FEDSWARM_TORRENT_PORT)`), { code: err.code })
     })
@@ -125,7 +128,7 @@ export async function startSeeder (config: SeederConfig, overrides: SeederOverri
     // Refusals come before the library: it checks them from its first step on. They purge through the library.
     const refusals = createRefusals({ db, log: log.child({ component: 'refusals' }), listPath: config.refuseList, enforce: () => library.enforceRefusals() })
     await refusals.load()
-    const library = createLibrary({ db, swarm, itemsDir, log: log.child({ component: 'library' }), quota: config.quota, minLifetime: config.minLifetime, clients, refusals })
+    const library = createLibrary({ db, swarm, canarySwarm, itemsDir, log: log.child({ component: 'library' }), quota: config.quota, minLifetime: config.minLifetime, clients, refusals })
     teardown.add(() => library.stop())
     if (config.refuseList !== undefined) {
       const refuseList = watchRefuseList({ path: config.refuseList, log: log.child({ component: 'refuse-list' }), apply: (entries) => refusals.applyList(entries) })
