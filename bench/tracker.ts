@@ -11,7 +11,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { deleteRedisKeys } from '@fedswarm/testkit'
-import { cleanupAll, cpuSeconds, defer, log, redisCpuSeconds, round } from './processes.ts'
+import { cleanupAll, cpuSeconds, defer, log, profileDirectory, redisCpuSeconds, round } from './processes.ts'
 import { loadTogether } from './tracker-load.ts'
 import { announcePaths, fillShares, splitConnections } from './tracker-requests.ts'
 import type { FromChild, ToChild, TrackerKind } from './tracker-server.ts'
@@ -122,7 +122,9 @@ interface Child {
 }
 
 async function startChild (kind: TrackerKind, args: string[]): Promise<Child> {
-  const child: ChildProcess = fork(SERVER, [kind, ...args], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const profileDir = profileDirectory()
+  const profile = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
+  const child: ChildProcess = fork(SERVER, [kind, ...args], { execArgv: ['--expose-gc', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const kill = defer(async () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
   const next = (type: FromChild['type'], timeoutMs = 60_000): Promise<FromChild> => new Promise((resolve, reject) => {
     const timer = setTimeout(() => { cleanup(); reject(new Error(`tracker child (${kind}) sent no ${type} in ${timeoutMs} ms`)) }, timeoutMs)
