@@ -14,11 +14,10 @@
 // Memory is VmRSS and VmHWM of /proc/<pid>/status, CPU utime + stime of
 // /proc/<pid>/stat: what the process costs the machine, whatever it reports.
 
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { loadavg } from 'node:os'
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
-import { pngBytes, startS3Server } from '@fedswarm/testkit'
+import { mastodonKey, pngBytes, startMastodonStore } from '@fedswarm/testkit'
 import { startOriginProcess, startSeederProcess } from '@fedswarm/process-fixture'
 import { fillSeeder } from './seeder-scale.ts'
 import { runSoak, SOAK_DEFAULTS } from './soak-run.ts'
@@ -230,8 +229,6 @@ async function soak (db: DbChoice, options: FootprintOptions): Promise<SoakFigur
 }
 
 /** A Mastodon-layout key for the front. */
-const frontKey = (): string => `media_attachments/files/109/345/678/original/${randomBytes(8).toString('hex')}.png`
-
 /**
  * A front-mode origin on an S3 store serves the first request for an object
  * of `objectBytes`: it streams the object to the client and hashes it
@@ -241,21 +238,16 @@ const frontKey = (): string => `media_attachments/files/109/345/678/original/${r
  */
 const FRONT_OBJECT_SIZES = [50 * MiB, 200 * MiB]
 async function frontFirstRequest (db: DbChoice, objectBytes: number): Promise<FrontFigures> {
-  const s3 = await startS3Server('footprint-front')
-  const stopS3 = defer(() => s3.stop())
-  const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: s3.credentials })
+  const store = await startMastodonStore('s3')
+  const stopStore = defer(() => store.stop())
   const home = await roleHome('origin', db)
-  const env = {
-    FEDSWARM_FRONT: 's3', S3_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint, S3_REGION: s3.region, S3_FORCE_PATH_STYLE: 'true',
-    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey
-  }
-  const origin = await startOriginProcess({ env: { FEDSWARM_ADMIN_TOKEN: ADMIN_TOKEN, FEDSWARM_MAX_MEDIA_SIZE: String(objectBytes + MiB), ...env, ...home.env, FEDSWARM_DATA: home.data }, timeoutMs: 120_000 })
+  const origin = await startOriginProcess({ env: { FEDSWARM_ADMIN_TOKEN: ADMIN_TOKEN, FEDSWARM_MAX_MEDIA_SIZE: String(objectBytes + MiB), ...store.env, ...home.env, FEDSWARM_DATA: home.data }, timeoutMs: 120_000 })
   const stopOrigin = defer(() => origin.stop())
   try {
-    const put = async (key: string, bytes: Uint8Array): Promise<void> => { await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: bytes, ContentType: 'image/png' })) }
-    const small = frontKey()
+    const put = (key: string, bytes: Uint8Array): Promise<void> => store.put(key, bytes, 'image/png')
+    const small = mastodonKey()
     await put(small, pngBytes(64 * 1024))
-    const large = frontKey()
+    const large = mastodonKey()
     const bytes = pngBytes(objectBytes)
     const etag = `"${createHash('sha256').update(bytes).digest('base64url')}"`
     await put(large, bytes)
@@ -283,9 +275,8 @@ async function frontFirstRequest (db: DbChoice, objectBytes: number): Promise<Fr
     log(`footprint ${db}: front-mode origin, first request for a ${round(objectBytes / MiB, 0)} MiB object: RSS ${round(baseline / MiB, 0)} -> peak ${round(peak / MiB, 0)} MiB`)
     return figures
   } finally {
-    client.destroy()
     await stopOrigin()
-    await stopS3()
+    await stopStore()
   }
 }
 

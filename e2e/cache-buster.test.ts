@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
-import { eventually, pngBytes, tempDir, type TempDir } from '@fedswarm/testkit'
-import { itemIdOf, mastodonKey, startMastodonStore, type MastodonStore } from '../gateway/test/front-fixture.ts'
+import { eventually, itemIdOf, mastodonKey, pngBytes, startMastodonStore, tempDir, type MastodonStore, type TempDir } from '@fedswarm/testkit'
 import { runCli, startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from '@fedswarm/process-fixture'
 
 const TOKEN = 'e2e-admin-token-0123456789abcdef'

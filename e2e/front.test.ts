@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { manifestSchema, sha256Of, type Manifest } from '@fedswarm/protocol'
-import { eventually, pngBytes, tempDir, type TempDir } from '@fedswarm/testkit'
-import { itemIdOf, mastodonKey, rawRequest, startMastodonStore, type MastodonStore } from '../gateway/test/front-fixture.ts'
+import { eventually, itemIdOf, mastodonKey, pngBytes, rawRequest, startMastodonStore, tempDir, type MastodonStore, type TempDir } from '@fedswarm/testkit'
 import { startOriginProcess, startSeederProcess, type DaemonProcess, type OriginProcess } from '@fedswarm/process-fixture'
 
 const TOKEN = 'e2e-admin-token-0123456789abcdef'
@@ -74,7 +73,7 @@ for (const kind of ['s3', 'fs'] as const) {
         assert.deepEqual(await bytesOf(ranged), bytes.subarray(100, 30100))
       }
       for (const path of ['/media_attachments/../../../etc/passwd', '/media_attachments/%2e%2e/%2e%2e/etc/passwd', '/accounts%2f..%2f..%2fetc%2fpasswd']) {
-        const response = await rawRequest(origin.port, path)
+        const response = await rawRequest(origin.port, { path })
         assert.equal(response.status, 400, path)
       }
       assert.equal((await front(mastodonKey())).status, 404)

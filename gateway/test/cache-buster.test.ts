@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
-import { eventually, pngBytes } from '@fedswarm/testkit'
+import { eventually, itemIdOf, mastodonKey, pngBytes, startMastodonStore, type MastodonStore } from '@fedswarm/testkit'
 import { startOriginFixture, type OriginFixture } from '@fedswarm/origin-fixture'
 import { classifyBuster } from '../src/front/cache-buster.ts'
-import { itemIdOf, mastodonKey, startMastodonStore, type MastodonStore } from './front-fixture.ts'
 
 const SECRET = 'mastodon-cache-buster-secret-0123'
 const HEADER = 'X-Buster-Secret'

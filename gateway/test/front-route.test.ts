@@ -4,9 +4,8 @@ import { readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256Of } from '@fedswarm/protocol'
-import { eventually, pngBytes } from '@fedswarm/testkit'
+import { eventually, itemIdOf, mastodonKey, pngBytes, rawRequest, startMastodonStore, type MastodonStore } from '@fedswarm/testkit'
 import { publish, startOriginFixture, type OriginFixture } from '@fedswarm/origin-fixture'
-import { itemIdOf, mastodonKey, rawRequest, startMastodonStore, type MastodonStore } from './front-fixture.ts'
 import { requestsOf, startMirrorDouble, type MirrorDouble } from './mirror-double.ts'
 
 const SIZE = 300_000
@@ -102,7 +101,7 @@ for (const kind of ['s3', 'fs'] as const) {
         '/fedswarm/01ARZ3NDEKTSV4RRFFQ69G5FAV',
         '/media_attachments/%00'
       ]) {
-        const response = await rawRequest(fixture.origin.port, path)
+        const response = await rawRequest(fixture.origin.port, { path })
         assert.equal(response.status, 400, path)
         assert.equal(JSON.parse(response.body.toString()).error, 'invalid_key', path)
       }

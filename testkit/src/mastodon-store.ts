@@ -1,9 +1,13 @@
+// A Mastodon server's media store as the drop-in front reads it, for tests
+// and benches of front mode: an S3 bucket (s3rver) or a `public/system`
+// folder, keys in Mastodon's layout, and the item id a front answer links to.
+
 import { randomBytes } from 'node:crypto'
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises'
-import { request, type IncomingHttpHeaders } from 'node:http'
 import { dirname, join } from 'node:path'
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
-import { startS3Server, tempDir } from '@fedswarm/testkit'
+import { startS3Server } from './s3-server.ts'
+import { tempDir } from './temp-dir.ts'
 
 /**
  * The store of a Mastodon server, as the drop-in front sees it: an S3
@@ -67,22 +71,6 @@ export async function startMastodonStore (kind: 's3' | 'fs'): Promise<MastodonSt
 export function mastodonKey (extension = 'png', style = 'original'): string {
   const n = (): string => String(100 + Math.floor(Math.random() * 900))
   return `media_attachments/files/109/${n()}/${n()}/${style}/${randomBytes(8).toString('hex')}.${extension}`
-}
-
-export interface RawResponse { status: number, headers: IncomingHttpHeaders, body: Buffer }
-
-/** One request with the path sent exactly as given (fetch would normalise `..` away). */
-export function rawRequest (port: number, path: string, method = 'GET'): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end()
-  })
 }
 
 /** The item id in a front response's `Link: <.../api/media/<id>>; rel="describedby"`, if it is an item. */
