@@ -58,7 +58,7 @@ export interface OriginConfig {
     waitMs: number
     /** Bytes per second the origin's link can send (FEDSWARM_UPLOAD_CAPACITY): while its upload has room, GETs are served here (upload-room.ts); absent: unknown. */
     uploadCapacity?: number
-    /** At most one spot check per mirror per interval (ms); holdings are re-read as often (5 s at most; less often when a read is slow, see mirror-checks.ts). */
+    /** At most one spot check per mirror per interval (ms); holdings are re-read as often (a minute at most; less often when a read is slow, see mirror-checks.ts). */
     checkIntervalMs: number
   }
   /** Shared state of several origin processes (REDIS_URL, keys under FEDSWARM_REDIS_PREFIX); absent: all in this process. */

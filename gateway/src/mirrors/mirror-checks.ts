@@ -16,7 +16,7 @@ export interface MirrorChecksOptions {
   table: MirrorTable
   /** The SSRF-guarded fetch, with a body cap of at least two pieces (2 x MAX_PIECE_LENGTH: a check's range). */
   fetch: SafeFetch
-  /** At most one spot check per mirror per interval; the table is re-read as often (5 s at most; less often when a read is slow). */
+  /** At most one spot check per mirror per interval; the table is re-read as often (a minute at most; less often when a read is slow). */
   checkIntervalMs: number
   onCheck (kind: CheckKind, passed: boolean): void
   /** The table was re-read, or a copy verified: a mirror may be available where none was. */
@@ -56,7 +56,8 @@ const READ_SHARE = 0.002
 export function startMirrorChecks (options: MirrorChecksOptions): MirrorChecks {
   const { db, log, table, checkIntervalMs, random, now } = options
   const tickMs = Math.min(1000, Math.max(25, Math.floor(checkIntervalMs / 4)))
-  const syncMs = Math.min(5000, checkIntervalMs)
+  // A safety net: reports, registrations, status changes and deletions reach the table at once, without it.
+  const syncMs = Math.min(60_000, checkIntervalMs)
   const tables = new Map<string, Promise<PieceTable | undefined>>()
   const jobs = new Set<Promise<void>>()
   let nextSyncAt = 0

@@ -11,7 +11,7 @@ export interface MirrorsOptions {
   log: Logger
   /** The SSRF-guarded fetch, with a body cap of at least two pieces (2 x MAX_PIECE_LENGTH: a check's range). */
   fetch: SafeFetch
-  /** FEDSWARM_MIRROR_CHECK_INTERVAL: at most one spot check per mirror per interval; holdings are re-read as often (5 s at most; less often when a read is slow, see mirror-checks.ts). */
+  /** FEDSWARM_MIRROR_CHECK_INTERVAL: at most one spot check per mirror per interval; holdings are re-read as often (a minute at most; less often when a read is slow, see mirror-checks.ts). */
   checkIntervalMs: number
   onCheck (kind: CheckKind, passed: boolean): void
   /** Whether the seeder at this public URL may receive plain fetchers (FEDSWARM_REDIRECT_TO, redirect-targets.ts). */
