@@ -9,6 +9,7 @@ import { HttpError } from '../errors.ts'
 import { ingestStream, type IngestedFile } from './ingest.ts'
 import { mediaRepository, OWN_BLOB_PREFIX, type MediaItem } from './media-repository.ts'
 import { buildTorrent } from './torrent-builder.ts'
+import { ownedCopy } from './owned-copy.ts'
 
 /** What the service needs of the event log: an append inside its transaction, and a wake-up once that committed. */
 export interface HotEvents {
@@ -79,8 +80,9 @@ export function createMediaService (options: MediaServiceOptions): MediaService 
 
   function remember (item: MediaItem): MediaItem {
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!)
-    cache.set(item.id, item)
-    return item
+    const kept = { ...item, torrent: ownedCopy(item.torrent) }
+    cache.set(item.id, kept)
+    return kept
   }
 
   async function mediaTypeOf (file: IngestedFile, declared: string): Promise<string> {
@@ -277,3 +279,4 @@ function isInside (path: string, base: string): boolean {
   const rel = relative(base, path)
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)
 }
+
