@@ -103,12 +103,7 @@ describe('e2e: three origin processes behind nginx, one PostgreSQL, one Redis', 
     })
     const env = {
       ...pg.env,
-      S3_BUCKET: s3.bucket,
-      S3_ENDPOINT: s3.endpoint,
-      S3_REGION: s3.region,
-      S3_FORCE_PATH_STYLE: 'true',
-      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+      ...s3.env,
       REDIS_URL: testRedisUrl,
       FEDSWARM_REDIS_PREFIX: uniqueRedisPrefix(),
       FEDSWARM_ADMIN_TOKEN: TOKEN,

@@ -53,16 +53,7 @@ for (const backend of backends) {
         FEDSWARM_DATA: dir.path,
         FEDSWARM_LOG_LEVEL: 'info',
         ...pg?.env,
-        ...(s3 === undefined
-          ? {}
-          : {
-              S3_BUCKET: s3.bucket,
-              S3_ENDPOINT: s3.endpoint,
-              S3_REGION: s3.region,
-              S3_FORCE_PATH_STYLE: 'true',
-              AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-              AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey
-            })
+        ...s3?.env
       }
       origin = await startOriginProcess({ env })
     })

@@ -37,9 +37,7 @@ export async function startOriginFixture (backend: OriginBackend = originBackend
     FEDSWARM_TORRENT_PORT: '0',
     FEDSWARM_HOST: '127.0.0.1',
     ...pg?.env,
-    ...(s3 === undefined
-      ? {}
-      : { S3_BUCKET: s3.bucket, S3_ENDPOINT: s3.endpoint, S3_REGION: s3.region, S3_FORCE_PATH_STYLE: 'true', AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey }),
+    ...s3?.env,
     ...extraEnv
   }
   let origin = await startOrigin(parseOriginConfig(env), overrides)

@@ -44,15 +44,7 @@ export async function startMastodonStore (kind: 's3' | 'fs'): Promise<MastodonSt
   const Bucket = s3.bucket
   return {
     kind,
-    env: {
-      FEDSWARM_FRONT: 's3',
-      S3_BUCKET: s3.bucket,
-      S3_ENDPOINT: s3.endpoint,
-      S3_REGION: s3.region,
-      S3_FORCE_PATH_STYLE: 'true',
-      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey
-    },
+    env: { FEDSWARM_FRONT: 's3', ...s3.env },
     async put (key, bytes, contentType = 'binary/octet-stream') {
       await client.send(new PutObjectCommand({ Bucket, Key: key, Body: bytes, ContentType: contentType }))
     },
