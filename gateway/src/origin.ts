@@ -191,16 +191,20 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       sharedBacklog: shared === undefined ? undefined : createSharedBacklog(shared.redis, shared.prefix)
     })
     teardown.add(() => mirrors.stop())
-    // Several origin processes (Redis): a seeder's report or a status change reaches one of them; the others re-read at once too,
-    // so that a GET waiting for a mirror (FEDSWARM_REDIRECT_WAIT) on any process is woken by it.
-    const mirrorsNudge = shared === undefined
-      ? undefined
-      : await startRedisBroadcast({ redis: shared.redis, channel: `${shared.prefix}mirrors-changed`, onNudge: () => mirrors.refresh() })
-    if (mirrorsNudge !== undefined) teardown.add(() => mirrorsNudge.stop())
-    const mirrorsChanged = (report?: HoldingReport): void => {
+    // Several origin processes (Redis): a seeder's report or a status change reaches one of them; the others learn it at once too,
+    // so that a GET waiting for a mirror (FEDSWARM_REDIRECT_WAIT) on any process is woken by it. A report travels as it is: no
+    // process reads every holding again for it.
+    const applyChange = (report: HoldingReport | undefined): void => {
       if (report === undefined) mirrors.refresh()
       else mirrors.report(report)
-      void mirrorsNudge?.nudge()
+    }
+    const mirrorsNudge = shared === undefined
+      ? undefined
+      : await startRedisBroadcast({ redis: shared.redis, channel: `${shared.prefix}mirrors-changed`, onNudge: (note) => applyChange(reportOfNote(note)) })
+    if (mirrorsNudge !== undefined) teardown.add(() => mirrorsNudge.stop())
+    const mirrorsChanged = (report?: HoldingReport): void => {
+      applyChange(report)
+      void mirrorsNudge?.nudge(report === undefined ? undefined : JSON.stringify(report))
     }
     const canaries = startCanaries({ db, log: log.child({ component: 'canaries' }), urls, onMade: mirrorsChanged })
     teardown.add(() => canaries.stop())
@@ -340,5 +344,15 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
   } catch (err) {
     await teardown.run()
     throw err
+  }
+}
+
+/** The report another process sent with its nudge; none (read everything again) when there is no note or it does not parse. */
+function reportOfNote (note: string | undefined): HoldingReport | undefined {
+  if (note === undefined) return undefined
+  try {
+    return JSON.parse(note) as HoldingReport
+  } catch {
+    return undefined
   }
 }

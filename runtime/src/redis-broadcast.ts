@@ -1,7 +1,8 @@
 // A nudge to every origin process on one Redis: "something you keep a copy
-// of changed, read it again" (a pub/sub channel under the prefix). Only a
-// nudge: what changed stays in PostgreSQL, and a nudge lost while Redis is
-// away is made up by the reader's own periodic re-read.
+// of changed, read it again" (a pub/sub channel under the prefix), or, with a
+// note of what changed, "apply this". Only a nudge: what changed stays in
+// PostgreSQL, and a nudge lost while Redis is away is made up by the reader's
+// own periodic re-read.
 
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
@@ -11,13 +12,13 @@ export interface RedisBroadcastOptions {
   redis: Redis
   /** The full channel name, prefix included. */
   channel: string
-  /** Another process nudged (never called for this process's own nudges). */
-  onNudge (): void
+  /** Another process nudged (never called for this process's own nudges), with its note if it gave one. */
+  onNudge (note: string | undefined): void
 }
 
 export interface RedisBroadcast {
-  /** Tells the other processes; resolves even when Redis is away (they catch up on their own). */
-  nudge (): Promise<void>
+  /** Tells the other processes, with a note of what changed if given; resolves even when Redis is away (they catch up on their own). */
+  nudge (note?: string): Promise<void>
   stop (): Promise<void>
 }
 
@@ -27,11 +28,16 @@ export async function startRedisBroadcast (options: RedisBroadcastOptions): Prom
   // Subscriptions wait for Redis when it is away, and are renewed by the client when it is back.
   const subscriber = redis.duplicate({ lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null })
   subscriber.on('error', () => {}) // the command connection reports Redis being away
-  subscriber.on('message', (_channel: string, from: string) => { if (from !== self) options.onNudge() })
+  // A message is the sender's id, then a space and the note if there is one.
+  subscriber.on('message', (_channel: string, message: string) => {
+    const space = message.indexOf(' ')
+    const from = space === -1 ? message : message.slice(0, space)
+    if (from !== self) options.onNudge(space === -1 ? undefined : message.slice(space + 1))
+  })
   await subscriber.subscribe(channel)
   return {
-    async nudge () {
-      await redis.publish(channel, self).catch(() => {})
+    async nudge (note) {
+      await redis.publish(channel, note === undefined ? self : `${self} ${note}`).catch(() => {})
     },
     async stop () {
       if (subscriber.status === 'ready') await subscriber.quit().catch(() => { subscriber.disconnect() })

@@ -23,4 +23,15 @@ describe('a nudge to the other processes on one Redis', function () {
     await eventually('the second nudge', 5000, async () => nudged[0] === 1 && nudged[2] === 2 ? true : undefined)
     assert.deepEqual(nudged, [1, 1, 2])
   })
+
+  it('carries the note of what changed, when there is one', async () => {
+    const channel = `${uniqueRedisPrefix()}changed`
+    const notes: Array<string | undefined> = []
+    broadcasts.push(await startRedisBroadcast({ redis, channel, onNudge: () => {} }))
+    broadcasts.push(await startRedisBroadcast({ redis, channel, onNudge: (note) => { notes.push(note) } }))
+    await broadcasts.at(-2)!.nudge('{"a": "b c"}')
+    await broadcasts.at(-2)!.nudge()
+    await eventually('both nudges', 5000, async () => notes.length === 2 ? true : undefined)
+    assert.deepEqual(notes, ['{"a": "b c"}', undefined])
+  })
 })
