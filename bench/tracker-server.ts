@@ -4,14 +4,16 @@
 // `ours`: createTracker from @fedswarm/tracker with the allowlist, mounted on
 // node:http as the origin mounts it (gateway/src/origin.ts: tracker paths
 // straight to the tracker, ahead of express), swarms in memory. `redis`: the
-// same with the swarms in Redis, keys under PREFIX. `stock`:
+// same with the swarms in Redis, keys under PREFIX (both on web's listenHttp
+// with the tracker's lane, as the origin listens). `stock`:
 // bittorrent-tracker's own Server with its own HTTP server.
 
-import { createServer, type Server as HttpServer } from 'node:http'
+import type { Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
 import { Server as StockServer } from 'bittorrent-tracker'
 import { closeRedis, openRedis } from '@fedswarm/runtime'
+import { listenHttp, type HttpServer as OurHttpServer } from '@fedswarm/web'
 import { createRedisSwarmStore, createTracker, type Tracker } from '@fedswarm/tracker'
 import { infoHashHex } from './tracker-requests.ts'
 
@@ -50,7 +52,7 @@ function gc (): void {
 async function main (kind: TrackerKind, redisUrl: string | undefined, prefix: string | undefined): Promise<void> {
   let tracker: Tracker | undefined
   let stock: StockWithHttp | undefined
-  let http: HttpServer | undefined
+  let http: OurHttpServer | undefined
   let port: number
   const redis = kind === 'redis' ? await openRedis({ url: redisUrl ?? '' }) : undefined
 
@@ -62,13 +64,14 @@ async function main (kind: TrackerKind, redisUrl: string | undefined, prefix: st
       swarmStore: redis === undefined ? undefined : createRedisSwarmStore({ redis, prefix })
     })
     const ours = tracker
-    // As gateway/src/origin.ts mounts it: tracker paths go straight to the tracker, past express.
-    http = createServer({ headersTimeout: 20_000, requestTimeout: 600_000 }, (req, res) => {
+    // As gateway/src/origin.ts mounts it: tracker paths go straight to the tracker, past express, and plain announces by the lane.
+    http = await listenHttp({ host: '127.0.0.1', port: 0, log: pino({ level: 'silent' }), requestTimeoutMs: 600_000 })
+    http.setHandler((req, res) => {
       res.setHeader('X-Content-Type-Options', 'nosniff')
       ours.handleHttp(req, res)
     })
-    await new Promise<void>((resolve) => http!.listen(0, '127.0.0.1', resolve))
-    port = (http.address() as AddressInfo).port
+    http.setLane({ ...ours.lane, headers: [...ours.lane.headers, ['X-Content-Type-Options', 'nosniff']] })
+    port = http.port
   } else {
     stock = new StockServer({ udp: false, ws: false, stats: false, interval: 120_000 }) as unknown as StockWithHttp
     stock.on('warning', () => {})
@@ -102,8 +105,8 @@ async function main (kind: TrackerKind, redisUrl: string | undefined, prefix: st
       if (tracker !== undefined) {
         void tracker.close().then(async () => {
           if (redis !== undefined) await closeRedis(redis)
-          http!.closeAllConnections()
-          http!.close(done)
+          await http!.close()
+          done()
         })
       } else {
         stock!.close(done)

@@ -335,6 +335,8 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
       }
     })
     http.server.on('upgrade', (req, socket, head) => tracker.handleUpgrade(req, socket, head))
+    // Plain GET /announce requests are read off the socket, ahead of node:http (web's request-lane.ts).
+    http.setLane({ ...tracker.lane, headers: [...tracker.lane.headers, ['X-Content-Type-Options', 'nosniff']] })
 
     for (const item of await mediaRepository.hotItems(db, config.seeding.maxActive)) seed(item)
     log.info({ url: urls.base, port }, 'origin listening')

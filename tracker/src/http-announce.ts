@@ -3,11 +3,9 @@
 // bencoded `failure reason`s with HTTP 200, as clients expect: a refusal,
 // and a swarm store that cannot be reached (the client retries later).
 
-import type { ServerResponse } from 'node:http'
 import type { AnnounceGate } from './announce-gate.ts'
 import { FAILURE_REASONS } from './errors.ts'
 import { encodeAnnounce, encodeFailure } from './http-answers.ts'
-import { sendBencoded } from './http-reply.ts'
 import type { ParsedAnnounce } from './parse-announce.ts'
 import type { Counters } from './stats.ts'
 import type { PeerChoice, StoredPeer, SwarmCounts, SwarmStore } from './swarm-store.ts'
@@ -32,7 +30,8 @@ export interface HttpAnnounceParts {
 const DEFAULT_NUMWANT = 50
 const MAX_NUMWANT = 82
 
-export type HttpAnnounce = (res: ServerResponse, announce: ParsedAnnounce, ip: string) => void
+/** Answers with `reply` (a bencoded body, sent with HTTP 200) once the store answered. */
+export type HttpAnnounce = (reply: (body: string) => void, announce: ParsedAnnounce, ip: string) => void
 
 export function createHttpAnnounce (parts: HttpAnnounceParts): HttpAnnounce {
   const { store, gate, counters, canHandOut } = parts
@@ -46,16 +45,16 @@ export function createHttpAnnounce (parts: HttpAnnounceParts): HttpAnnounce {
     return choice
   }
 
-  const unavailable = (res: ServerResponse, err: unknown): void => {
+  const unavailable = (reply: (body: string) => void, err: unknown): void => {
     counters.refused.unavailable += 1
     parts.onStoreError(err)
-    sendBencoded(res, encodeFailure(FAILURE_REASONS.unavailable))
+    reply(encodeFailure(FAILURE_REASONS.unavailable))
   }
 
-  const answer = (res: ServerResponse, announce: ParsedAnnounce, ip: string, refused: string | null): void => {
+  const answer = (reply: (body: string) => void, announce: ParsedAnnounce, ip: string, refused: string | null): void => {
     const { infoHash } = announce
     if (refused !== null) {
-      sendBencoded(res, encodeFailure(refused))
+      reply(encodeFailure(refused))
       return
     }
     parts.reportUpload(infoHash, announce.peerId, announce.uploaded, announce.event)
@@ -65,29 +64,29 @@ export function createHttpAnnounce (parts: HttpAnnounceParts): HttpAnnounce {
     store.announce({ infoHash, peerId: announce.peerId, ip, port: announce.port, complete: announce.left === 0, stopped }, choiceOf(numwant)).then((result) => {
       if (result === null) {
         counters.refused.removed += 1
-        sendBencoded(res, encodeFailure(FAILURE_REASONS.removed))
+        reply(encodeFailure(FAILURE_REASONS.removed))
         return
       }
       const refusal = parts.refusal(infoHash)
       if (refusal !== null) {
-        sendBencoded(res, encodeFailure(refusal))
+        reply(encodeFailure(refusal))
         return
       }
       const ws = parts.webSocketCounts(infoHash)
-      sendBencoded(res, encodeAnnounce({
+      reply(encodeAnnounce({
         complete: result.complete + (ws?.complete ?? 0),
         incomplete: result.incomplete + (ws?.incomplete ?? 0),
         intervalSeconds: parts.intervalSeconds,
         peers: result.peers,
         compact: announce.compact === 1
       }))
-    }, (err: unknown) => { unavailable(res, err) })
+    }, (err: unknown) => { unavailable(reply, err) })
   }
 
-  return (res, announce, ip) => {
+  return (reply, announce, ip) => {
     const refused = gate(ip, announce.infoHash, announce.peerId, false)
     // Shared budgets (Redis) answer later; this process's own at once.
-    if (typeof refused === 'object' && refused !== null) refused.then((reason) => { answer(res, announce, ip, reason) }, (err: unknown) => { unavailable(res, err) })
-    else answer(res, announce, ip, refused)
+    if (typeof refused === 'object' && refused !== null) refused.then((reason) => { answer(reply, announce, ip, reason) }, (err: unknown) => { unavailable(reply, err) })
+    else answer(reply, announce, ip, refused)
   }
 }

@@ -1,14 +1,19 @@
 // GET /announce, /scrape and /stats: parse the query once, then answer from
-// the swarm store (bencoded) or answer JSON.
+// the swarm store (bencoded) or answer JSON. Announces come by two doors:
+// node:http's request, and the HTTP server's lane (web's request-lane.ts),
+// which reads plain GET /announce requests off the socket; the lane declines
+// what this side would refuse (a query that does not parse, a closed
+// tracker), and node:http then answers it here.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
+import type { Lane } from '@fedswarm/web'
 import { parseBinaryQuery } from './binary-query.ts'
 import { pathnameOf, searchOf, TRACKER_PATHS } from './tracker-paths.ts'
 import { FAILURE_REASONS, TrackerHttpError } from './errors.ts'
 import type { HttpAnnounce } from './http-announce.ts'
 import { encodeFailure, encodeScrape } from './http-answers.ts'
-import { sendBencoded, sendError, sendJson } from './http-reply.ts'
+import { BENCODED_HEADERS, sendBencoded, sendError, sendJson } from './http-reply.ts'
 import { parseAnnounce } from './parse-announce.ts'
 import { parseScrape } from './parse-scrape.ts'
 import type { Counters, TrackerStats } from './stats.ts'
@@ -22,14 +27,20 @@ export interface HttpHandlerParts {
   scrape (infoHashes: string[]): Promise<Map<string, SwarmCounts>>
   intervalSeconds: number
   /** The address a request comes from: IPv4 dotted or IPv6, never IPv4-mapped. */
-  clientAddress (req: IncomingMessage): string
+  clientAddress (req: AddressedRequest): string
   authorizeStats: (req: IncomingMessage) => boolean
   stats: () => Promise<TrackerStats>
   isClosed: () => boolean
   onStoreError (err: unknown): void
 }
 
-export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void
+/** What a request's address is read from: the socket, and `X-Forwarded-For` behind a trusted proxy. */
+export type AddressedRequest = Pick<IncomingMessage, 'headers' | 'socket'>
+
+export interface HttpHandler {
+  handle (req: IncomingMessage, res: ServerResponse): void
+  lane: Lane
+}
 
 export function createHttpHandler (parts: HttpHandlerParts): HttpHandler {
   const { log, counters } = parts
@@ -48,7 +59,7 @@ export function createHttpHandler (parts: HttpHandlerParts): HttpHandler {
       return
     }
     try {
-      if (path === '/announce') parts.announce(res, parseAnnounce(parseBinaryQuery(searchOf(url))), parts.clientAddress(req))
+      if (path === '/announce') parts.announce((body) => { sendBencoded(res, body) }, parseAnnounce(parseBinaryQuery(searchOf(url))), parts.clientAddress(req))
       else scrape(res, parseScrape(parseBinaryQuery(searchOf(url))))
     } catch (err) {
       if (err instanceof TrackerHttpError) {
@@ -82,13 +93,33 @@ export function createHttpHandler (parts: HttpHandlerParts): HttpHandler {
     }
   }
 
-  return (req, res) => {
-    try {
-      route(req, res)
-    } catch (err) {
-      if (!(err instanceof TrackerHttpError)) log.error({ err }, 'tracker: request failed')
-      if (res.headersSent) res.destroy()
-      else sendError(res, err instanceof TrackerHttpError ? err : new TrackerHttpError('internal'))
+  const lane: Lane = {
+    path: '/announce',
+    headers: BENCODED_HEADERS,
+    handle (request, reply) {
+      if (parts.isClosed()) return false
+      let announce
+      try {
+        announce = parseAnnounce(parseBinaryQuery(searchOf(request.target)))
+      } catch {
+        return false
+      }
+      const headers = request.forwardedFor === undefined ? {} : { 'x-forwarded-for': request.forwardedFor }
+      parts.announce(reply, announce, parts.clientAddress({ headers, socket: request.socket }))
+      return true
     }
+  }
+
+  return {
+    handle (req, res) {
+      try {
+        route(req, res)
+      } catch (err) {
+        if (!(err instanceof TrackerHttpError)) log.error({ err }, 'tracker: request failed')
+        if (res.headersSent) res.destroy()
+        else sendError(res, err instanceof TrackerHttpError ? err : new TrackerHttpError('internal'))
+      }
+    },
+    lane
   }
 }

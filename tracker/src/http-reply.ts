@@ -20,12 +20,16 @@ export function sendError (res: ServerResponse, err: TrackerHttpError, headers: 
   sendJson(res, err.status, body, headers)
 }
 
+/** The headers of a bencoded answer besides Content-Length (also those of the HTTP server's lane). */
+export const BENCODED_HEADERS: ReadonlyArray<readonly [string, string]> = [['Content-Type', 'text/plain'], ['Cache-Control', 'no-store']]
+const BENCODED_HEAD = BENCODED_HEADERS.flat()
+
 /**
  * A bencoded answer, HTTP 200 even for a `failure reason`, as BitTorrent
  * clients expect. The body is a binary (latin1) string: Node then sends it
  * with the headers in one write, where a Buffer takes two.
  */
 export function sendBencoded (res: ServerResponse, body: string): void {
-  res.writeHead(200, ['Content-Type', 'text/plain', 'Content-Length', String(body.length), 'Cache-Control', 'no-store'])
+  res.writeHead(200, [...BENCODED_HEAD, 'Content-Length', String(body.length)])
   res.end(body, 'latin1')
 }

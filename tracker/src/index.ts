@@ -1,6 +1,7 @@
 export { createTracker, type Tracker } from './tracker.ts'
 export { isTrackerPath } from './tracker-paths.ts'
 export type { TrackerOptions } from './options.ts'
+export type { AddressedRequest } from './http-handler.ts'
 export type { TrackerStats, RefusalCounts } from './stats.ts'
 export type { AnnounceRateLimit, BucketRate } from './announce-limiter.ts'
 export { DEFAULT_RATE_LIMIT } from './announce-limiter.ts'

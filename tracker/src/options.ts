@@ -2,6 +2,7 @@
 
 import type { IncomingMessage } from 'node:http'
 import type { Logger } from 'pino'
+import type { AddressedRequest } from './http-handler.ts'
 import { DEFAULT_RATE_LIMIT, type AnnounceLimiter, type AnnounceRateLimit } from './announce-limiter.ts'
 import { createHandOutFilter, type HandOutFilter, type PeerPolicy, type SwarmPeer } from './peer-policy.ts'
 import type { SignalRelay } from './signal-relay.ts'
@@ -27,7 +28,7 @@ export interface TrackerOptions {
    * passes one that reads `X-Forwarded-For` the way its HTTP framework does
    * (the nearest untrusted hop), never the leftmost entry a client writes.
    */
-  clientAddress?: (req: IncomingMessage) => string
+  clientAddress?: (req: AddressedRequest) => string
   /** Required with `instances-only`: whether a peer is a registered seeder or the origin (e.g. by the address it announced from). Called per peer per answer: keep it cheap and synchronous. */
   isRegisteredPeer?: (peer: SwarmPeer) => boolean
   /**
@@ -60,7 +61,7 @@ export interface ResolvedOptions {
   authorizeStats: (req: IncomingMessage) => boolean
   clock: () => number
   canHandOut: HandOutFilter
-  clientAddress: ((req: IncomingMessage) => string) | undefined
+  clientAddress: ((req: AddressedRequest) => string) | undefined
   onPeerUpload: ((peerId: string, bytes: number) => void) | undefined
 }
 

@@ -14,7 +14,8 @@ import { createAnnounceLimiter } from './announce-limiter.ts'
 import { pathnameOf } from './tracker-paths.ts'
 import { FAILURE_REASONS } from './errors.ts'
 import { createHttpAnnounce } from './http-announce.ts'
-import { createHttpHandler } from './http-handler.ts'
+import type { Lane } from '@fedswarm/web'
+import { createHttpHandler, type AddressedRequest } from './http-handler.ts'
 import { createMemorySwarmStore } from './memory-swarm-store.ts'
 import { createSignalBridge } from './signal-bridge.ts'
 import { resolveOptions, type TrackerOptions } from './options.ts'
@@ -36,6 +37,8 @@ export interface Tracker {
   isAllowed (infoHash: string): boolean
   /** GET /announce, GET /scrape, GET /stats (routed on the path). */
   handleHttp (req: IncomingMessage, res: ServerResponse): void
+  /** Plain GET /announce requests read off the socket by the HTTP server's lane (web's `setLane`): answered as handleHttp answers them. */
+  lane: Lane
   /** WebSocket upgrade on /announce; any other path's socket is destroyed. */
   handleUpgrade (req: IncomingMessage, socket: Duplex, head: Buffer): void
   /** Rejects when the swarm store cannot be reached. */
@@ -159,7 +162,7 @@ export function createTracker (options: TrackerOptions): Tracker {
     return statsRun
   }
 
-  const remoteAddress = (req: IncomingMessage): string => {
+  const remoteAddress = (req: AddressedRequest): string => {
     const address = req.socket.remoteAddress ?? ''
     return address.startsWith('::ffff:') ? address.slice(7) : address
   }
@@ -190,7 +193,8 @@ export function createTracker (options: TrackerOptions): Tracker {
       })
     },
     isAllowed: infoHash => allowlist.status(infoHash) === 'allowed',
-    handleHttp: httpHandler,
+    handleHttp: httpHandler.handle,
+    lane: httpHandler.lane,
     handleUpgrade (req, socket, head) {
       if (closing !== null || pathnameOf(req.url ?? '/') !== '/announce') {
         socket.destroy()

@@ -1,7 +1,8 @@
 import { createServer, type RequestListener, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { answerClientError } from './client-error.ts'
+import { acceptLaneConnection, type Lane } from './request-lane.ts'
 
 export interface HttpServerOptions {
   host: string
@@ -24,6 +25,8 @@ export interface HttpServer {
   server: Server
   port: number
   setHandler (handler: RequestListener): void
+  /** Reads the lane's requests off new connections ahead of node:http (request-lane.ts); once per server. */
+  setLane (lane: Lane): void
   /** Closes the listener and every connection; resolves when closed. */
   close (): Promise<void>
 }
@@ -46,13 +49,31 @@ export async function listenHttp (options: HttpServerOptions): Promise<HttpServe
       resolve()
     })
   })
+  /** Connections the lane reads: node:http does not know them until handed over. */
+  const inLane = new Set<Socket>()
   return {
     server,
     port: (server.address() as AddressInfo).port,
     setHandler (handler) { handle = handler },
+    setLane (lane) {
+      // node:http's own connection listener (http.Server adds exactly one): the lane hands it what it does not answer.
+      const listeners = server.listeners('connection') as Array<(socket: Socket) => void>
+      if (listeners.length !== 1) throw new Error(`setLane: expected node:http's one connection listener, found ${listeners.length}`)
+      const toNode = listeners[0]!
+      server.removeListener('connection', toNode)
+      server.on('connection', (socket: Socket) => {
+        inLane.add(socket)
+        socket.once('close', () => inLane.delete(socket))
+        acceptLaneConnection(socket, lane, () => {
+          inLane.delete(socket)
+          toNode.call(server, socket)
+        }, headersTimeout)
+      })
+    },
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve())
       server.closeAllConnections()
+      for (const socket of inLane) socket.destroy()
     })
   }
 }

@@ -2,6 +2,7 @@ export { bearerToken, checkAdmin, loadAdminToken, requireAdmin, type AdminCheck,
 export { answerClientError } from './client-error.ts'
 export { decideRange, type RangeDecision } from './http-range.ts'
 export { listenHttp, type HttpServer, type HttpServerOptions } from './http-server.ts'
+export type { Lane, LaneRequest } from './request-lane.ts'
 export { secretMatcher } from './secret-match.ts'
 export { SAFE_MEDIA_HEADERS, sendRepresentation, type ByteRange, type Representation } from './media-response.ts'
 export { httpErrorClass, type ErrorEntry } from './http-error.ts'

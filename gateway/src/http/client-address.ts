@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import proxyAddr from 'proxy-addr'
+import type { AddressedRequest } from '@fedswarm/tracker'
 
 /** The hops FEDSWARM_TRUST_PROXY trusts: a reverse proxy on the same host or network. */
 export const TRUSTED_PROXIES = ['loopback', 'linklocal', 'uniquelocal']
@@ -12,8 +13,9 @@ const IPV4_MAPPED = /^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i
  * `req.ip` with the same trust), never the leftmost entry, which the client
  * writes; undefined without FEDSWARM_TRUST_PROXY (the connection's address).
  */
-export function clientAddressOf (trustProxy: boolean): ((req: IncomingMessage) => string) | undefined {
+export function clientAddressOf (trustProxy: boolean): ((req: AddressedRequest) => string) | undefined {
   if (!trustProxy) return undefined
   const trusted = proxyAddr.compile(TRUSTED_PROXIES)
-  return (req) => proxyAddr(req, trusted).replace(IPV4_MAPPED, '')
+  // proxy-addr reads only these two (forwarded: req.headers['x-forwarded-for'], req.socket.remoteAddress).
+  return (req) => proxyAddr(req as IncomingMessage, trusted).replace(IPV4_MAPPED, '')
 }
