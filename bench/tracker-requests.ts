@@ -1,7 +1,8 @@
 // The announces both trackers are driven with: info hash i is SHA-1 of
 // "fedswarm-bench-<i>", peer j of a swarm has its own peer_id and port, and
 // every byte of info_hash and peer_id is percent-encoded as clients send it;
-// and how the fill and the connections are shared between tracker processes.
+// how the fill and the connections are shared between tracker processes; and
+// how the load generators' latency percentiles are merged into one.
 
 import { createHash } from 'node:crypto'
 
@@ -67,4 +68,39 @@ export function fillShares (swarms: number, peersPerSwarm: number, processes: nu
 export function splitConnections (total: number, parts: number): number[] {
   if (!Number.isInteger(total) || !Number.isInteger(parts) || parts < 1 || total < parts) throw new Error(`cannot split ${total} connections between ${parts} load generators`)
   return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0))
+}
+
+/** One load generator's latency: its requests, and the values at evenly spaced percentiles from 0 to 100 % (wrk's, 1001 of them). */
+export interface RunPercentiles {
+  requests: number
+  percentiles: number[]
+}
+
+/**
+ * Quantile `q` (0 to 1) over every request of all runs: each run's
+ * percentile values stand for its requests in equal shares, so the merged
+ * quantile is the smallest value v where the request-weighted fraction of
+ * all runs' values <= v reaches q. A run of no requests counts for nothing;
+ * no requests at all: 0.
+ */
+export function mergedQuantile (runs: readonly RunPercentiles[], q: number): number {
+  if (!(q >= 0 && q <= 1)) throw new Error(`quantile ${q} is not between 0 and 1`)
+  const weighted: Array<{ value: number, weight: number }> = []
+  let total = 0
+  for (const run of runs) {
+    if (run.requests <= 0 || run.percentiles.length === 0) continue
+    total += run.requests
+    const weight = run.requests / run.percentiles.length
+    for (const value of run.percentiles) weighted.push({ value, weight })
+  }
+  if (total === 0) return 0
+  weighted.sort((a, b) => a.value - b.value)
+  // Summed weights carry rounding errors: reaching q within a billionth counts.
+  const goal = q * total * (1 - 1e-9)
+  let sum = 0
+  for (const { value, weight } of weighted) {
+    sum += weight
+    if (sum >= goal) return value
+  }
+  return weighted[weighted.length - 1]!.value
 }

@@ -1,18 +1,20 @@
 // Scenario 2, the tracker: announces per second that our tracker (allowlist of
 // every live item, rate limits on with a budget the benchmark never reaches)
 // sustains against bittorrent-tracker's stock Server, same machine, same
-// autocannon settings, each tracker in its own process, in two workloads
+// load (the swarms filled by autocannon, then a timed load by wrk), each
+// tracker in its own process, in two workloads
 // (many small swarms: small answers; few large swarms: answers of 50 peers);
 // ours with its swarms in memory, and in Redis behind one origin process and
 // behind two (the load split between them); plus heap per swarm after every
 // swarm got its peers.
 
 import { fork, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { deleteRedisKeys } from '@fedswarm/testkit'
-import { cleanupAll, cpuSeconds, defer, log, profileDirectory, redisCpuSeconds, round } from './processes.ts'
-import { loadTogether } from './tracker-load.ts'
+import { benchTempDir, cleanupAll, cpuSeconds, defer, log, profileDirectory, redisCpuSeconds, round } from './processes.ts'
+import { ensureWrk, fillTogether, loadTogether, writePathFile } from './tracker-load.ts'
 import { announcePaths, fillShares, splitConnections } from './tracker-requests.ts'
 import type { FromChild, ToChild, TrackerKind } from './tracker-server.ts'
 
@@ -45,19 +47,19 @@ export interface TrackerSetup {
 
 export interface TrackerRun {
   kind: TrackerKind
-  /** Tracker processes sharing the load, each with its own autocannon and an equal share of the connections. */
+  /** Tracker processes sharing the load, each with its own load generator (autocannon for the fill, wrk for the timed load) and an equal share of the connections. */
   processes: number
   round: number
   /** Summed over the processes. */
   announcesPerSecond: number
-  /** Over every announce, of all processes (autocannon's histograms merged). */
+  /** Over every announce, of all processes (the wrk runs' percentiles merged, weighted by their announces). */
   latencyMs: { p50: number, p99: number }
   requests: number
   non2xx: number
   errors: number
   /** Our tracker only: announces refused by the rate limit (must be 0). */
   rateLimited?: number
-  /** CPU used during the load, in cores: the tracker's processes together, the load generator's (this process), and on Redis the redis-server's (all its clients', other users' too). */
+  /** CPU used during the load, in cores: the tracker's processes together, the load generator's (the wrk processes', user + system), and on Redis the redis-server's (all its clients', other users' too). */
   cpu: { tracker: number, generator: number, redis?: number }
   /** Several processes only: each one's announces/s and CPU (cores), in order. */
   perProcess?: Array<{ announcesPerSecond: number, cpu: number }>
@@ -161,7 +163,8 @@ async function memory (child: Child): Promise<Extract<FromChild, { type: 'memory
   return answer
 }
 
-async function runOne (setup: TrackerSetup, pass: number, workload: TrackerWorkload, options: TrackerOptions, store: RunStore): Promise<{ run: TrackerRun, memory: TrackerMemory }> {
+/** `pathFile`: every announce path of the workload (each swarm's every peer), one a line, for the timed load to pick from. */
+async function runOne (setup: TrackerSetup, pass: number, workload: TrackerWorkload, options: TrackerOptions, store: RunStore, pathFile: string): Promise<{ run: TrackerRun, memory: TrackerMemory }> {
   const { kind, processes } = setup
   const name = setupName(setup)
   const children: Child[] = []
@@ -179,7 +182,7 @@ async function runOne (setup: TrackerSetup, pass: number, workload: TrackerWorkl
     const allowlisted = await memory(first)
 
     // Every peer of every swarm announces once, in order, peer j to process j % processes: swarms and peers are then the same for every tracker.
-    const fill = await loadTogether(fillShares(items, peersPerSwarm, processes).flatMap((share, i) => share.amount === 0
+    const fill = await fillTogether(fillShares(items, peersPerSwarm, processes).flatMap((share, i) => share.amount === 0
       ? []
       : [{ port: children[i]!.port, connections: connections[i]!, amount: share.amount, next: () => { const { swarm, peer } = share.next(); return paths.path(swarm, peer) } }]))
     // On Redis the first process counts the swarms of every process.
@@ -187,15 +190,14 @@ async function runOne (setup: TrackerSetup, pass: number, workload: TrackerWorkl
     if (fill.non2xx > 0 || fill.errors > 0) throw new Error(`${name}: filling the swarms got ${fill.non2xx} non-2xx answers and ${fill.errors} errors`)
     if (filled.swarms !== items || filled.peers !== items * peersPerSwarm) throw new Error(`${name}: after the fill the tracker holds ${filled.swarms} swarms and ${filled.peers} peers, not ${items} and ${items * peersPerSwarm}`)
 
-    // The same load in every setup, shared out: each process gets its part of the connections, each announce a random swarm and peer.
-    const random = (n: number): number => Math.floor(Math.random() * n)
+    // The same load in every setup, shared out: each process gets its part of the connections and a wrk of its own, each announce a random swarm and peer (a random line of the path file).
     const cpuOf = (): Promise<number[]> => Promise.all(children.map((child) => cpuSeconds(child.pid)))
-    const cpu0 = { trackers: await cpuOf(), generator: await cpuSeconds(process.pid), store: await store.cpuSeconds?.(), at: performance.now() }
-    const result = await loadTogether(children.map((child, i) => ({ port: child.port, connections: connections[i]!, next: () => paths.path(random(items), random(peersPerSwarm)) })), options.duration)
+    const cpu0 = { trackers: await cpuOf(), store: await store.cpuSeconds?.(), at: performance.now() }
+    const result = await loadTogether(children.map((child, i) => ({ port: child.port, connections: connections[i]!, pathFile })), options.duration)
     const seconds = (performance.now() - cpu0.at) / 1000
     const trackersCpu = (await cpuOf()).map((cpu, i) => cpu - cpu0.trackers[i]!)
     const trackerCpu = trackersCpu.reduce((sum, cpu) => sum + cpu, 0)
-    const generatorCpu = await cpuSeconds(process.pid) - cpu0.generator
+    const generatorCpu = result.generatorCpuSeconds
     const storeCpu = cpu0.store === undefined ? undefined : await store.cpuSeconds!() - cpu0.store
     const cpu = { tracker: round(trackerCpu / seconds), generator: round(generatorCpu / seconds), ...(storeCpu === undefined ? {} : { redis: round(storeCpu / seconds) }) }
     const after = await Promise.all(children.map((child) => memory(child)))
@@ -252,14 +254,21 @@ interface RunStore {
   cpuSeconds? (): Promise<number>
 }
 
-async function runWorkload (workload: TrackerWorkload, options: TrackerOptions, setups: readonly TrackerSetup[], storeFor: (setup: TrackerSetup, pass: number) => RunStore): Promise<TrackerWorkloadResult> {
+async function runWorkload (workload: TrackerWorkload, options: TrackerOptions, setups: readonly TrackerSetup[], storeFor: (setup: TrackerSetup, pass: number) => RunStore, tempDir: string): Promise<TrackerWorkloadResult> {
+  // Every peer of every swarm, written once for all the workload's runs.
+  const paths = announcePaths(workload.items)
+  const pathFile = await writePathFile(join(tempDir, `paths-${workload.items}x${workload.peersPerSwarm}.txt`), (function * () {
+    for (let swarm = 0; swarm < workload.items; swarm++) {
+      for (let peer = 0; peer < workload.peersPerSwarm; peer++) yield paths.path(swarm, peer)
+    }
+  })())
   log(`tracker: ${workload.items} live items, ${workload.peersPerSwarm} peers per swarm, ${options.connections} connections, ${options.duration} s x ${options.rounds} rounds of ${setups.map(setupName).join(', ')}`)
   const runs: TrackerRun[] = []
   const memories: TrackerMemory[] = []
   for (let pass = 1; pass <= options.rounds; pass++) {
     for (const setup of setups) {
       const store = storeFor(setup, pass)
-      const { run, memory } = await runOne(setup, pass, workload, options, store).finally(() => store.clear())
+      const { run, memory } = await runOne(setup, pass, workload, options, store, pathFile).finally(() => store.clear())
       runs.push(run)
       // A Redis run's swarms are in Redis, not in its heap.
       if (pass === 1 && setup.kind !== 'redis') memories.push(memory)
@@ -297,6 +306,7 @@ async function runWorkload (workload: TrackerWorkload, options: TrackerOptions, 
 }
 
 export async function runTracker (options: TrackerOptions): Promise<TrackerResult> {
+  await ensureWrk()
   const prefix = `fedswarm-bench-${process.pid}-${Date.now()}:`
   const redisUrl = options.redisUrl
   const setups: TrackerSetup[] = [
@@ -307,6 +317,7 @@ export async function runTracker (options: TrackerOptions): Promise<TrackerResul
   const redis = redisUrl === undefined ? undefined : new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0 })
   try {
     await redis?.connect()
+    const tempDir = await benchTempDir('tracker')
     const workloads: TrackerWorkloadResult[] = []
     for (const [i, workload] of options.workloads.entries()) {
       // A prefix per Redis run, its keys deleted after it: every run starts on an empty store, as every in-memory one does.
@@ -314,7 +325,7 @@ export async function runTracker (options: TrackerOptions): Promise<TrackerResul
         if (setup.kind !== 'redis' || redis === undefined) return { args: [], clear: async () => {} }
         const runPrefix = `${prefix}${i}:${pass}:${setup.processes}:`
         return { args: [redisUrl!, runPrefix], clear: () => deleteRedisKeys(redis, runPrefix), cpuSeconds: () => redisCpuSeconds(redis) }
-      }))
+      }, tempDir.path))
     }
     return { config: options, workloads }
   } finally {
