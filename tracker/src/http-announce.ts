@@ -8,7 +8,7 @@ import { FAILURE_REASONS } from './errors.ts'
 import { encodeAnnounce, encodeFailure } from './http-answers.ts'
 import type { ParsedAnnounce } from './parse-announce.ts'
 import type { Counters } from './stats.ts'
-import type { PeerChoice, StoredPeer, SwarmCounts, SwarmStore } from './swarm-store.ts'
+import type { AnnounceResult, PeerChoice, StoredPeer, SwarmCounts, SwarmStore } from './swarm-store.ts'
 import type { UploadReport } from './upload-tally.ts'
 
 export interface HttpAnnounceParts {
@@ -61,7 +61,7 @@ export function createHttpAnnounce (parts: HttpAnnounceParts): HttpAnnounce {
     const stopped = announce.event === 'stopped'
     // numwant 0 reads as "the default", as bittorrent-tracker reads it; a stopping peer wants none.
     const numwant = stopped ? 0 : Math.min(announce.numwant || DEFAULT_NUMWANT, MAX_NUMWANT, parts.maxPeersPerAnswer)
-    store.announce({ infoHash, peerId: announce.peerId, ip, port: announce.port, complete: announce.left === 0, stopped }, choiceOf(numwant)).then((result) => {
+    const stored = (result: AnnounceResult | null): void => {
       if (result === null) {
         counters.refused.removed += 1
         reply(encodeFailure(FAILURE_REASONS.removed))
@@ -80,7 +80,10 @@ export function createHttpAnnounce (parts: HttpAnnounceParts): HttpAnnounce {
         peers: result.peers,
         compact: announce.compact === 1
       }))
-    }, (err: unknown) => { unavailable(reply, err) })
+    }
+    const result = store.announce({ infoHash, peerId: announce.peerId, ip, port: announce.port, complete: announce.left === 0, stopped }, choiceOf(numwant))
+    if (result instanceof Promise) result.then(stored, (err: unknown) => { unavailable(reply, err) })
+    else stored(result)
   }
 
   return (reply, announce, ip) => {

@@ -114,7 +114,7 @@ export function createMemorySwarmStore (options: MemorySwarmStoreOptions = {}): 
   }
 
   return {
-    async announce (announce, choice): Promise<AnnounceResult | null> {
+    announce (announce, choice): AnnounceResult | null {
       const { infoHash } = announce
       if (removedUntil.has(infoHash)) return null
       const now = clock()

@@ -71,10 +71,12 @@ export interface SwarmStore {
   /**
    * Puts the peer in its swarm (or refreshes it, or takes it out when
    * stopped), then counts the swarm and chooses peers for the answer, in one
-   * step. Resolves null when the swarm was removed (`removeSwarm`) since: the
-   * peer was not stored. Rejects when the store cannot be reached.
+   * step. Null when the swarm was removed (`removeSwarm`) since: the peer was
+   * not stored. A store in this process answers at once (no promise, no
+   * microtask: announces are the tracker's hot path); a shared one resolves
+   * later, and rejects when it cannot be reached.
    */
-  announce (announce: PeerAnnounce, choice: PeerChoice): Promise<AnnounceResult | null>
+  announce (announce: PeerAnnounce, choice: PeerChoice): AnnounceResult | null | Promise<AnnounceResult | null>
   /** Counts of live peers; info hashes without any are left out. */
   scrape (infoHashes: readonly string[]): Promise<Map<string, SwarmCounts>>
   /**

@@ -5,6 +5,7 @@ import {
   ADMIN_TOKEN, announce, announcePath, compactPeers, failureOf, get, getBencoded,
   hexId, next, percentEncode, startTracker, type TestTracker
 } from './helpers.ts'
+import { createMemorySwarmStore, type SwarmStore } from '../src/index.ts'
 
 describe('tracker over HTTP', () => {
   let t: TestTracker
@@ -80,8 +81,13 @@ describe('tracker over HTTP', () => {
   })
 
   it('an announce already past the filter when remove() runs does not bring the swarm back', async () => {
-    // The filter runs in the request's tick, the swarm is created ticks later:
-    // remove() right after handleHttp() lands in between.
+    // A shared store (Redis) answers ticks after the filter ran: remove() right
+    // after handleHttp() lands in between. The memory store behind a delay is such a store.
+    await t.close()
+    const memory = createMemorySwarmStore()
+    const later: SwarmStore = { ...memory, announce: (peer, choice) => new Promise((resolve) => { setImmediate(() => { resolve(memory.announce(peer, choice)) }) }) }
+    t = await startTracker({ swarmStore: later })
+    t.tracker.allow(allowed)
     t.afterRequest = () => { void t.tracker.remove(allowed) }
     const answer = await announce(t.base, { infoHash: allowed, peerId: hexId(100, 'aa'), port: 6001 })
     assert.equal(failureOf(answer), 'removed')
