@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { pino } from 'pino'
-import { createMirrorChoice } from '../src/mirrors/mirror-choice.ts'
+import { createMirrorChoice, FILLING_SHARE } from '../src/mirrors/mirror-choice.ts'
 import { CANARY_PENDING_MS, createMirrorTable, type HoldingRow, type MirrorTable } from '../src/mirrors/mirror-table.ts'
 import type { MirrorRow } from '../src/seeders/instances-repository.ts'
 
@@ -51,6 +51,31 @@ describe('the choice of a mirror (a table in memory, no sockets)', function () {
     const stopped = choice.choose(OTHER.replace(/b/g, 'd'), 1000, 10_000)
     choice.stop()
     assert.equal(await stopped, undefined)
+  })
+
+  it('spreads waiting fetchers over the fetches under way as they report, at most FILLING_SHARE items each, the rest by backlog at the wait\'s end', async function () {
+    const rows = [row('first'), row('second')]
+    const trusted = [holding('first', OTHER), holding('second', OTHER)]
+    const table = tableOf(rows, trusted, [`first/${OTHER}`, `second/${OTHER}`])
+    const choice = createMirrorChoice({ table, random: Math.random, now: () => 0, isTarget: () => true })
+    const fetchers = 2 * FILLING_SHARE + 1
+    const settled: string[] = []
+    const waiting = Array.from({ length: fetchers }, () => choice.choose(ITEM, 1000, 300).then((url) => { settled.push(url ?? 'none'); return url }))
+    await new Promise((resolve) => setImmediate(resolve))
+    const reported = (...filling: string[]): void => {
+      table.apply({ rows, holdings: [...trusted, ...filling.map((domain) => holding(domain, ITEM, false))] })
+      for (const name of ['first', 'second']) table.get(name)!.holdings.get(OTHER)!.verified = true
+      choice.changed()
+    }
+    reported('first')
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(settled, Array(FILLING_SHARE).fill(`http://first/media/${ITEM}?progressive=1`), 'the first report takes its share, the others wait on')
+    reported('first', 'second')
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.equal(settled.length, 2 * FILLING_SHARE)
+    assert.equal(settled.filter((url) => url.startsWith('http://second/')).length, FILLING_SHARE)
+    const urls = await Promise.all(waiting)
+    assert.ok(urls.every((url) => url !== undefined && url.endsWith('?progressive=1')), 'the last one goes to a fetch under way at the end of its wait, not to the origin')
   })
 
   it('a passed canary makes its mirror trusted for fetches under way, and is never a mirror itself', async function () {

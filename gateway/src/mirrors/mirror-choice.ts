@@ -48,6 +48,9 @@ export interface MirrorChoice {
 
 interface Weighed { mirror: Mirror, weight: number }
 
+/** Items' worth of fetchers a mirror still fetching an item may have queued before waiting fetchers look for another (see chooseNow). */
+export const FILLING_SHARE = 2
+
 export function createMirrorChoice (options: MirrorChoiceOptions): MirrorChoice {
   const { table, random, now } = options
   const waiters = new Set<() => void>()
@@ -106,10 +109,17 @@ export function createMirrorChoice (options: MirrorChoiceOptions): MirrorChoice 
     return `${seederUrls(mirror.publicUrl).mirror(infoHash)}${query}`
   }
 
-  function chooseNow (infoHash: string, size: number): string | undefined {
+  /**
+   * `spread`: a fetch under way takes a fetcher only while what was sent its
+   * way and not yet drained is under FILLING_SHARE items: at a storm's start
+   * every waiter wakes at the first seeder's report, and would all go to that
+   * one seeder, still fetching, while others report a moment later.
+   */
+  function chooseNow (infoHash: string, size: number, spread: boolean): string | undefined {
     const whole = draw(weigh(infoHash, (holding, mirror) => isTarget(mirror) && verifiedCopy(holding)))
     if (whole !== undefined) return sendTo(whole, infoHash, size, '')
-    const filling = draw(weigh(infoHash, (holding, mirror, t) => isTarget(mirror) && trustedFetch(holding, mirror, t)))
+    const filling = draw(weigh(infoHash, (holding, mirror, t) => isTarget(mirror) && trustedFetch(holding, mirror, t) &&
+      (!spread || drainBacklog(mirror.backlog, mirror.backlogAt, t, mirror.capacity) < FILLING_SHARE * size)))
     return filling === undefined ? undefined : sendTo(filling, infoHash, size, '?progressive=1')
   }
 
@@ -141,8 +151,9 @@ export function createMirrorChoice (options: MirrorChoiceOptions): MirrorChoice 
 
     async choose (infoHash, size, waitMs) {
       await readSharedBacklogs(infoHash)
-      const chosen = chooseNow(infoHash, size)
-      if (chosen !== undefined || waitMs <= 0 || !trustExpected() || stopped) return chosen
+      const canWait = waitMs > 0 && trustExpected() && !stopped
+      const chosen = chooseNow(infoHash, size, canWait)
+      if (chosen !== undefined || !canWait) return chosen
       return await new Promise((resolve) => {
         const done = (url: string | undefined): void => {
           clearTimeout(timer)
@@ -150,10 +161,11 @@ export function createMirrorChoice (options: MirrorChoiceOptions): MirrorChoice 
           resolve(url)
         }
         const waiter = (): void => {
-          const url = stopped ? undefined : chooseNow(infoHash, size)
+          const url = stopped ? undefined : chooseNow(infoHash, size, true)
           if (url !== undefined || stopped) done(url)
         }
-        const timer = setTimeout(() => done(undefined), waitMs)
+        // At the end of the wait, the fetches under way however many wait on them (drawn by their backlogs), else none.
+        const timer = setTimeout(() => done(stopped ? undefined : chooseNow(infoHash, size, false)), waitMs)
         // Woken by the next read of the table (at once when this process receives a report) or verified copy.
         waiters.add(waiter)
       })
