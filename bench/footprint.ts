@@ -19,10 +19,10 @@ import { readFile } from 'node:fs/promises'
 import { loadavg } from 'node:os'
 import { mastodonKey, pngBytes, startMastodonStore } from '@fedswarm/testkit'
 import { startOriginProcess, startSeederProcess } from '@fedswarm/process-fixture'
-import { fillSeeder } from './seeder-scale.ts'
+import { copiesVerified, fillSeeder } from './seeder-scale.ts'
 import { runSoak, SOAK_DEFAULTS } from './soak-run.ts'
 import {
-  ADMIN_TOKEN, benchTempDir, cleanupAll, cpuSeconds, defer, log, memoryBytes, metric, MiB, originMetrics, pgSchema, poll, postgresAvailable, round, seederMetrics, sleep,
+  ADMIN_TOKEN, benchTempDir, cleanupAll, cpuSeconds, defer, log, memoryBytes, metric, MiB, pgSchema, postgresAvailable, round, seederMetrics, sleep,
   startOrigin, type DaemonProcess, type DbChoice
 } from './processes.ts'
 
@@ -184,12 +184,7 @@ async function emptyRoles (db: DbChoice, options: FootprintOptions): Promise<Pic
 async function fullSeeder (db: DbChoice, options: FootprintOptions): Promise<FullSeederFigures> {
   const origin = await startOrigin(db, { FEDSWARM_MAX_ACTIVE_TORRENTS: String(options.originMaxActive) })
   const { seeder, fill } = await fillSeeder(origin, db, { ...options, label: `footprint ${db}` })
-  // Not idle while the origin still verifies the copies it was told of (each check reads pieces from the seeder's mirror).
-  const verifyStarted = performance.now()
-  const held = metric(await seederMetrics(seeder.url), 'fedswarm_seeder_items_stored')
-  await poll('the origin to verify every copy on the seeder', options.fillTimeoutSeconds * 1000, 1000, async () =>
-    metric(await originMetrics(origin.url), 'fedswarm_mirrors_verified') >= held ? true : undefined)
-  const verifySeconds = round((performance.now() - verifyStarted) / 1000, 0)
+  const verifySeconds = await copiesVerified(origin, seeder, options.fillTimeoutSeconds)
   await sleep(options.fillSettleSeconds * 1000)
   const memory = await memoryBytes(seeder.pid)
   const metrics = await seederMetrics(seeder.url)

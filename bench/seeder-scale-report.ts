@@ -19,7 +19,7 @@ export function seederScaleSection (record: ScenarioRecord<SeederScaleResult>, v
   lines.push(`| torrents in the swarm | ${r.activeTorrents} |`)
   lines.push(`| resident memory (VmRSS) | **${mib(r.rssBytes, 0)}** (${n(r.rssBytes / MB, 0)} MB) |`)
   lines.push(`| open files | ${n(r.openFiles.total, 0)} (${n(r.openFiles.sockets, 0)} sockets, ${r.openFiles.epoll} epoll instances) |`)
-  lines.push(`| CPU while idle | **${n(r.idleCpu.percentOfOneCore)} %** of one core (${r.idleCpu.cpuSeconds} s over ${r.idleCpu.seconds} s) |`)
+  lines.push(`| CPU while idle | **${n(r.idleCpu.percentOfOneCore)} %** of one core (${r.idleCpu.cpuSeconds} s over ${r.idleCpu.seconds} s${r.idleCpu.verifySeconds === undefined ? ', right after the fill' : `, once the origin had verified every copy, ${r.idleCpu.verifySeconds} s after the fill`}) |`)
   lines.push(`| an empty seeder, for comparison | ${empty} |`)
   lines.push(`| cold item over HTTP (not in the swarm) | ${n(r.cold.serveMs, 1)} ms (first byte ${n(r.cold.firstByteMs, 1)} ms), bytes ${r.cold.verified ? 'verified' : '**not verified**'} |`)
   lines.push(`| back in the swarm (tracker lists it as a complete peer) | ${Number.isFinite(r.cold.backInSwarmMs) ? `${n(r.cold.backInSwarmMs, 0)} ms after the first GET` : 'not within 60 s'} (${r.cold.requestsToReactivate} GETs sent by then, 100 ms apart; complete peers before the first: ${r.cold.completeBefore}) |`)

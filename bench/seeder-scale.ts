@@ -8,7 +8,7 @@ import bencode from 'bencode'
 import { manifestSchema, type Manifest } from '@fedswarm/protocol'
 import { pngBytes } from '@fedswarm/testkit'
 import {
-  ADMIN_TOKEN, KiB, MiB, alive, cleanupAll, outputTail, cpuSeconds, log, metric, openFiles, poll, round, rssBytes, seederMetrics, sha256Base64url, sleep,
+  ADMIN_TOKEN, KiB, MiB, alive, cleanupAll, outputTail, cpuSeconds, log, metric, openFiles, originMetrics, poll, round, rssBytes, seederMetrics, sha256Base64url, sleep,
   startOrigin, startSeeder, type DaemonProcess, type DbChoice, type OriginProcess
 } from './processes.ts'
 
@@ -45,7 +45,8 @@ export interface SeederScaleResult {
   openFiles: { total: number, sockets: number, epoll: number }
   /** A fresh seeder with no item, for each metadata store: what the process costs before any item. */
   empty: Partial<Record<DbChoice, { rssBytes: number, idleCpuPercent: number, openFiles: number }>>
-  idleCpu: { seconds: number, cpuSeconds: number, percentOfOneCore: number }
+  /** Measured once the origin had verified every copy (`verifySeconds` after the fill; absent in results of earlier runs). */
+  idleCpu: { seconds: number, cpuSeconds: number, percentOfOneCore: number, verifySeconds?: number }
   cold: {
     /** Before the first GET: the tracker's complete peers for the item (0 = nobody seeds it). */
     completeBefore: number
@@ -116,6 +117,19 @@ export interface FilledSeeder {
  * publishes `items` items hot, a few at a time, and resolves once the seeder
  * holds every one (it hears of each through its event stream and fetches it).
  */
+/**
+ * Resolves once the origin has verified every copy the seeder holds, in
+ * seconds: until then the seeder is not idle (each check reads pieces from
+ * its mirror).
+ */
+export async function copiesVerified (origin: OriginProcess, seeder: DaemonProcess, timeoutSeconds: number): Promise<number> {
+  const started = performance.now()
+  const stored = metric(await seederMetrics(seeder.url), 'fedswarm_seeder_items_stored')
+  await poll('the origin to verify every copy on the seeder', timeoutSeconds * 1000, 1000, async () =>
+    metric(await originMetrics(origin.url), 'fedswarm_mirrors_verified') >= stored ? true : undefined)
+  return round((performance.now() - started) / 1000, 0)
+}
+
 export async function fillSeeder (origin: OriginProcess, db: DbChoice, options: FillOptions): Promise<FilledSeeder> {
   const seeder = await startSeeder(db, origin.url, {
     FEDSWARM_MAX_ACTIVE_TORRENTS: String(options.maxActive),
@@ -178,6 +192,7 @@ export async function runSeederScale (options: SeederScaleOptions): Promise<Seed
     await Promise.all(options.emptyDbs.map(async (db) => { empty[db] = await emptySeeder(db, origin) }))
     log(`seeder-scale: an empty seeder: ${Object.entries(empty).map(([db, e]) => `${db} RSS ${round(e.rssBytes / MiB, 0)} MiB, idle CPU ${e.idleCpuPercent} %`).join('; ')}`)
     const { seeder, manifests, fill } = await fillSeeder(origin, options.seederDb, { ...options, label: 'seeder-scale' })
+    const verifySeconds = await copiesVerified(origin, seeder, options.fillTimeoutSeconds)
     // Settle (the last fetches turn into seeding, the store writes its state), then measure.
     await sleep(options.settleSeconds * 1000)
     const rss = await rssBytes(seeder.pid)
@@ -232,7 +247,7 @@ export async function runSeederScale (options: SeederScaleOptions): Promise<Seed
       memory,
       openFiles: files,
       empty,
-      idleCpu: { seconds: round(idleSeconds, 1), cpuSeconds: round(idleCpuSeconds, 2), percentOfOneCore: round(100 * idleCpuSeconds / idleSeconds, 2) },
+      idleCpu: { seconds: round(idleSeconds, 1), cpuSeconds: round(idleCpuSeconds, 2), percentOfOneCore: round(100 * idleCpuSeconds / idleSeconds, 2), verifySeconds },
       cold: { completeBefore, firstByteMs: round(firstByteMs, 1), serveMs: round(serveMs, 1), verified, requestsToReactivate: requests, backInSwarmMs: round(backInSwarmMs, 0) }
     }
   } finally {
