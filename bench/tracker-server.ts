@@ -66,11 +66,8 @@ async function main (kind: TrackerKind, redisUrl: string | undefined, prefix: st
     const ours = tracker
     // As gateway/src/origin.ts mounts it: tracker paths go straight to the tracker, past express, and plain announces by the lane.
     http = await listenHttp({ host: '127.0.0.1', port: 0, log: pino({ level: 'silent' }), requestTimeoutMs: 600_000 })
-    http.setHandler((req, res) => {
-      res.setHeader('X-Content-Type-Options', 'nosniff')
-      ours.handleHttp(req, res)
-    })
-    http.setLane({ ...ours.lane, headers: [...ours.lane.headers, ['X-Content-Type-Options', 'nosniff']] })
+    http.setHandler((req, res) => { ours.handleHttp(req, res) })
+    http.setLane(ours.lane)
     port = http.port
   } else {
     stock = new StockServer({ udp: false, ws: false, stats: false, interval: 120_000 }) as unknown as StockWithHttp

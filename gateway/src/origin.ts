@@ -327,16 +327,12 @@ export async function startOrigin (config: OriginConfig, overrides: OriginOverri
     })
     // Announces are most of an origin's requests: they go straight to the tracker, past express.
     http.setHandler((req, res) => {
-      if (isTrackerPath(req.url ?? '/')) {
-        res.setHeader('X-Content-Type-Options', 'nosniff')
-        tracker.handleHttp(req, res)
-      } else {
-        app(req, res)
-      }
+      if (isTrackerPath(req.url ?? '/')) tracker.handleHttp(req, res)
+      else app(req, res)
     })
     http.server.on('upgrade', (req, socket, head) => tracker.handleUpgrade(req, socket, head))
     // Plain GET /announce requests are read off the socket, ahead of node:http (web's request-lane.ts).
-    http.setLane({ ...tracker.lane, headers: [...tracker.lane.headers, ['X-Content-Type-Options', 'nosniff']] })
+    http.setLane(tracker.lane)
 
     for (const item of await mediaRepository.hotItems(db, config.seeding.maxActive)) seed(item)
     log.info({ url: urls.base, port }, 'origin listening')

@@ -1,4 +1,5 @@
 // Replies of the tracker's HTTP routes: JSON, and the bencoded bodies BitTorrent clients read.
+// Every one says nosniff: none is a document, whoever mounts the tracker.
 
 import type { ServerResponse } from 'node:http'
 import type { ErrorBody } from '@fedswarm/protocol'
@@ -10,6 +11,7 @@ export function sendJson (res: ServerResponse, status: number, body: unknown, he
     'Content-Type': 'application/json',
     'Content-Length': String(Buffer.byteLength(text)),
     'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
     ...headers
   })
   res.end(text)
@@ -21,7 +23,7 @@ export function sendError (res: ServerResponse, err: TrackerHttpError, headers: 
 }
 
 /** The headers of a bencoded answer besides Content-Length (also those of the HTTP server's lane). */
-export const BENCODED_HEADERS: ReadonlyArray<readonly [string, string]> = [['Content-Type', 'text/plain'], ['Cache-Control', 'no-store']]
+export const BENCODED_HEADERS: ReadonlyArray<readonly [string, string]> = [['Content-Type', 'text/plain'], ['Cache-Control', 'no-store'], ['X-Content-Type-Options', 'nosniff']]
 const BENCODED_HEAD = BENCODED_HEADERS.flat()
 
 /**
