@@ -24,6 +24,8 @@ if (major < 24) {
   process.execve(process.execPath, [process.execPath, ...process.execArgv, ...ROLE_FLAGS[role], here, ...process.argv.slice(2)], { ...ROLE_ENV, ...process.env })
 } else {
   useCompileCache(role)
-  useSourceCondition()
+  // Only `fedswarm get` runs the SDK, which resolves to its TypeScript source here; the roles never import
+  // it, and a resolve hook is JavaScript run for every module they load (webtorrent's some 300 too).
+  if (role === undefined) useSourceCondition()
   await import('../cli/src/main.ts')
 }

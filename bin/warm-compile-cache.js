@@ -5,11 +5,11 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { flushCompileCache } from 'node:module'
-import { hasRoleFlags, roleOf, ROLE_FLAGS, useCompileCache, useSourceCondition } from './node-setup.js'
+import { hasRoleFlags, roleOf, ROLE_FLAGS, useCompileCache } from './node-setup.js'
 
 const MODULES = {
-  origin: ['../cli/src/origin-command.ts', 'webtorrent', 'parse-torrent', 'ioredis', ...['pglite', 'postgres'].map((engine) => `../storage/src/${engine}-db.ts`)],
-  seeder: ['../cli/src/seeder-command.ts', '../seeder/src/active-swarm.ts', 'webtorrent', 'parse-torrent', ...['sqlite', 'postgres'].map((engine) => `../storage/src/${engine}-db.ts`)]
+  origin: ['../cli/src/origin-command.ts', 'parse-torrent', 'ioredis', ...['pglite', 'postgres'].map((engine) => `../storage/src/${engine}-db.ts`)],
+  seeder: ['../cli/src/seeder-command.ts', '../seeder/src/active-swarm.ts', 'parse-torrent', ...['sqlite', 'postgres'].map((engine) => `../storage/src/${engine}-db.ts`)]
 }
 
 const role = roleOf(process.argv[2])
@@ -21,7 +21,8 @@ if (role === undefined) {
 } else {
   if (!hasRoleFlags(role)) throw new Error(`run with ${ROLE_FLAGS[role].join(' ')}`)
   useCompileCache(role)
-  useSourceCondition()
   for (const module of ['../cli/src/commands.ts', ...MODULES[role]]) await import(module)
+  // webtorrent as a server peer loads it: the bundle when `npm install` made one.
+  await (await import('../peer/src/webtorrent-module.ts')).loadWebTorrent()
   flushCompileCache()
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import { randomBytes } from 'node:crypto'
 import { ThrottleGroup } from 'speed-limiter'
 import type WebTorrent from 'webtorrent'
+import { loadWebTorrent } from './webtorrent-module.ts'
 
 export interface PeerClientOptions {
   /** TCP port for peers; 0 = any free port. */
@@ -100,7 +101,7 @@ export function createPeerClient (options: PeerClientOptions): PeerClient {
 
   async function make (): Promise<WebTorrent> {
     const port = await listening
-    const { default: WebTorrentClient } = await import('webtorrent')
+    const WebTorrentClient = await loadWebTorrent()
     if (destroyed) throw new Error('peer client destroyed')
     placeholder.close()
     const made = withListenHost(options.host, () => new WebTorrentClient({

@@ -1,0 +1,64 @@
+// Run by `npm install` (the root package's postinstall): writes webtorrent and
+// its dependencies as one module, for server peers to load at a storm's start
+// (peer/src/webtorrent-module.ts says why). A failure, or no esbuild (an
+// install without dev dependencies), only costs that load its speed: it never
+// fails the install.
+import { mkdir, rm } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { WEBTORRENT_BUNDLE } from '../src/webtorrent-module.ts'
+
+/**
+ * Packages webtorrent imports for features our client settings turn off
+ * (peer-client.ts: `dht`, `lsd`, `natUpnp`, `natPmp` false, no blocklist):
+ * each stands in with a constructor that fails loudly should a setting ever
+ * turn one on. cross-fetch-ponyfill is Node's own fetch on Node 24 (it loads
+ * node-fetch only to ignore it).
+ */
+const UNUSED = 'export default class NotBundled { constructor () { throw new Error(\'not in the fedswarm webtorrent bundle: turned off in peer-client.ts\') } }\n'
+const STUBS: Record<string, string> = {
+  'bittorrent-dht': `${UNUSED}export const Client = NotBundled\n`,
+  'bittorrent-lsd': UNUSED,
+  '@silentbot1/nat-api': UNUSED,
+  'load-ip-set': 'export default function loadIPSet () { throw new Error(\'not in the fedswarm webtorrent bundle: no blocklist is used\') }\n',
+  'cross-fetch-ponyfill': 'export default globalThis.fetch\n'
+}
+
+/**
+ * Loaded at run time from node_modules as the package would: native and
+ * optional modules, and speed-limiter, whose upload bucket peer-client.ts
+ * makes and hands to the client (one copy of the class on both sides).
+ */
+const EXTERNAL = ['utp-native', 'bufferutil', 'utf-8-validate', 'node-datachannel', '@roamhq/wrtc', 'webrtc-polyfill', 'fs-native-extensions', 'speed-limiter']
+
+const out = fileURLToPath(WEBTORRENT_BUNDLE)
+try {
+  const { build } = await import('esbuild')
+  await rm(out, { force: true })
+  await mkdir(dirname(out), { recursive: true })
+  await build({
+    entryPoints: [fileURLToPath(import.meta.resolve('webtorrent'))],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    minify: true,
+    // Function and class names stay, for stack traces in the logs.
+    keepNames: true,
+    outfile: out,
+    logLevel: 'error',
+    external: EXTERNAL,
+    // The CommonJS inside calls require() for Node's own modules.
+    banner: { js: 'import { createRequire as fedswarmCreateRequire } from \'node:module\'; const require = fedswarmCreateRequire(import.meta.url);' },
+    plugins: [{
+      name: 'unused-features',
+      setup (builder) {
+        const names = new RegExp(`^(${Object.keys(STUBS).map((name) => name.replace(/[/@-]/g, '\\$&')).join('|')})$`)
+        builder.onResolve({ filter: names }, (args) => ({ path: args.path, namespace: 'fedswarm-stub' }))
+        builder.onLoad({ filter: /.*/, namespace: 'fedswarm-stub' }, (args) => ({ contents: STUBS[args.path], loader: 'js' }))
+      }
+    }]
+  })
+} catch (err) {
+  await rm(out, { force: true }).catch(() => {})
+  console.warn(`fedswarm: could not bundle webtorrent (${(err as Error).message.split('\n')[0]}); server peers will load the package as it is, more slowly`)
+}

@@ -1,0 +1,25 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type WebTorrent from 'webtorrent'
+
+/** Where `npm install` writes webtorrent as one module (peer/scripts/bundle-webtorrent.ts). */
+export const WEBTORRENT_BUNDLE = new URL('../../node_modules/.cache/fedswarm-webtorrent/webtorrent.mjs', import.meta.url)
+
+/**
+ * webtorrent's client class, from the bundle when there is one, else from
+ * the package. A server peer loads webtorrent when its first torrent needs
+ * it, which in a storm is the moment every seeder gets the same hot item: as
+ * some 300 modules that cost each process a third of a second of CPU, on a
+ * small machine running the origin and seeders, before the first byte moved.
+ * The bundle is one module without the parts our settings never use (DHT,
+ * local discovery, UPnP/NAT-PMP, blocklists) and loads for a little more
+ * than half of that. An install without esbuild (`npm ci --omit=dev`) has no
+ * bundle and loads the package; a bundle that is there but does not load
+ * is an error, not something to hide.
+ */
+export async function loadWebTorrent (): Promise<typeof WebTorrent> {
+  const module = existsSync(fileURLToPath(WEBTORRENT_BUNDLE))
+    ? await import(WEBTORRENT_BUNDLE.href) as { default: typeof WebTorrent }
+    : await import('webtorrent')
+  return module.default
+}
