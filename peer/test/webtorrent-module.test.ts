@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import createTorrent from 'create-torrent'
+import { tempDir } from '@fedswarm/testkit'
+import type { Torrent } from 'webtorrent'
 import { loadWebTorrent, WEBTORRENT_BUNDLE } from '../src/webtorrent-module.ts'
+
+const SERVER_SETTINGS = { dht: false, lsd: false, utp: false, utPex: false, natUpnp: false, natPmp: false, webSeeds: false, tracker: false, torrentPort: 0 } as const
 
 describe('webtorrent for server peers', function () {
   it('is loaded from the bundle npm install wrote, not from the package', async function () {
@@ -15,6 +21,33 @@ describe('webtorrent for server peers', function () {
   it('leaves out what our settings turn off, and says so if one is ever turned on', async function () {
     const WebTorrent = await loadWebTorrent()
     // UPnP is the first of them the constructor reaches, before it opens any port.
-    assert.throws(() => new WebTorrent({ natUpnp: true, dht: false, lsd: false, utp: false, tracker: {} }), /not in the fedswarm webtorrent bundle/)
+    assert.throws(() => new WebTorrent({ ...SERVER_SETTINGS, natUpnp: true }), /not in the fedswarm webtorrent bundle/)
+  })
+
+  it('schedules a torrent\'s requests once for all the messages of one turn, not once for each', async function () {
+    const WebTorrent = await loadWebTorrent()
+    const dir = await tempDir('fedswarm-webtorrent-bundle-')
+    const client = new WebTorrent(SERVER_SETTINGS)
+    try {
+      const torrentFile = await new Promise<Uint8Array>((resolve, reject) => {
+        createTorrent(randomBytes(64 * 1024), { name: 'item', private: true, pieceLength: 16 * 1024 }, (err, torrent) => err === null ? resolve(torrent) : reject(err))
+      })
+      const torrent = client.add(torrentFile, { path: dir.path }) as Torrent & { _update (): void, _updateWireWrapper (): void }
+      let runs = 0
+      torrent._updateWireWrapper = () => { runs++ }
+      // As three `have` messages parsed from one read would.
+      torrent._update()
+      torrent._update()
+      torrent._update()
+      assert.equal(runs, 0, 'deferred to the end of the turn')
+      await Promise.resolve()
+      assert.equal(runs, 1)
+      torrent._update()
+      await Promise.resolve()
+      assert.equal(runs, 2, 'and runs again for the next turn\'s messages')
+    } finally {
+      await new Promise<void>((resolve) => client.destroy(() => resolve()))
+      await dir.remove()
+    }
   })
 })
