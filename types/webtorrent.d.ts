@@ -75,6 +75,8 @@ declare module 'webtorrent' {
     readonly downloadSpeed: number
     readonly wires: Wire[]
     addWebSeed (url: string): void
+    /** Connects to a peer at `host:port` (lib/torrent.js `addPeer`); false if it is refused (blocked, or the torrent destroyed). */
+    addPeer (peer: string): boolean
     destroy (opts?: { destroyStore?: boolean } | null, cb?: (err?: Error | null) => void): void
     destroy (cb: (err?: Error | null) => void): void
   }

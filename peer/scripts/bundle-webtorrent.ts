@@ -24,27 +24,34 @@ const STUBS: Record<string, string> = {
   'cross-fetch-ponyfill': 'export default globalThis.fetch\n'
 }
 
+/** A change to webtorrent's own code: `from`, found exactly once in `file` (under webtorrent/), becomes `to`. */
+interface CodeChange { file: string, from: string, to: string }
+
 /**
- * One change to webtorrent itself. `Torrent._update` (lib/torrent.js) runs
- * the request scheduling of every wire of the torrent, and webtorrent calls
- * it on each message that may change what to ask for: every `have`. In a
- * storm each piece a seeder verifies is announced to all its peers, so each
- * of twenty seeders re-ran the scheduling of its twenty wires for every one
- * of some 1,200 `have`s, the closures of each run a good part of what its
- * garbage collector then had to clear. In browsers webtorrent already defers
- * the run to an idle callback; here it is deferred to a microtask and runs
- * once for all the messages of one read (in a 20-seeder storm on 2 cores:
- * about a tenth less seeder CPU). The bundle is not written if the code to
- * change is not found as expected.
+ * The change made to webtorrent itself, for server peers; the bundle is not
+ * written if the code to change is not found as expected.
+ *
+ * `Torrent._update` runs the request scheduling of every wire of the
+ * torrent, and webtorrent calls it on each message that may change what to
+ * ask for: every `have`. In a storm each piece a seeder verifies is
+ * announced to all its peers, so each of twenty seeders re-ran the
+ * scheduling of its twenty wires for every one of some 1,200 `have`s, the
+ * closures of each run a good part of what its garbage collector then had
+ * to clear. In browsers webtorrent already defers the run to an idle
+ * callback; here it is deferred to a microtask and runs once for all the
+ * messages of one read (in a 20-seeder storm on 2 cores: about a tenth less
+ * seeder CPU).
  */
-const UPDATE_AT_ONCE = `  _update () {
+const CHANGES: CodeChange[] = [{
+  file: 'lib/torrent.js',
+  from: `  _update () {
     if (IDLE_CALLBACK) {
       IDLE_CALLBACK(() => this._updateWireWrapper(), { timeout: 250 })
     } else {
       this._updateWireWrapper()
     }
-  }`
-const UPDATE_ONCE_PER_TURN = `  _update () {
+  }`,
+  to: `  _update () {
     if (this.fedswarmUpdateQueued) return
     this.fedswarmUpdateQueued = true
     queueMicrotask(() => {
@@ -52,6 +59,17 @@ const UPDATE_ONCE_PER_TURN = `  _update () {
       this._updateWireWrapper()
     })
   }`
+}]
+
+/** `code` of webtorrent's `file` with its changes made; throws if one does not apply once. */
+function changed (file: string, code: string): string {
+  for (const change of CHANGES.filter((each) => each.file === file)) {
+    const parts = code.split(change.from)
+    if (parts.length !== 2) throw new Error(`webtorrent's ${file} is not the code this bundle changes (peer/scripts/bundle-webtorrent.ts)`)
+    code = parts.join(change.to)
+  }
+  return code
+}
 
 /**
  * Loaded at run time from node_modules as the package would: native and
@@ -86,12 +104,13 @@ try {
         builder.onLoad({ filter: /.*/, namespace: 'fedswarm-stub' }, (args) => ({ contents: STUBS[args.path], loader: 'js' }))
       }
     }, {
-      name: 'update-once-per-turn',
+      name: 'webtorrent-changes',
       setup (builder) {
-        builder.onLoad({ filter: /[\\/]webtorrent[\\/]lib[\\/]torrent\.js$/ }, async (args) => {
-          const code = await readFile(args.path, 'utf8')
-          if (!code.includes(UPDATE_AT_ONCE)) throw new Error('webtorrent\'s Torrent._update is not the code this bundle changes (peer/scripts/bundle-webtorrent.ts)')
-          return { contents: code.replace(UPDATE_AT_ONCE, UPDATE_ONCE_PER_TURN), loader: 'js', resolveDir: dirname(args.path) }
+        const files = [...new Set(CHANGES.map((change) => change.file))]
+        builder.onLoad({ filter: /[\\/]webtorrent[\\/]lib[\\/][a-z-]+\.js$/ }, async (args) => {
+          const file = files.find((name) => args.path.endsWith(`/webtorrent/${name}`))
+          if (file === undefined) return undefined
+          return { contents: changed(file, await readFile(args.path, 'utf8')), loader: 'js', resolveDir: dirname(args.path) }
         })
       }
     }]
