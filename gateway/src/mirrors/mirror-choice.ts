@@ -111,15 +111,16 @@ export function createMirrorChoice (options: MirrorChoiceOptions): MirrorChoice 
 
   /**
    * `spread`: a fetch under way takes a fetcher only while what was sent its
-   * way and not yet drained is under FILLING_SHARE items: at a storm's start
-   * every waiter wakes at the first seeder's report, and would all go to that
-   * one seeder, still fetching, while others report a moment later.
+   * way and not yet drained, with this one, stays within FILLING_SHARE items:
+   * at a storm's start every waiter wakes at the first seeder's report, and
+   * would all go to that one seeder, still fetching, while others report a
+   * moment later.
    */
   function chooseNow (infoHash: string, size: number, spread: boolean): string | undefined {
     const whole = draw(weigh(infoHash, (holding, mirror) => isTarget(mirror) && verifiedCopy(holding)))
     if (whole !== undefined) return sendTo(whole, infoHash, size, '')
     const filling = draw(weigh(infoHash, (holding, mirror, t) => isTarget(mirror) && trustedFetch(holding, mirror, t) &&
-      (!spread || drainBacklog(mirror.backlog, mirror.backlogAt, t, mirror.capacity) < FILLING_SHARE * size)))
+      (!spread || drainBacklog(mirror.backlog, mirror.backlogAt, t, mirror.capacity) + size <= FILLING_SHARE * size)))
     return filling === undefined ? undefined : sendTo(filling, infoHash, size, '?progressive=1')
   }
 
