@@ -97,7 +97,8 @@ function plan (quick: boolean, db: DbChoice, redisUrl: string | undefined, overr
       publishConcurrency: 4,
       maxActive: 50,
       idleSeconds: quick ? 5 : 10,
-      settleSeconds: quick ? 2 : 5,
+      // Idle is at rest, after V8's memory reducer has run its collections (the footprint's fillSettleSeconds below says when).
+      settleSeconds: quick ? 2 : 30,
       seederDb: db,
       originDb: db,
       emptyDbs: quick ? [db] : [...new Set<DbChoice>(['pglite', db])],
