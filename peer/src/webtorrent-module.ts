@@ -12,10 +12,11 @@ export const WEBTORRENT_BUNDLE = new URL('../../node_modules/.cache/fedswarm-web
  * some 300 modules that cost each process a third of a second of CPU, on a
  * small machine running the origin and seeders, before the first byte moved.
  * The bundle is one module without the parts our settings never use (DHT,
- * local discovery, UPnP/NAT-PMP, blocklists) and loads for a little more
- * than half of that. An install without esbuild (`npm ci --omit=dev`) has no
- * bundle and loads the package; a bundle that is there but does not load
- * is an error, not something to hide.
+ * local discovery, UPnP/NAT-PMP, blocklists), loads for a little more than
+ * half of that, and schedules requests once per turn of the event loop (the
+ * one change to webtorrent, bundle-webtorrent.ts says why). An install that
+ * could not make the bundle loads the package; a bundle that is there but
+ * does not load is an error, not something to hide.
  */
 export async function loadWebTorrent (): Promise<typeof WebTorrent> {
   const module = existsSync(fileURLToPath(WEBTORRENT_BUNDLE))
