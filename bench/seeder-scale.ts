@@ -113,11 +113,6 @@ export interface FilledSeeder {
 }
 
 /**
- * Starts a seeder (metadata in `db`, active set `maxActive`) on `origin`,
- * publishes `items` items hot, a few at a time, and resolves once the seeder
- * holds every one (it hears of each through its event stream and fetches it).
- */
-/**
  * Resolves once the origin has verified every copy the seeder holds, in
  * seconds: until then the seeder is not idle (each check reads pieces from
  * its mirror).
@@ -130,6 +125,11 @@ export async function copiesVerified (origin: OriginProcess, seeder: DaemonProce
   return round((performance.now() - started) / 1000, 0)
 }
 
+/**
+ * Starts a seeder (metadata in `db`, active set `maxActive`) on `origin`,
+ * publishes `items` items hot, a few at a time, and resolves once the seeder
+ * holds every one (it hears of each through its event stream and fetches it).
+ */
 export async function fillSeeder (origin: OriginProcess, db: DbChoice, options: FillOptions): Promise<FilledSeeder> {
   const seeder = await startSeeder(db, origin.url, {
     FEDSWARM_MAX_ACTIVE_TORRENTS: String(options.maxActive),

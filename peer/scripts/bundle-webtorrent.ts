@@ -1,8 +1,8 @@
 // Run by `npm install` (the root package's postinstall): writes webtorrent and
 // its dependencies as one module, for server peers to load at a storm's start
-// (peer/src/webtorrent-module.ts says why). A failure, or no esbuild (an
-// install without dev dependencies), only costs that load its speed: it never
-// fails the install.
+// (peer/src/webtorrent-module.ts says why). A failure (esbuild missing, a
+// webtorrent whose code no longer has what CHANGES expects) only costs that
+// load its speed: it never fails the install.
 import { mkdir, readFile, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
