@@ -24,26 +24,38 @@ const STUBS: Record<string, string> = {
   'cross-fetch-ponyfill': 'export default globalThis.fetch\n'
 }
 
-/** A change to webtorrent's own code: `from`, found exactly once in `file` (under webtorrent/), becomes `to`. */
+/** A change to the code of webtorrent or of a package it uses: `from`, found exactly once in `file` (under node_modules/), becomes `to`. */
 interface CodeChange { file: string, from: string, to: string }
 
 /**
- * The change made to webtorrent itself, for server peers; the bundle is not
- * written if the code to change is not found as expected.
+ * The changes made to webtorrent and the packages it uses, for server peers;
+ * the bundle is not written if the code to change is not found as expected.
+ * In a 20-seeder storm on 2 cores the seeders are CPU-bound, and with their
+ * small young generation (bin/node-setup.js) garbage collection is much of
+ * that CPU: these cut what a seeder allocates while it moves bytes (over a
+ * warm 40/16 storm phase of `npm run bench -- --only storm-netns`, sampled:
+ * 56 MiB per seeder with the first change alone and esbuild's keepNames,
+ * 27 MiB now).
  *
- * `Torrent._update` runs the request scheduling of every wire of the
- * torrent, and webtorrent calls it on each message that may change what to
- * ask for: every `have`. In a storm each piece a seeder verifies is
- * announced to all its peers, so each of twenty seeders re-ran the
- * scheduling of its twenty wires for every one of some 1,200 `have`s, the
- * closures of each run a good part of what its garbage collector then had
- * to clear. In browsers webtorrent already defers the run to an idle
- * callback; here it is deferred to a microtask and runs once for all the
- * messages of one read (in a 20-seeder storm on 2 cores: about a tenth less
- * seeder CPU).
+ * - `Torrent._update` runs the request scheduling of every wire, and
+ *   webtorrent calls it on each message that may change what to ask for:
+ *   every `have`, some 1,200 per seeder in a storm. In browsers webtorrent
+ *   defers it to an idle callback; here to a microtask, once for all the
+ *   messages of one read.
+ * - `Torrent._updateWire` builds six closures before it looks at the wire;
+ *   most calls find its request pipeline full, or the peer choking: those
+ *   are now answered first. `Torrent._request` likewise allocated the
+ *   context of a block's callback before finding there was no block to ask
+ *   for; that part now runs only for a reserved block.
+ * - `_debug` formatted its message (a template string) with debugging off.
+ * - throughput, webtorrent's speed meter, read `process.hrtime()` (a new
+ *   array each time) for every block; it reads `performance.now()`.
+ * - A connection's writes are corked until the event loop is idle: the
+ *   header and the block of a piece message, and every message of one turn,
+ *   leave in one system call instead of one each.
  */
 const CHANGES: CodeChange[] = [{
-  file: 'lib/torrent.js',
+  file: 'webtorrent/lib/torrent.js',
   from: `  _update () {
     if (IDLE_CALLBACK) {
       IDLE_CALLBACK(() => this._updateWireWrapper(), { timeout: 250 })
@@ -59,9 +71,84 @@ const CHANGES: CodeChange[] = [{
       this._updateWireWrapper()
     })
   }`
+}, {
+  file: 'webtorrent/lib/torrent.js',
+  from: `  _updateWire (wire) {
+    if (wire.destroyed) return false
+    // to allow function hoisting
+    const self = this
+`,
+  to: `  _updateWire (wire) {
+    if (wire.destroyed) return false
+    if (wire.type !== 'webSeed') {
+      if (wire.requests.length >= getBlockPipelineLength(wire, PIPELINE_MIN_DURATION)) return
+      if (wire.peerChoking && !(wire.hasFast && wire.peerAllowedFastSet.length > 0)) return
+    }
+    return this.fedswarmUpdateWire(wire)
+  }
+
+  fedswarmUpdateWire (wire) {
+    // to allow function hoisting
+    const self = this
+`
+}, {
+  file: 'webtorrent/lib/torrent.js',
+  from: `    if (reservation === -1) return false
+
+    let r = self._reservations[index]`,
+  to: `    if (reservation === -1) return false
+    return this.fedswarmRequestReserved(wire, index, piece, reservation, isWebSeed)
+  }
+
+  fedswarmRequestReserved (wire, index, piece, reservation, isWebSeed) {
+    const self = this
+    let r = self._reservations[index]`
+}, ...['webtorrent/lib/torrent.js', 'bittorrent-protocol/index.js'].map((file) => ({
+  file,
+  from: `  _debug (...args) {
+    args[0] =`,
+  to: `  _debug (...args) {
+    if (!debug.enabled) return
+    args[0] =`
+})), {
+  file: 'throughput/index.js',
+  from: 'const hrtime = typeof process !== \'undefined\' && !!process.hrtime',
+  to: 'const hrtime = false'
+}, {
+  file: 'webtorrent/lib/peer.js',
+  from: `  setThrottlePipes () {
+    const self = this
+`,
+  to: `  setThrottlePipes () {
+    const self = this
+    this.fedswarmCorkWrites()
+`
+}, {
+  file: 'webtorrent/lib/peer.js',
+  from: `  clearPipes () {`,
+  to: `  fedswarmCorkWrites () {
+    const conn = this.conn
+    if (conn.fedswarmCorking || typeof conn.cork !== 'function') return
+    conn.fedswarmCorking = true
+    const write = conn.write
+    let corked = false
+    conn.write = function (...args) {
+      if (!corked) {
+        corked = true
+        conn.cork()
+        setImmediate(() => {
+          corked = false
+          conn.uncork()
+        })
+      }
+      return write.apply(conn, args)
+    }
+  }
+
+  clearPipes () {`
 }]
 
-/** `code` of webtorrent's `file` with its changes made; throws if one does not apply once. */
+/** `code` of `file` with its changes made; throws if one does not apply once. */
 function changed (file: string, code: string): string {
   for (const change of CHANGES.filter((each) => each.file === file)) {
     const parts = code.split(change.from)
@@ -79,6 +166,7 @@ function changed (file: string, code: string): string {
 const EXTERNAL = ['utp-native', 'bufferutil', 'utf-8-validate', 'node-datachannel', '@roamhq/wrtc', 'webrtc-polyfill', 'fs-native-extensions', 'speed-limiter']
 
 const out = fileURLToPath(WEBTORRENT_BUNDLE)
+const changedFiles = new Set<string>()
 try {
   const { build } = await import('esbuild')
   await rm(out, { force: true })
@@ -88,9 +176,10 @@ try {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    minify: true,
-    // Function and class names stay, for stack traces in the logs.
-    keepNames: true,
+    // Names stay as in the source (for stack traces in the logs) because they are not minified: esbuild's
+    // keepNames would instead set each function's name at run time, at every closure created on the hot path.
+    minifyWhitespace: true,
+    minifySyntax: true,
     outfile: out,
     logLevel: 'error',
     external: EXTERNAL,
@@ -107,10 +196,15 @@ try {
       name: 'webtorrent-changes',
       setup (builder) {
         const files = [...new Set(CHANGES.map((change) => change.file))]
-        builder.onLoad({ filter: /[\\/]webtorrent[\\/]lib[\\/][a-z-]+\.js$/ }, async (args) => {
-          const file = files.find((name) => args.path.endsWith(`/webtorrent/${name}`))
-          if (file === undefined) return undefined
+        const filter = new RegExp(`[\\\\/]node_modules[\\\\/](${files.map((file) => file.replace(/[.]/g, '\\.')).join('|')})$`)
+        builder.onLoad({ filter }, async (args) => {
+          const file = files.find((name) => args.path.endsWith(`/node_modules/${name}`))!
+          changedFiles.add(file)
           return { contents: changed(file, await readFile(args.path, 'utf8')), loader: 'js', resolveDir: dirname(args.path) }
+        })
+        builder.onEnd(() => {
+          const missed = files.filter((file) => !changedFiles.has(file))
+          if (missed.length > 0) throw new Error(`the bundle no longer includes ${missed.join(', ')}, which CHANGES changes`)
         })
       }
     }]

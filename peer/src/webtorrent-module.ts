@@ -13,8 +13,9 @@ export const WEBTORRENT_BUNDLE = new URL('../../node_modules/.cache/fedswarm-web
  * small machine running the origin and seeders, before the first byte moved.
  * The bundle is one module without the parts our settings never use (DHT,
  * local discovery, UPnP/NAT-PMP, blocklists), loads for a little more than
- * half of that, and schedules requests once per turn of the event loop (the
- * one change to webtorrent, bundle-webtorrent.ts says why). An install that
+ * half of that, and has a few lines of webtorrent and its packages changed
+ * so that a seeder allocates less and writes less often per byte it moves
+ * (bundle-webtorrent.ts lists each change and why). An install that
  * could not make the bundle loads the package; a bundle that is there but
  * does not load is an error, not something to hide.
  */

@@ -41,13 +41,27 @@ async function transfer (bytes: Uint8Array): Promise<Buffer> {
   }
 }
 
+/** A bundled client holding one torrent of `size` random bytes (in a temp folder), for `use`; all removed after. */
+async function withTorrent<Internals extends object> (size: number, use: (torrent: Torrent & Internals) => Promise<void> | void): Promise<void> {
+  const WebTorrent = await loadWebTorrent()
+  const dir = await tempDir('fedswarm-webtorrent-bundle-')
+  const client = new WebTorrent(SERVER_SETTINGS)
+  try {
+    await use(client.add(await makeTorrent(randomBytes(size)), { path: dir.path }) as Torrent & Internals)
+  } finally {
+    await new Promise<void>((resolve) => client.destroy(() => resolve()))
+    await dir.remove()
+  }
+}
+
 describe('webtorrent for server peers', function () {
   it('is loaded from the bundle npm install wrote, not from the package', async function () {
     assert.ok(existsSync(fileURLToPath(WEBTORRENT_BUNDLE)), `no bundle at ${WEBTORRENT_BUNDLE.pathname}: npm install runs peer/scripts/bundle-webtorrent.ts`)
     const { default: fromPackage } = await import('webtorrent')
     const loaded = await loadWebTorrent()
     assert.notEqual(loaded, fromPackage)
-    assert.equal(loaded.name, fromPackage.name)
+    // The same client (bundling may rename the class itself, to _WebTorrent).
+    assert.deepEqual(Object.getOwnPropertyNames(loaded.prototype).sort(), Object.getOwnPropertyNames(fromPackage.prototype).sort())
   })
 
   it('leaves out what our settings turn off, and says so if one is ever turned on', async function () {
@@ -57,12 +71,7 @@ describe('webtorrent for server peers', function () {
   })
 
   it('schedules a torrent\'s requests once for all the messages of one turn, not once for each', async function () {
-    const WebTorrent = await loadWebTorrent()
-    const dir = await tempDir('fedswarm-webtorrent-bundle-')
-    const client = new WebTorrent(SERVER_SETTINGS)
-    try {
-      const torrentFile = await makeTorrent(randomBytes(64 * 1024))
-      const torrent = client.add(torrentFile, { path: dir.path }) as Torrent & { _update (): void, _updateWireWrapper (): void }
+    await withTorrent<{ _update (): void, _updateWireWrapper (): void }>(64 * 1024, async (torrent) => {
       let runs = 0
       torrent._updateWireWrapper = () => { runs++ }
       // As three `have` messages parsed from one read would.
@@ -75,15 +84,71 @@ describe('webtorrent for server peers', function () {
       torrent._update()
       await Promise.resolve()
       assert.equal(runs, 2, 'and runs again for the next turn\'s messages')
-    } finally {
-      await new Promise<void>((resolve) => client.destroy(() => resolve()))
-      await dir.remove()
-    }
+    })
+  })
+
+  it('passes over a wire with a full request pipeline, or choked, without building its scheduling', async function () {
+    await withTorrent<{ _updateWire (wire: object): unknown, fedswarmUpdateWire (wire: object): unknown }>(64 * 1024, (torrent) => {
+      const scheduled: object[] = []
+      torrent.fedswarmUpdateWire = (wire) => { scheduled.push(wire) }
+      // A wire without speed keeps 2 blocks asked for (2 + what half a second at its speed brings).
+      const wire = (fields: object): object => ({ destroyed: false, type: 'tcpOutgoing', requests: [], downloadSpeed: () => 0, peerChoking: false, hasFast: false, peerAllowedFastSet: [], ...fields })
+      const full = wire({ requests: [{}, {}] })
+      const choked = wire({ peerChoking: true })
+      const chokedWithAllowedFast = wire({ peerChoking: true, hasFast: true, peerAllowedFastSet: [0] })
+      const room = wire({ requests: [{}] })
+      const webSeed = wire({ type: 'webSeed', requests: [{}, {}], peerChoking: true })
+      for (const each of [full, choked, chokedWithAllowedFast, room, webSeed]) torrent._updateWire(each)
+      assert.deepEqual(scheduled, [chokedWithAllowedFast, room, webSeed])
+    })
+  })
+
+  it('builds a block request only once a block is reserved for it', async function () {
+    await withTorrent<{ _request (wire: object, index: number, hotswap: boolean): boolean, fedswarmRequestReserved (wire: object, index: number): boolean }>(64 * 1024, async (torrent) => {
+      await new Promise((resolve) => torrent.once('ready', resolve))
+      const built: number[] = []
+      torrent.fedswarmRequestReserved = (_wire, index) => { built.push(index); return true }
+      const wire = (requests: object[]): object => ({ type: 'tcpOutgoing', requests, downloadSpeed: () => 0 })
+      assert.equal(torrent._request(wire([{}, {}]), 0, false), false, 'a full pipeline')
+      assert.deepEqual(built, [])
+      assert.equal(torrent._request(wire([]), 0, false), true)
+      assert.deepEqual(built, [0])
+    })
+  })
+
+  it('formats no debug message while debugging is off', async function () {
+    await withTorrent<{ _debug (...args: unknown[]): void }>(16 * 1024, (torrent) => {
+      const unformattable = { toString () { throw new Error('formatted') } }
+      assert.doesNotThrow(() => torrent._debug(unformattable))
+    })
   })
 
   it('moves a torrent between two server peers over TCP, every byte intact', async function () {
     const bytes = randomBytes(256 * 1024)
     const fetched = await transfer(bytes)
     assert.ok(fetched.equals(bytes))
+  })
+
+  it('writes what a connection sends in one turn at once, and reads its speeds without allocating', async function () {
+    const { Socket } = await import('node:net')
+    const { _write: write } = Socket.prototype
+    const { hrtime } = process
+    // A piece message is a 13-byte header (length, id 7, index, offset) and the block: written one by one, the header goes alone.
+    let headersAlone = 0
+    let hrtimes = 0
+    Socket.prototype._write = function (chunk: Buffer, ...rest) {
+      if (chunk.length === 13 && chunk[4] === 7) headersAlone++
+      return write.call(this, chunk, ...rest)
+    }
+    process.hrtime = Object.assign((time?: [number, number]) => { hrtimes++; return hrtime(time) }, { bigint: hrtime.bigint })
+    try {
+      const bytes = randomBytes(256 * 1024)
+      assert.ok((await transfer(bytes)).equals(bytes))
+    } finally {
+      Socket.prototype._write = write
+      process.hrtime = hrtime
+    }
+    assert.equal(headersAlone, 0)
+    assert.equal(hrtimes, 0)
   })
 })
