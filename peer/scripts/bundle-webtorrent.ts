@@ -1,7 +1,7 @@
 // Run by `npm install` (the root package's postinstall): writes webtorrent and
 // its dependencies as one module, for server peers to load at a storm's start
 // (peer/src/webtorrent-module.ts says why). A failure (esbuild missing, a
-// webtorrent whose code no longer has what CHANGES expects) only costs that
+// package whose code no longer has what CHANGES expects) only costs that
 // load its speed: it never fails the install.
 import { mkdir, readFile, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
@@ -152,7 +152,7 @@ const CHANGES: CodeChange[] = [{
 function changed (file: string, code: string): string {
   for (const change of CHANGES.filter((each) => each.file === file)) {
     const parts = code.split(change.from)
-    if (parts.length !== 2) throw new Error(`webtorrent's ${file} is not the code this bundle changes (peer/scripts/bundle-webtorrent.ts)`)
+    if (parts.length !== 2) throw new Error(`${file} is not the code this bundle changes (peer/scripts/bundle-webtorrent.ts)`)
     code = parts.join(change.to)
   }
   return code
@@ -166,7 +166,6 @@ function changed (file: string, code: string): string {
 const EXTERNAL = ['utp-native', 'bufferutil', 'utf-8-validate', 'node-datachannel', '@roamhq/wrtc', 'webrtc-polyfill', 'fs-native-extensions', 'speed-limiter']
 
 const out = fileURLToPath(WEBTORRENT_BUNDLE)
-const changedFiles = new Set<string>()
 try {
   const { build } = await import('esbuild')
   await rm(out, { force: true })
@@ -196,6 +195,7 @@ try {
       name: 'webtorrent-changes',
       setup (builder) {
         const files = [...new Set(CHANGES.map((change) => change.file))]
+        const changedFiles = new Set<string>()
         const filter = new RegExp(`[\\\\/]node_modules[\\\\/](${files.map((file) => file.replace(/[.]/g, '\\.')).join('|')})$`)
         builder.onLoad({ filter }, async (args) => {
           const file = files.find((name) => args.path.endsWith(`/node_modules/${name}`))!
