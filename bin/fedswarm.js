@@ -27,5 +27,6 @@ if (major < 24) {
   // Only `fedswarm get` runs the SDK, which resolves to its TypeScript source here; the roles never import
   // it, and a resolve hook is JavaScript run for every module they load (webtorrent's some 300 too).
   if (role === undefined) useSourceCondition()
-  await import('../cli/src/main.ts')
+  const { main } = await import('../cli/src/main.ts')
+  await main(process.argv.slice(2))
 }

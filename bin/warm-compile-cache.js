@@ -8,7 +8,7 @@ import { flushCompileCache } from 'node:module'
 import { hasRoleFlags, roleOf, ROLE_FLAGS, useCompileCache } from './node-setup.js'
 
 const MODULES = {
-  origin: ['../cli/src/origin-command.ts', 'parse-torrent', 'ioredis', ...['pglite', 'postgres'].map((engine) => `../storage/src/${engine}-db.ts`)],
+  origin: ['../cli/src/origin-command.ts', 'parse-torrent', 'ioredis', '@electric-sql/pglite/nodefs', ...['pglite', 'postgres'].map((engine) => `../storage/src/${engine}-db.ts`)],
   seeder: ['../cli/src/seeder-command.ts', '../seeder/src/active-swarm.ts', 'parse-torrent', ...['sqlite', 'postgres'].map((engine) => `../storage/src/${engine}-db.ts`)]
 }
 
@@ -21,7 +21,7 @@ if (role === undefined) {
 } else {
   if (!hasRoleFlags(role)) throw new Error(`run with ${ROLE_FLAGS[role].join(' ')}`)
   useCompileCache(role)
-  for (const module of ['../cli/src/commands.ts', ...MODULES[role]]) await import(module)
+  for (const module of ['../cli/src/main.ts', ...MODULES[role]]) await import(module)
   // webtorrent as a server peer loads it: the bundle when `npm install` made one.
   await (await import('../peer/src/webtorrent-module.ts')).loadWebTorrent()
   flushCompileCache()
