@@ -42,7 +42,7 @@ function stormTable (s: NetStormResult): string[] {
   if (s.error !== undefined) lines.push(`**Failed:** ${s.error}`, '')
   lines.push('| phase | seeders + plain | plain arrivals | origin sent / F (kernel) | in plain-HTTP copies | origin\'s own counters / F | seeders sent / F | T_min | slowest seeder (x T_min) | slowest plain (x T_min) | at: origin sent 10 % of F / seeders sent 10 % / seeders got 50 % / 90 % / origin sent 98 % | given up (Mastodon) | slowest / plain HTTP\'s slowest, same K | CPU s: origin / seeders (busiest) / fetchers | machine busy |')
   lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
-  for (const p of [s.swarm, s.atOnce, s.spread, s.cold, s.baseline, s.baselineAll]) if (p !== undefined) lines.push(phaseRow(p, s))
+  for (const p of [s.firstItem, s.swarm, s.atOnce, s.spread, s.cold, s.baseline, s.baselineAll]) if (p !== undefined) lines.push(phaseRow(p, s))
   lines.push('')
   const extra: string[] = []
   if (s.speedup !== undefined) extra.push(`speed-up over plain HTTP: ${n(s.speedup)} x with seeders only (plain HTTP to the same ${c.seeders} hosts), ${s.speedupAll === undefined ? '' : `${n(s.speedupAll)} x with the plain fetchers at the publish (plain HTTP to all ${c.seeders + c.plainFetchers})`}`)
@@ -53,7 +53,7 @@ function stormTable (s: NetStormResult): string[] {
   }
   const reasons = [...new Set([s.atOnce, s.spread, s.cold, s.baseline, s.baselineAll].flatMap((p) => p?.plain?.reasons ?? []))]
   if (reasons.length > 0) extra.push(`reasons a fetcher would have been given up: ${reasons.slice(0, 4).join('; ')}`)
-  const errors = [s.swarm, s.atOnce, s.spread, s.cold, s.baseline, s.baselineAll].flatMap((p) => p?.errors ?? [])
+  const errors = [s.firstItem, s.swarm, s.atOnce, s.spread, s.cold, s.baseline, s.baselineAll].flatMap((p) => p?.errors ?? [])
   if (errors.length > 0) extra.push(`${errors.length} errors, the first: ${errors[0]!.split('\n')[0]}`)
   if (extra.length > 0) lines.push(`${extra.join('; ')}. Processes up in ${n(s.setupSeconds, 1)} s.`, '')
   return lines
@@ -66,6 +66,7 @@ function verdicts (s: NetStormResult, out: Verdict[]): void {
   if (big && s.swarm !== undefined) {
     out.push({ target: `Netns storm, ${tag}, seeders only: origin egress ≤ 1.1 x F`, measured: `${n(s.swarm.originSentOverF)} x F on the wire (its own counters ${n(s.swarm.productEgressOverF)} x F)`, verdict: judge(s.swarm.originSentOverF, 1.1, 'max', ' x F') })
     out.push({ target: `Netns storm, ${tag}, seeders only: slowest seeder ≤ 1.5 x T_min`, measured: `${seconds(finite(s.swarm.seederCompletion?.max))} = ${n(s.swarm.slowestSeederOverTMin)} x T_min (${n(s.swarm.tMin, 1)} s)`, verdict: judge(s.swarm.slowestSeederOverTMin, 1.5, 'max', ' x T_min') })
+    if (s.firstItem !== undefined) out.push({ target: `Netns storm, ${tag}, seeders only, their first item after start: stated`, measured: `slowest seeder ${seconds(finite(s.firstItem.seederCompletion?.max))} = ${n(s.firstItem.slowestSeederOverTMin)} x T_min, origin egress ${n(s.firstItem.originSentOverF)} x F`, verdict: 'stated' })
     if (s.speedup !== undefined) out.push({ target: `Netns storm, ${tag}: ≥ 5 x faster than plain HTTP`, measured: `${n(s.speedup)} x (plain HTTP ${seconds(finite(s.baseline?.allMax))}, swarm ${seconds(finite(s.swarm.allMax))})`, verdict: judge(s.speedup, 5, 'min', ' x') })
   }
   if (big && s.atOnce !== undefined) {
@@ -90,7 +91,7 @@ export function stormNetnsSection (record: ScenarioRecord<StormNetnsResult>, out
     return lines
   }
   lines.push(`Measured ${record.measuredAt}, ${n(record.seconds, 0)} s. Every process on its own address of the benchmarking range 198.18.0.0/15 (RFC 2544) in its own network namespace: the origin, each seeder, and each group of up to ${r.fetchersPerGroup} plain fetchers, joined by veth pairs to one bridge, which holds the harness's own address. Each host's upload is capped by a tc token bucket (tbf, 100 ms of queue) on its end of the pair; downloads are not capped; ${r.productCaps === true ? 'each process also has its cap as `FEDSWARM_UPLOAD_LIMIT` (`--product-caps`), so the product knows its link' : 'the product\'s own upload caps are off (so a seeder reports no capacity to the origin, which assumes 10 MiB/s of one; `--product-caps` gives each process its tc cap as `FEDSWARM_UPLOAD_LIMIT` too)'}${r.linkStated === true ? '; the origin is told its link as `FEDSWARM_UPLOAD_CAPACITY` (its tc cap), so it serves plain fetchers itself while that link has room' : ''}. "Sent" is the kernel's count of what left a host (the bridge-side end's rx_bytes, which the veth driver reports as its peer's tx_bytes), Ethernet, IP and TCP headers included; "in plain-HTTP copies" divides it by what one plain-HTTP copy of F cost on the wire in the same run's baseline, so headers cancel out. Metadata in ${r.db}${r.db === 'postgres' ? ' through its Unix socket (no database traffic on the links)' : ''}; seeders add the web seed after ${r.webSeedAfter} without peer bytes.`, '')
-  lines.push('Phases per storm: seeders only (their first item: warm from here on, each trusted through its canary and first copy); the same seeders plus the M plain fetchers all at the publish (the worst case), then spread; cold: a fresh origin and fresh seeders, the last registered 3 s before the publish, every plain fetcher at it; plain HTTP from the origin with no seeder, K = N and K = N + M at once. Seeders are timed from the publish request to their first 200 on `HEAD /media/<infoHash>`, plain fetchers from their arrival to their last byte, verified. Plain fetchers behave like Mastodon\'s media download: they follow at most 2 redirects, wait at most 10 s for a read and 30 s for a response; here they fetch to the end and count as "given up" when Mastodon would have. The "at" column says where the time went, in seconds from the publish request (kernel counters read every 200 ms): when the origin had sent 10 % of F, when the seeders together had, when the seeders together had received 50 % and 90 % of N·F (headers included, so slightly early), and when the origin had sent 98 % of all it sent in the phase. T_min = max(F/U_s, K·F/(U_s + N·U)) counts only hosts that upload (the origin and the seeders). "Slowest / plain HTTP\'s slowest" compares a phase\'s slowest fetcher with the slowest of plain HTTP with the same K at once (for the spread phase that baseline is the harder, at-once one).', '')
+  lines.push('Phases per storm: seeders only, their first item after start (each trusted through its canary; Node compiles the code that moves the bytes and loads webtorrent in every seeder at once, on the bench\'s cores); seeders only again, on the next item (warm seeders, as a server that has run for a while has them: the targets are on this row); the same seeders plus the M plain fetchers all at the publish (the worst case), then spread; cold: a fresh origin and fresh seeders, the last registered 3 s before the publish, every plain fetcher at it; plain HTTP from the origin with no seeder, K = N and K = N + M at once. Seeders are timed from the publish request to their first 200 on `HEAD /media/<infoHash>` (asked every 250 ms, every 50 ms once the seeder\'s host has received F bytes), plain fetchers from their arrival to their last byte, verified. Plain fetchers behave like Mastodon\'s media download: they follow at most 2 redirects, wait at most 10 s for a read and 30 s for a response; here they fetch to the end and count as "given up" when Mastodon would have. The "at" column says where the time went, in seconds from the publish request (kernel counters read every 200 ms): when the origin had sent 10 % of F, when the seeders together had, when the seeders together had received 50 % and 90 % of N·F (headers included, so slightly early), and when the origin had sent 98 % of all it sent in the phase. T_min = max(F/U_s, K·F/(U_s + N·U)) counts only hosts that upload (the origin and the seeders). "Slowest / plain HTTP\'s slowest" compares a phase\'s slowest fetcher with the slowest of plain HTTP with the same K at once (for the spread phase that baseline is the harder, at-once one).', '')
   for (const s of r.storms) {
     lines.push(...stormTable(s))
     verdicts(s, out)
@@ -103,7 +104,7 @@ export function stormNetnsGaps (r: StormNetnsResult): string[] {
   if (r.mode !== 'netns') return []
   const out: string[] = []
   for (const s of r.storms) {
-    const slow = [s.swarm, s.atOnce, s.spread, s.cold].filter((p): p is NetPhase => p !== undefined && (ratio(finite(p.allMax), p.tMin) ?? Infinity) > (p.fetchers.plain === 0 ? 1.5 : 2))
+    const slow = [s.firstItem, s.swarm, s.atOnce, s.spread, s.cold].filter((p): p is NetPhase => p !== undefined && (ratio(finite(p.allMax), p.tMin) ?? Infinity) > (p.fetchers.plain === 0 ? 1.5 : 2))
     const worst = s.vsPlain.reduce<{ phase: string, ratio: number } | undefined>((a, b) => (a === undefined || b.ratio > a.ratio ? b : a), undefined)
     if (slow.length === 0 && (worst === undefined || worst.ratio <= 1.25)) continue
     const parts: string[] = []
@@ -120,7 +121,7 @@ export function stormNetnsGaps (r: StormNetnsResult): string[] {
       lines.push(`  ${p.name}: ${x.givenUp} of ${p.fetchers.plain} plain fetchers would have been given up; ${x.redirected} were redirected to seeders${x.servingSeeders === undefined ? '' : ` (${x.servingSeeders} of them, at most ${x.mostOnOneSeeder} to one)`}${x.longestReadSeconds === undefined ? '' : `, and the longest wait for the next bytes was ${n(x.longestReadSeconds, 1)} s`} (Mastodon allows 10 s per read and 30 s per response; first reasons: ${x.reasons.slice(0, 2).join('; ')}).`)
     }
     if (worst !== undefined && worst.ratio > 1.25) {
-      const base = worst.phase === s.swarm?.name ? s.baseline : s.baselineAll
+      const base = worst.phase === s.swarm?.name || worst.phase === s.firstItem?.name ? s.baseline : s.baselineAll
       lines.push(`  Against plain HTTP: its slowest fetcher took ${n(worst.ratio)} x plain HTTP's slowest in "${worst.phase}" (plain HTTP served all ${base === undefined ? '' : base.fetchers.plain} in ${seconds(finite(base?.allMax))}).`)
     }
     out.push(...lines)

@@ -2,9 +2,10 @@
 // seeder and every group of plain fetchers on its own address in its own
 // network namespace (bench/netns.ts), each host's upload capped by tc, the
 // product's own upload caps off, and the bytes each host sent read from the
-// kernel's counters. Per storm: seeders only; plain fetchers at the publish and
-// spread (warm seeders); cold seeders registered just before the publish; and
-// the plain-HTTP baselines on the same topology. Plain fetchers behave like
+// kernel's counters. Per storm: seeders only (their first item after start,
+// then the next); plain fetchers at the publish and spread (warm seeders);
+// cold seeders registered just before the publish; and the plain-HTTP
+// baselines on the same topology. Plain fetchers behave like
 // Mastodon's media download (bench/mastodon-fetch.ts). Without root it falls
 // back to the loopback storm (bench/storm.ts) and says so.
 
@@ -111,6 +112,9 @@ export interface NetPhase {
 
 export interface NetStormResult {
   spec: NetnsStormSpec
+  /** The seeders' first item after they started: Node compiling, webtorrent loading, all at once on the bench's cores. */
+  firstItem?: NetPhase
+  /** Seeders only, on the next item: warm seeders, as a server that has run for a while has them. */
   swarm?: NetPhase
   atOnce?: NetPhase
   spread?: NetPhase
@@ -241,6 +245,7 @@ async function runPhase (input: PhaseInput): Promise<NetPhase> {
   const cpu0 = { origin: await cpuOf(pids.origin), seeders: await cpuOf(pids.seeders), harness: process.cpuUsage(), machine: cpuJiffies(await readFile('/proc/stat', 'utf8')) }
   const seederHosts = net.seeders.slice(0, seeders.length)
   const sent0 = { origin: await net.sentBytes(net.origin), seeders: await Promise.all(seederHosts.map((h) => net.sentBytes(h))) }
+  const received0 = await Promise.all(seederHosts.map((h) => net.receivedBytes(h)))
   const started = performance.now()
   const originSampler = rateSampler(() => net.sentBytes(net.origin), 500)
   const timelineSampler = sampleTimeline(net, seederHosts, started)
@@ -248,7 +253,9 @@ async function runPhase (input: PhaseInput): Promise<NetPhase> {
   const deadline = started + input.timeoutMs
   const plainRuns = groups.map(async (group, i) => group.fetch({ url: manifest.url, sha256: manifest.sha256, arrivalsMs: groupArrivals[i]!, timeoutMs: Math.round(Math.max(1000, deadline - performance.now())) }))
   const seederTimes: number[] = []
-  const seederRun = seederCompletions(seeders, manifest.infoHash, started, deadline, errors, (seconds) => seederTimes.push(seconds))
+  // A seeder whose host has received F bytes (headers included, so a little early) is on its last stretch.
+  const received = async (i: number): Promise<boolean> => await net.receivedBytes(seederHosts[i]!) - received0[i]! >= spec.size
+  const seederRun = seederCompletions(seeders, manifest.infoHash, started, deadline, errors, (seconds) => seederTimes.push(seconds), received)
   const plainAnswers = await Promise.all(plainRuns.map(async (run) => run.catch((err: Error) => { errors.push(err.message); return { results: [], cpuSeconds: NaN } })))
   await seederRun
   const plainResults = plainAnswers.flatMap((a) => a.results)
@@ -386,6 +393,7 @@ async function runNetStorm (spec: NetnsStormSpec, options: StormNetnsOptions): P
     const warm = await startSwarm(net, spec, options, redirecting, n)
     result.setupSeconds = round((performance.now() - t) / 1000, 1)
     log(`storm-netns/${spec.label}: origin and ${n} seeders up and following in ${result.setupSeconds} s`)
+    result.firstItem = await phase('seeders only, first item after start', warm, 0, 0)
     result.swarm = await phase('seeders only', warm, 0, 0)
     if (m > 0) result.atOnce = await phase('+ plain at the publish', warm, m, 0)
     if (m > 0 && spec.spreadSeconds !== undefined) result.spread = await phase(`+ plain spread over ${spec.spreadSeconds} s`, warm, m, spec.spreadSeconds)
@@ -411,7 +419,7 @@ async function runNetStorm (spec: NetnsStormSpec, options: StormNetnsOptions): P
       const r = ratio(p?.allMax, b?.allMax)
       if (p !== undefined && r !== undefined) result.vsPlain.push({ phase: p.name, ratio: r })
     }
-    against(result.swarm, result.baseline)
+    for (const p of [result.firstItem, result.swarm]) against(p, result.baseline)
     for (const p of [result.atOnce, result.spread, result.cold]) against(p, result.baselineAll)
   } catch (err) {
     result.error = (err as Error).message
