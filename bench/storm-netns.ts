@@ -217,7 +217,9 @@ function sampleTimeline (net: Network, seederHosts: NetHost[], started: number):
       samples.seedersGot.push({ at, bytes: now[2] - first[2] })
       await sleep(TIMELINE_MS)
     }
-  })()
+  })().catch(() => {
+    // The links are gone (the run was stopped, Ctrl-C): the timeline ends where it is, and the removal goes on.
+  })
   return {
     async stop () {
       sampling = false
@@ -254,7 +256,7 @@ async function runPhase (input: PhaseInput): Promise<NetPhase> {
   const plainRuns = groups.map(async (group, i) => group.fetch({ url: manifest.url, sha256: manifest.sha256, arrivalsMs: groupArrivals[i]!, timeoutMs: Math.round(Math.max(1000, deadline - performance.now())) }))
   const seederTimes: number[] = []
   // A seeder whose host has received F bytes (headers included, so a little early) is on its last stretch.
-  const received = async (i: number): Promise<boolean> => await net.receivedBytes(seederHosts[i]!) - received0[i]! >= spec.size
+  const received = async (i: number): Promise<boolean> => await net.receivedBytes(seederHosts[i]!).catch(() => 0) - received0[i]! >= spec.size
   const seederRun = seederCompletions(seeders, manifest.infoHash, started, deadline, errors, (seconds) => seederTimes.push(seconds), received)
   const plainAnswers = await Promise.all(plainRuns.map(async (run) => run.catch((err: Error) => { errors.push(err.message); return { results: [], cpuSeconds: NaN } })))
   await seederRun
