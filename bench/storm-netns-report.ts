@@ -5,7 +5,7 @@
 import type { ScenarioRecord } from './bench-report.ts'
 import { judge, n, seconds, type Verdict } from './report-format.ts'
 import type { Completion } from './storm.ts'
-import type { NetPhase, NetStormResult, StormNetnsResult } from './storm-netns.ts'
+import { allPhases, baselineOf, swarmPhases, type NetPhase, type NetStormResult, type StormNetnsResult } from './storm-netns.ts'
 import { ratio } from './storm-netns-math.ts'
 
 const mbitText = (bytesPerSecond: number): string => `${n(bytesPerSecond * 8 / 1e6, 1)} Mbit/s`
@@ -42,7 +42,7 @@ function stormTable (s: NetStormResult): string[] {
   if (s.error !== undefined) lines.push(`**Failed:** ${s.error}`, '')
   lines.push('| phase | seeders + plain | plain arrivals | origin sent / F (kernel) | in plain-HTTP copies | origin\'s own counters / F | seeders sent / F | T_min | slowest seeder (x T_min) | slowest plain (x T_min) | at: origin sent 10 % of F / seeders sent 10 % / seeders got 50 % / 90 % / origin sent 98 % | given up (Mastodon) | slowest / plain HTTP\'s slowest, same K | CPU s: origin / seeders (busiest) / fetchers | machine busy |')
   lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
-  for (const p of [s.firstItem, s.swarm, s.atOnce, s.spread, s.cold, s.baseline, s.baselineAll]) if (p !== undefined) lines.push(phaseRow(p, s))
+  for (const p of allPhases(s)) lines.push(phaseRow(p, s))
   lines.push('')
   const extra: string[] = []
   if (s.speedup !== undefined) extra.push(`speed-up over plain HTTP: ${n(s.speedup)} x with seeders only (plain HTTP to the same ${c.seeders} hosts), ${s.speedupAll === undefined ? '' : `${n(s.speedupAll)} x with the plain fetchers at the publish (plain HTTP to all ${c.seeders + c.plainFetchers})`}`)
@@ -51,9 +51,9 @@ function stormTable (s: NetStormResult): string[] {
   if (s.swarm !== undefined && base !== undefined && s.swarm.seedersSentOverF > 0) {
     extra.push(`CPU per byte sent: the seeders ${perGiB(s.swarm.cpu.seeders, s.swarm.seedersSentOverF * c.size)} they sent in the seeders-only phase (their downloads included), the origin ${perGiB(base.cpu.origin, base.originSent)} over plain HTTP (${base.name})`)
   }
-  const reasons = [...new Set([s.atOnce, s.spread, s.cold, s.baseline, s.baselineAll].flatMap((p) => p?.plain?.reasons ?? []))]
+  const reasons = [...new Set(allPhases(s).flatMap((p) => p.plain?.reasons ?? []))]
   if (reasons.length > 0) extra.push(`reasons a fetcher would have been given up: ${reasons.slice(0, 4).join('; ')}`)
-  const errors = [s.firstItem, s.swarm, s.atOnce, s.spread, s.cold, s.baseline, s.baselineAll].flatMap((p) => p?.errors ?? [])
+  const errors = allPhases(s).flatMap((p) => p.errors)
   if (errors.length > 0) extra.push(`${errors.length} errors, the first: ${errors[0]!.split('\n')[0]}`)
   if (extra.length > 0) lines.push(`${extra.join('; ')}. Processes up in ${n(s.setupSeconds, 1)} s.`, '')
   return lines
@@ -104,7 +104,7 @@ export function stormNetnsGaps (r: StormNetnsResult): string[] {
   if (r.mode !== 'netns') return []
   const out: string[] = []
   for (const s of r.storms) {
-    const slow = [s.firstItem, s.swarm, s.atOnce, s.spread, s.cold].filter((p): p is NetPhase => p !== undefined && (ratio(finite(p.allMax), p.tMin) ?? Infinity) > (p.fetchers.plain === 0 ? 1.5 : 2))
+    const slow = swarmPhases(s).filter((p) => (ratio(finite(p.allMax), p.tMin) ?? Infinity) > (p.fetchers.plain === 0 ? 1.5 : 2))
     const worst = s.vsPlain.reduce<{ phase: string, ratio: number } | undefined>((a, b) => (a === undefined || b.ratio > a.ratio ? b : a), undefined)
     if (slow.length === 0 && (worst === undefined || worst.ratio <= 1.25)) continue
     const parts: string[] = []
@@ -115,13 +115,14 @@ export function stormNetnsGaps (r: StormNetnsResult): string[] {
       parts.push(`${p.name}: the origin had sent 10 % of F at ${at(t.origin10)} s, the seeders had received 90 % of N·F at ${at(t.seedersGot90)} s, the last fetcher finished at ${at(finite(p.allMax))} s (T_min ${n(p.tMin, 1)} s), the origin sending until ${at(t.originDone)} s; our processes used ${n(ours, 1)} CPU s (origin ${n(p.cpu.origin, 1)}, busiest seeder ${n(p.cpu.seederMax, 1)}) while the machine was ${n(100 * cores, 0)} % busy`)
     }
     const lines = [`- **${s.spec.label}** (N = ${s.spec.seeders}, F = ${mb(s.spec.size)}): ${parts.length === 0 ? '' : `${parts.join('; ')}.`}`]
-    for (const p of [s.atOnce, s.spread, s.cold]) {
-      const x = p?.plain
-      if (p === undefined || x === undefined || x.givenUp === 0) continue
+    for (const p of swarmPhases(s)) {
+      const x = p.plain
+      if (x === undefined || x.givenUp === 0) continue
       lines.push(`  ${p.name}: ${x.givenUp} of ${p.fetchers.plain} plain fetchers would have been given up; ${x.redirected} were redirected to seeders${x.servingSeeders === undefined ? '' : ` (${x.servingSeeders} of them, at most ${x.mostOnOneSeeder} to one)`}${x.longestReadSeconds === undefined ? '' : `, and the longest wait for the next bytes was ${n(x.longestReadSeconds, 1)} s`} (Mastodon allows 10 s per read and 30 s per response; first reasons: ${x.reasons.slice(0, 2).join('; ')}).`)
     }
     if (worst !== undefined && worst.ratio > 1.25) {
-      const base = worst.phase === s.swarm?.name || worst.phase === s.firstItem?.name ? s.baseline : s.baselineAll
+      const phase = swarmPhases(s).find((p) => p.name === worst.phase)
+      const base = phase === undefined ? undefined : baselineOf(s, phase)
       lines.push(`  Against plain HTTP: its slowest fetcher took ${n(worst.ratio)} x plain HTTP's slowest in "${worst.phase}" (plain HTTP served all ${base === undefined ? '' : base.fetchers.plain} in ${seconds(finite(base?.allMax))}).`)
     }
     out.push(...lines)

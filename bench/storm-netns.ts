@@ -131,6 +131,21 @@ export interface NetStormResult {
   error?: string
 }
 
+/** A storm's swarm phases that ran, in order: seeders only (first item, then warm), with plain fetchers at once, spread, cold. */
+export function swarmPhases (s: NetStormResult): NetPhase[] {
+  return [s.firstItem, s.swarm, s.atOnce, s.spread, s.cold].filter((p): p is NetPhase => p !== undefined)
+}
+
+/** Every phase that ran: the swarm's, then plain HTTP's. */
+export function allPhases (s: NetStormResult): NetPhase[] {
+  return [...swarmPhases(s), ...[s.baseline, s.baselineAll].filter((p): p is NetPhase => p !== undefined)]
+}
+
+/** The plain-HTTP phase a swarm phase is held against: the same K at once (for spread arrivals, the harder at-once one). */
+export function baselineOf (s: NetStormResult, p: NetPhase): NetPhase | undefined {
+  return p.fetchers.plain === 0 ? s.baseline : s.baselineAll
+}
+
 export type StormNetnsResult =
   /** linkStated: the origin was given its tc cap as FEDSWARM_UPLOAD_CAPACITY (absent in results written before it was). */
   | { mode: 'netns', storms: NetStormResult[], fetchersPerGroup: number, db: DbChoice, webSeedAfter: string, productCaps?: boolean, linkStated?: boolean }
@@ -417,12 +432,10 @@ async function runNetStorm (spec: NetnsStormSpec, options: StormNetnsOptions): P
 
     result.speedup = ratio(result.baseline.allMax, result.swarm.allMax)
     if (result.atOnce !== undefined) result.speedupAll = ratio(result.baselineAll?.allMax, result.atOnce.allMax)
-    const against = (p: NetPhase | undefined, b: NetPhase | undefined): void => {
-      const r = ratio(p?.allMax, b?.allMax)
-      if (p !== undefined && r !== undefined) result.vsPlain.push({ phase: p.name, ratio: r })
+    for (const p of swarmPhases(result)) {
+      const r = ratio(p.allMax, baselineOf(result, p)?.allMax)
+      if (r !== undefined) result.vsPlain.push({ phase: p.name, ratio: r })
     }
-    for (const p of [result.firstItem, result.swarm]) against(p, result.baseline)
-    for (const p of [result.atOnce, result.spread, result.cold]) against(p, result.baselineAll)
   } catch (err) {
     result.error = (err as Error).message
     log(`storm-netns/${spec.label}: failed: ${result.error}`)
