@@ -3,10 +3,11 @@ import type { Logger } from 'pino'
 import { Readable } from 'node:stream'
 import type { ParsedTorrent } from 'parse-torrent'
 import type WebTorrent from 'webtorrent'
-import type { Torrent, TorrentFile, Wire } from 'webtorrent'
+import type { ChunkStore, Torrent, TorrentFile, Wire } from 'webtorrent'
 import { createPeerClient, peerTorrent } from '@fedswarm/peer'
 import { chooseSlotToFree } from './fair-slots.ts'
 import { guardPieces } from './piece-guard.ts'
+import { createOrderedDigest } from './ordered-digest.ts'
 
 /** Where fetched bytes came from: BitTorrent peers, the origin's web seed, other seeders' mirrors (HTTP transport). */
 export type ByteSource = 'peers' | 'webseed' | 'mirror'
@@ -52,6 +53,12 @@ export interface FetchOptions {
   onReady? (): void
 }
 
+/** A fetched item: its file, and the SHA-256 of the bytes stored there (base64url), for the caller to check. */
+export interface FetchedItem {
+  path: string
+  sha256: string
+}
+
 /**
  * How a seeder fetches and seeds its items: here, its place in the
  * BitTorrent swarms; http-transport.ts is the same interface over HTTP
@@ -64,8 +71,8 @@ export interface FetchOptions {
 export interface Swarm {
   /** The BitTorrent port peers reach us on; null for a transport that opens none (HTTP). */
   listening (): Promise<number | null>
-  /** Downloads into `<itemsDir>/<infoHash>/`, pieces checked by their SHA-1; resolves with the file's path. */
-  fetch (item: SwarmItem, options: FetchOptions): Promise<string>
+  /** Downloads into `<itemsDir>/<infoHash>/`, pieces checked by their SHA-1. */
+  fetch (item: SwarmItem, options: FetchOptions): Promise<FetchedItem>
   /** Seeds an item already complete on disk (verified by the caller), or marks it demanded if active. */
   seed (item: SwarmItem): Promise<void>
   /** Leaves the swarm for this item; the file stays. */
@@ -180,8 +187,13 @@ export function createSwarm (options: SwarmOptions): Swarm {
       await room(item.origin)
       if (stopping !== null) throw new Error('swarm stopped')
       const torrent = add(client, item, parsed, true)
+      const digest = createOrderedDigest(parsed.pieces?.length ?? 0, (index) => new Promise((resolve, reject) => {
+        (torrent as Torrent & { store: ChunkStore }).store.get(index, (err, bytes) => { if (err !== null || bytes === undefined) reject(err ?? new Error(`piece ${index} is not stored`)); else resolve(bytes) })
+      }))
+      const onVerified = (index: number): void => digest.verified(index)
+      torrent.on('verified', onVerified)
       try {
-        return await new Promise<string>((resolve, reject) => {
+        const path = await new Promise<string>((resolve, reject) => {
           // Verified bytes, not bytes received: a peer sending garbage must not hold back the web seed.
           let lastVerified = -1
           let quietSince = Date.now()
@@ -227,11 +239,13 @@ export function createSwarm (options: SwarmOptions): Swarm {
           torrent.once('error', finish)
           torrent.once('close', onClose)
         })
+        return { path, sha256: await digest.digest() }
       } catch (err) {
         if (slots.get(item.infoHash)?.torrent === torrent) slots.delete(item.infoHash)
         await destroyTorrent(torrent)
         throw err
       } finally {
+        torrent.off('verified', onVerified)
         const slot = slots.get(item.infoHash)
         if (slot?.torrent === torrent) slot.fetching = false
         touch(item.infoHash)

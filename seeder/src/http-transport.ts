@@ -283,7 +283,7 @@ export function createHttpTransport (options: HttpTransportOptions): Swarm {
         fetchOptions.onReady?.()
         await run(item.infoHash, entry, file, fetchOptions.mirrors, fetchOptions.signal, fetchOptions.onProgress)
         log.info({ infoHash: item.infoHash, sources: scheduler.sources() }, 'fetched over HTTP')
-        return path
+        return { path, sha256: await file.sha256() }
       } catch (err) {
         end(item.infoHash, entry, err as Error)
         throw err

@@ -197,9 +197,8 @@ export function createLibrary (options: LibraryOptions): Library {
     }
     // A canary was made for this seeder alone: no peer will ever have it.
     const webSeedAfter = item.canaryUntil !== null ? 0 : undefined
-    const path = await (item.canaryUntil === null ? swarm : canarySwarm).fetch({ infoHash: item.infoHash, origin: item.origin, torrent: item.torrent }, { webSeeds, webSeedAfter, sha256: item.sha256, mirrors, signal: controller.signal, onReady: reportFilling })
+    const { path, sha256 } = await (item.canaryUntil === null ? swarm : canarySwarm).fetch({ infoHash: item.infoHash, origin: item.origin, torrent: item.torrent }, { webSeeds, webSeedAfter, sha256: item.sha256, mirrors, signal: controller.signal, onReady: reportFilling })
     if (stopped || tombstones.has(item.infoHash) || refused(item.infoHash, item.sha256)) return
-    const sha256 = await sha256OfFile(path)
     if (sha256 !== item.sha256) {
       await drop(item, `sha256 mismatch after download: ${sha256}`)
       return

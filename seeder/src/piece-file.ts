@@ -1,11 +1,15 @@
 import { open, type FileHandle } from 'node:fs/promises'
+import { createOrderedDigest } from './ordered-digest.ts'
 import { pieceSpec, sha1Hex, type PieceLayout, type PieceSpec } from './piece-answer.ts'
 
 /** The file an HTTP fetch writes its verified pieces into, at their place. */
 export interface PieceFile {
   /** Pieces found on disk already, matching their hash: a fetch resumed after a restart asks only for the rest. */
   readonly verified: number[]
+  /** Writes a verified piece. */
   write (spec: PieceSpec, bytes: Buffer): Promise<void>
+  /** The base64url SHA-256 of the whole file as written (pieces are hashed in order as they are written). */
+  sha256 (): Promise<string>
   close (): Promise<void>
 }
 
@@ -23,12 +27,22 @@ export async function openPieceFile (path: string, layout: PieceLayout): Promise
     const { size } = await handle.stat()
     if (size > layout.total) await handle.truncate(layout.total)
     const verified = await piecesOnDisk(handle, layout, Math.min(size, layout.total))
+    const digest = createOrderedDigest(layout.hashes.length, async (index) => {
+      const spec = pieceSpec(layout, index)
+      const bytes = Buffer.allocUnsafe(spec.length)
+      const { bytesRead } = await handle.read(bytes, 0, spec.length, spec.start)
+      if (bytesRead !== spec.length) throw new Error(`short read of piece ${index}`)
+      return bytes
+    })
+    for (const index of verified) digest.verified(index)
     return {
       verified,
       async write (spec, bytes) {
         let written = 0
         while (written < bytes.length) written += (await handle.write(bytes, written, bytes.length - written, spec.start + written)).bytesWritten
+        digest.verified(spec.index)
       },
+      sha256: () => digest.digest(),
       close: () => handle.close()
     }
   } catch (err) {

@@ -6,6 +6,7 @@ import { tempDir, type TempDir } from '@fedswarm/testkit'
 import { pieceSpec, type PieceLayout } from '../src/piece-answer.ts'
 import { openPieceFile } from '../src/piece-file.ts'
 
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64url')
 const ITEM = Buffer.from(Array.from({ length: 2500 }, (_, i) => (i * 7) % 256))
 const layout: PieceLayout = {
   total: ITEM.length,
@@ -27,6 +28,7 @@ describe('piece file (HTTP transport)', function () {
       const spec = pieceSpec(layout, index)
       await file.write(spec, ITEM.subarray(spec.start, spec.start + spec.length))
     }
+    assert.equal(await file.sha256(), sha256(ITEM))
     await file.close()
     assert.deepEqual(await readFile(path), ITEM)
   })
@@ -38,7 +40,11 @@ describe('piece file (HTTP transport)', function () {
     await writeFile(path, onDisk)
     const file = await openPieceFile(path, layout)
     assert.deepEqual(file.verified, [0, 2])
-    await file.close()
     assert.equal((await stat(path)).size, ITEM.length)
+    const spec = pieceSpec(layout, 1)
+    await file.write(spec, ITEM.subarray(spec.start, spec.start + spec.length))
+    // The digest covers the pieces found on disk as well as the one written.
+    assert.equal(await file.sha256(), sha256(ITEM))
+    await file.close()
   })
 })
