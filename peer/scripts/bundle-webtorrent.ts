@@ -53,6 +53,25 @@ interface CodeChange { file: string, from: string, to: string }
  * - A connection's writes are corked until the event loop is idle: the
  *   header and the block of a piece message, and every message of one turn,
  *   leave in one system call instead of one each.
+ *
+ * And two that change what is asked of whom. In a storm of 20 seeders on
+ * their own 8 Mbit/s links (`npm run bench -- --only storm-netns`, warm
+ * phase, every block request and arrival logged) every uploader was busy to
+ * the end, so every byte sent twice was time lost:
+ *
+ * - No hotswap: webtorrent asked a second, faster peer for a block that a
+ *   slower one had been asked for, and forgot the first request without
+ *   cancelling it. A peer answers a request as soon as it has read the
+ *   block, so the slower peer sent it all the same: 13 % of the blocks
+ *   a seeder received were such duplicates (552 blocks for an item of 489).
+ *   A link shared by twenty peers is "slow" by webtorrent's measure (under
+ *   3 blocks/s) nearly all the time. Only a piece a reader is waiting for
+ *   (a stream, webtorrent's critical pieces) is still hotswapped.
+ * - Requests in flight to one peer: what half a second at its speed brings
+ *   (plus two), not a whole second. The blocks a peer has been asked for wait
+ *   in its send queue; with a second's worth from each of twenty peers the
+ *   last blocks of an item waited two to four seconds there, and the whole
+ *   swarm waited for them.
  */
 const CHANGES: CodeChange[] = [{
   file: 'webtorrent/lib/torrent.js',
@@ -103,6 +122,14 @@ const CHANGES: CodeChange[] = [{
   fedswarmRequestReserved (wire, index, piece, reservation, isWebSeed) {
     const self = this
     let r = self._reservations[index]`
+}, {
+  file: 'webtorrent/lib/torrent.js',
+  from: '    trySelectWire(false) || trySelectWire(true)\n',
+  to: '    trySelectWire(false)\n'
+}, {
+  file: 'webtorrent/lib/torrent.js',
+  from: 'const PIPELINE_MIN_DURATION = 0.5\nconst PIPELINE_MAX_DURATION = 1\n',
+  to: 'const PIPELINE_MIN_DURATION = 0.25\nconst PIPELINE_MAX_DURATION = 0.5\n'
 }, ...['webtorrent/lib/torrent.js', 'bittorrent-protocol/index.js'].map((file) => ({
   file,
   from: `  _debug (...args) {

@@ -116,6 +116,50 @@ describe('webtorrent for server peers', function () {
     })
   })
 
+  /** A connected, unchoked peer holding every piece, `blocksPerSecond` fast, that records the blocks asked of it. */
+  interface PeerWire { requests: Array<{ piece: number, offset: number }> }
+  const peerWire = (blocksPerSecond: number): PeerWire => ({
+    destroyed: false,
+    type: 'tcpOutgoing',
+    requests: [] as Array<{ piece: number, offset: number }>,
+    downloaded: 1,
+    downloadSpeed: () => blocksPerSecond * 16 * 1024,
+    peerChoking: false,
+    hasFast: false,
+    peerAllowedFastSet: [],
+    peerPieces: { get: () => true },
+    request (piece: number, offset: number, length: number, callback: unknown) { this.requests.push({ piece, offset, length, callback } as { piece: number, offset: number }) }
+  } as PeerWire)
+
+  it('asks a peer for what half a second at its speed brings, plus two blocks', async function () {
+    await withTorrent<{ _updateWire (wire: object): unknown }>(32 * 16 * 1024, async (torrent) => {
+      await new Promise((resolve) => torrent.once('ready', resolve))
+      const wire = peerWire(10)
+      torrent._updateWire(wire)
+      // 2 + ceil(0.5 s x 10 blocks/s); a whole second's worth would be 12.
+      assert.equal(wire.requests.length, 7)
+    })
+  })
+
+  it('asks no second peer for a block another is sending, unless a reader waits for its piece', async function () {
+    await withTorrent<{ _updateWire (wire: object): unknown, critical (start: number, end: number): void }>(4 * 16 * 1024, async (torrent) => {
+      await new Promise((resolve) => torrent.once('ready', resolve))
+      const hotswaps: number[] = []
+      torrent.on('hotswap', (_from: unknown, _to: unknown, index: number) => hotswaps.push(index))
+      const slow = peerWire(0)
+      const fast = peerWire(10)
+      torrent._updateWire(slow)
+      torrent._updateWire(fast)
+      assert.deepEqual(slow.requests.map((r) => r.piece), [0, 1])
+      assert.deepEqual(fast.requests.map((r) => r.piece), [2, 3], 'the slow peer keeps its blocks')
+      assert.deepEqual(hotswaps, [])
+      torrent.critical(0, 0)
+      torrent._updateWire(fast)
+      assert.deepEqual(hotswaps, [0], 'a piece a reader waits for is asked of the faster peer')
+      assert.deepEqual(fast.requests.map((r) => r.piece), [2, 3, 0])
+    })
+  })
+
   it('formats no debug message while debugging is off', async function () {
     await withTorrent<{ _debug (...args: unknown[]): void }>(16 * 1024, (torrent) => {
       const unformattable = { toString () { throw new Error('formatted') } }
