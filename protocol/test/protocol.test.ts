@@ -47,8 +47,8 @@ describe('protocol', function () {
 
   it('chooses power-of-two piece lengths within bounds', function () {
     assert.equal(pieceLengthFor(1), MIN_PIECE_LENGTH)
-    assert.equal(pieceLengthFor(8 * 1024 * 1024), 131072)
-    assert.equal(pieceLengthFor(100 * 1024 * 1024), 2 * 1024 * 1024)
+    assert.equal(pieceLengthFor(8 * 1024 * 1024), 65536)
+    assert.equal(pieceLengthFor(100 * 1024 * 1024), 1024 * 1024)
     assert.equal(pieceLengthFor(100 * 1024 ** 3), MAX_PIECE_LENGTH)
     for (const size of [1, 1000, 1e6, 1e8, 1e10]) {
       const length = pieceLengthFor(size)
