@@ -42,12 +42,13 @@ async function transfer (bytes: Uint8Array): Promise<Buffer> {
 }
 
 /** A bundled client holding one torrent of `size` random bytes (in a temp folder), for `use`; all removed after. */
-async function withTorrent<Internals extends object> (size: number, use: (torrent: Torrent & Internals) => Promise<void> | void): Promise<void> {
+async function withTorrent<Internals extends object> (size: number, use: (torrent: Torrent & Internals, bytes: Buffer) => Promise<void> | void): Promise<void> {
   const WebTorrent = await loadWebTorrent()
   const dir = await tempDir('fedswarm-webtorrent-bundle-')
   const client = new WebTorrent(SERVER_SETTINGS)
   try {
-    await use(client.add(await makeTorrent(randomBytes(size)), { path: dir.path }) as Torrent & Internals)
+    const bytes = randomBytes(size)
+    await use(client.add(await makeTorrent(bytes), { path: dir.path }) as Torrent & Internals, bytes)
   } finally {
     await new Promise<void>((resolve) => client.destroy(() => resolve()))
     await dir.remove()
@@ -117,18 +118,27 @@ describe('webtorrent for server peers', function () {
   })
 
   /** A connected, unchoked peer holding every piece, `blocksPerSecond` fast, that records the blocks asked of it. */
-  interface PeerWire { requests: Array<{ piece: number, offset: number }> }
+  interface PeerWire { requests: Array<{ piece: number, offset: number, callback (err: Error | null, block?: Uint8Array): void }>, cancelled: number[] }
   const peerWire = (blocksPerSecond: number): PeerWire => ({
     destroyed: false,
     type: 'tcpOutgoing',
-    requests: [] as Array<{ piece: number, offset: number }>,
+    requests: [] as PeerWire['requests'],
     downloaded: 1,
     downloadSpeed: () => blocksPerSecond * 16 * 1024,
     peerChoking: false,
     hasFast: false,
     peerAllowedFastSet: [],
     peerPieces: { get: () => true },
-    request (piece: number, offset: number, length: number, callback: unknown) { this.requests.push({ piece, offset, length, callback } as { piece: number, offset: number }) }
+    cancelled: [] as number[],
+    request (piece: number, offset: number, length: number, callback: unknown) { this.requests.push({ piece, offset, length, callback } as PeerWire['requests'][number]) },
+    // As bittorrent-protocol does: the request leaves the list and its callback hears why.
+    cancel (piece: number, offset: number) {
+      const at = this.requests.findIndex((r) => r.piece === piece && r.offset === offset)
+      if (at === -1) return
+      this.cancelled.push(piece)
+      this.requests.splice(at, 1)[0]!.callback(new Error('request was cancelled'))
+    },
+    have () {}
   } as PeerWire)
 
   it('asks a peer for what half a second at its speed brings, plus two blocks', async function () {
@@ -151,12 +161,37 @@ describe('webtorrent for server peers', function () {
       torrent._updateWire(slow)
       torrent._updateWire(fast)
       assert.deepEqual(slow.requests.map((r) => r.piece), [0, 1])
-      assert.deepEqual(fast.requests.map((r) => r.piece), [2, 3], 'the slow peer keeps its blocks')
+      assert.deepEqual(fast.requests.map((r) => r.piece).slice(0, 2), [2, 3], 'the slow peer keeps its blocks')
       assert.deepEqual(hotswaps, [])
       torrent.critical(0, 0)
       torrent._updateWire(fast)
       assert.deepEqual(hotswaps, [0], 'a piece a reader waits for is asked of the faster peer')
-      assert.deepEqual(fast.requests.map((r) => r.piece), [2, 3, 0])
+    })
+  })
+
+  it('in the end game asks a peer with room for the blocks others are still sending, and cancels the rest when one comes', async function () {
+    await withTorrent<{ _updateWire (wire: object): unknown, wires: object[] }>(4 * 16 * 1024, async (torrent, bytes) => {
+      await new Promise((resolve) => torrent.once('ready', resolve))
+      const slow = peerWire(0)
+      const fast = peerWire(10)
+      torrent.wires.push(slow)
+      try {
+        torrent._updateWire(slow)
+        torrent.wires.push(fast)
+        torrent._updateWire(fast)
+        // Pieces 2 and 3 were nobody's; 0 and 1, the slow peer's, are asked again, once.
+        assert.deepEqual(fast.requests.map((r) => r.piece), [2, 3, 0, 1])
+        torrent._updateWire(peerWire(10))
+        assert.equal(fast.requests.length, 4)
+        const verified = new Promise((resolve) => torrent.once('verified', resolve))
+        fast.requests.find((r) => r.piece === 0)!.callback(null, bytes.subarray(0, 16 * 1024))
+        assert.deepEqual(slow.cancelled, [0], 'the slow peer is told to send block 0 no more')
+        assert.equal(await verified, 0)
+        assert.deepEqual(slow.requests.map((r) => r.piece), [1])
+      } finally {
+        // Out again before the client is destroyed: webtorrent would unsubscribe them from events they never had.
+        torrent.wires.splice(0)
+      }
     })
   })
 
