@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
-import { connect, createServer, type AddressInfo, type Server } from 'node:net'
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import createTorrent from 'create-torrent'
 import { pino } from 'pino'
+import { tempDir } from '@fedswarm/testkit'
 import { createPeerClient, type PeerClient } from '../src/index.ts'
 
 const log = pino({ level: 'silent' })
@@ -89,5 +91,40 @@ describe('peer client listener', function () {
     again.listen(port, '127.0.0.1')
     await once(again, 'listening')
     again.close()
+  })
+
+  it('dials at most twelve peers of a torrent', async function () {
+    const peer = createPeerClient({ torrentPort: 0, host: '127.0.0.1', maxActive: 1, log })
+    const dir = await tempDir('fedswarm-peer-dials-')
+    // Peers that accept a connection and say nothing: each one dialled stays a connection for the test's length.
+    const accepted: Socket[] = []
+    let twelveDialled = (): void => {}
+    const dialled = new Promise<void>((resolve, reject) => {
+      twelveDialled = resolve
+      setTimeout(() => reject(new Error(`${accepted.length} peers dialled in 10 s, not 12`)), 10_000).unref()
+    })
+    const servers = Array.from({ length: 14 }, () => createServer((socket) => {
+      accepted.push(socket)
+      if (accepted.length === 12) twelveDialled()
+    }))
+    try {
+      for (const server of servers) server.listen(0, '127.0.0.1')
+      await Promise.all(servers.map((server) => once(server, 'listening')))
+      const torrentFile = await new Promise<Uint8Array>((resolve, reject) => {
+        createTorrent(Buffer.from('fedswarm'), { name: 'item', private: true }, (err, torrent) => err === null ? resolve(torrent) : reject(err))
+      })
+      const torrent = (await peer.client()).add(torrentFile, { path: dir.path })
+      await once(torrent, 'ready')
+      for (const server of servers) torrent.addPeer(`127.0.0.1:${(server.address() as AddressInfo).port}`)
+      await dialled
+      // The other two wait in webtorrent's queue until a connection closes.
+      assert.equal((torrent as unknown as { _queue: unknown[] })._queue.length, 2)
+      assert.equal(accepted.length, 12)
+    } finally {
+      for (const socket of accepted) socket.destroy()
+      for (const server of servers) server.close()
+      await destroy(peer)
+      await dir.remove()
+    }
   })
 })
