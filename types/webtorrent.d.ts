@@ -74,6 +74,8 @@ declare module 'webtorrent' {
     readonly pieces: unknown[]
     readonly downloadSpeed: number
     readonly wires: Wire[]
+    /** The pieces' store, once the torrent has its metadata; null again once destroyed. */
+    readonly store: ChunkStore | null
     addWebSeed (url: string): void
     /** Connects to a peer at `host:port` (lib/torrent.js `addPeer`); false if it is refused (blocked, or the torrent destroyed). */
     addPeer (peer: string): boolean

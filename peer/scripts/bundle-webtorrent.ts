@@ -151,13 +151,14 @@ const CHANGES: CodeChange[] = [{
     }
     for (const index of wanted) {
       const piece = this.pieces[index]
-      piece.fedswarmDuplicated ??= new Uint8Array(piece._chunks)
       for (let block = 0; block < piece._chunks; block++) {
         if (wire.requests.length >= maxOutstandingRequests) return true
-        if (piece._buffer[block] || piece.fedswarmDuplicated[block] > 0) continue
+        if (piece._buffer[block] || piece.fedswarmDuplicated?.[block] === 1) continue
         const offset = piece.chunkOffset(block)
         if (wire.requests.some((req) => req.piece === index && req.offset === offset)) continue
-        piece.fedswarmDuplicated[block]++
+        // Only a piece with a second request pays for cancelling on arrival.
+        piece.fedswarmDuplicated ??= new Uint8Array(piece._chunks)
+        piece.fedswarmDuplicated[block] = 1
         this.fedswarmRequestReserved(wire, index, piece, block, false, true)
       }
     }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import { Readable } from 'node:stream'
 import type { ParsedTorrent } from 'parse-torrent'
 import type WebTorrent from 'webtorrent'
-import type { ChunkStore, Torrent, TorrentFile, Wire } from 'webtorrent'
+import type { Torrent, TorrentFile, Wire } from 'webtorrent'
 import { createPeerClient, peerTorrent } from '@fedswarm/peer'
 import { chooseSlotToFree } from './fair-slots.ts'
 import { guardPieces } from './piece-guard.ts'
@@ -188,7 +188,8 @@ export function createSwarm (options: SwarmOptions): Swarm {
       if (stopping !== null) throw new Error('swarm stopped')
       const torrent = add(client, item, parsed, true)
       const digest = createOrderedDigest(parsed.pieces?.length ?? 0, (index) => new Promise((resolve, reject) => {
-        (torrent as Torrent & { store: ChunkStore }).store.get(index, (err, bytes) => { if (err !== null || bytes === undefined) reject(err ?? new Error(`piece ${index} is not stored`)); else resolve(bytes) })
+        if (torrent.store === null) return reject(new Error('torrent destroyed before its digest was taken'))
+        torrent.store.get(index, (err, bytes) => { if (err !== null || bytes === undefined) reject(err ?? new Error(`piece ${index} is not stored`)); else resolve(bytes) })
       }))
       const onVerified = (index: number): void => digest.verified(index)
       torrent.on('verified', onVerified)

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
-import type { ChunkStore, Torrent, Wire } from 'webtorrent'
+import type { Torrent, Wire } from 'webtorrent'
 
 /** What webtorrent (lib/torrent.js) says when a piece's bytes fail its SHA-1. */
 const PIECE_FAILED = /^Piece (\d+) failed verification$/
@@ -94,8 +94,7 @@ export function guardPieces (torrent: Torrent, options: PieceGuardOptions): void
     const blocks = suspects.get(index)
     if (blocks === undefined) return
     suspects.delete(index)
-    const store = (torrent as Torrent & { store?: ChunkStore }).store
-    store?.get(index, (err, piece) => {
+    torrent.store?.get(index, (err, piece) => {
       if (err !== null || piece === undefined || torrent.destroyed) return
       for (const block of blocks) {
         if (digestOf(piece.subarray(block.offset, block.offset + block.length)) !== block.digest) drop(block.wire, index)
