@@ -51,6 +51,7 @@ declare module 'webtorrent' {
     [Symbol.asyncIterator] (opts?: { start?: number, end?: number }): AsyncIterator<Uint8Array>
   }
 
+  /** Emits 'verified' (index, and with Fedswarm's bundle the piece's bytes when it came from peers), 'wire', 'ready', 'done', 'warning', 'error'. */
   export interface Torrent extends EventEmitter {
     readonly infoHash: string
     readonly name: string

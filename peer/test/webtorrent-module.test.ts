@@ -117,8 +117,8 @@ describe('webtorrent for server peers', function () {
     })
   })
 
-  /** A connected, unchoked peer holding every piece, `blocksPerSecond` fast, that records the blocks asked of it. */
-  interface PeerWire { requests: Array<{ piece: number, offset: number, callback (err: Error | null, block?: Uint8Array): void }>, cancelled: number[] }
+  /** A connected, unchoked peer holding every piece, `blocksPerSecond` fast, that records the blocks asked of it and the pieces announced to it. */
+  interface PeerWire { requests: Array<{ piece: number, offset: number, callback (err: Error | null, block?: Uint8Array): void }>, cancelled: number[], haves: number[], peerPieces: { get (index: number): boolean }, peerExtendedHandshake: Record<string, unknown> }
   const peerWire = (blocksPerSecond: number): PeerWire => ({
     destroyed: false,
     type: 'tcpOutgoing',
@@ -129,7 +129,9 @@ describe('webtorrent for server peers', function () {
     hasFast: false,
     peerAllowedFastSet: [],
     peerPieces: { get: () => true },
+    peerExtendedHandshake: {},
     cancelled: [] as number[],
+    haves: [] as number[],
     request (piece: number, offset: number, length: number, callback: unknown) { this.requests.push({ piece, offset, length, callback } as PeerWire['requests'][number]) },
     // As bittorrent-protocol does: the request leaves the list and its callback hears why.
     cancel (piece: number, offset: number) {
@@ -138,7 +140,7 @@ describe('webtorrent for server peers', function () {
       this.cancelled.push(piece)
       this.requests.splice(at, 1)[0]!.callback(new Error('request was cancelled'))
     },
-    have () {}
+    have (index: number) { this.haves.push(index) }
   } as PeerWire)
 
   it('asks a peer for what half a second at its speed brings, plus two blocks', async function () {
@@ -190,6 +192,26 @@ describe('webtorrent for server peers', function () {
         assert.deepEqual(slow.requests.map((r) => r.piece), [1])
       } finally {
         // Out again before the client is destroyed: webtorrent would unsubscribe them from events they never had.
+        torrent.wires.splice(0)
+      }
+    })
+  })
+
+  it('announces a piece verified with its bytes', async function () {
+    // Two pieces: the torrent is not done after the first, which is all this looks at.
+    await withTorrent<{ _updateWire (wire: object): unknown, wires: object[] }>(2 * 16 * 1024, async (torrent, bytes) => {
+      await new Promise((resolve) => torrent.once('ready', resolve))
+      const first = bytes.subarray(0, 16 * 1024)
+      const source = peerWire(10)
+      torrent.wires.push(source)
+      try {
+        torrent._updateWire(source)
+        const verified = new Promise<[number, Uint8Array | undefined]>((resolve) => torrent.once('verified', (index: number, piece?: Uint8Array) => resolve([index, piece])))
+        source.requests.find((r) => r.piece === 0)!.callback(null, first)
+        const [index, piece] = await verified
+        assert.equal(index, 0)
+        assert.ok(piece !== undefined && Buffer.from(piece).equals(first), 'the verified bytes come with the event')
+      } finally {
         torrent.wires.splice(0)
       }
     })

@@ -191,7 +191,7 @@ export function createSwarm (options: SwarmOptions): Swarm {
         if (torrent.store === null) return reject(new Error('torrent destroyed before its digest was taken'))
         torrent.store.get(index, (err, bytes) => { if (err !== null || bytes === undefined) reject(err ?? new Error(`piece ${index} is not stored`)); else resolve(bytes) })
       }))
-      const onVerified = (index: number): void => digest.verified(index)
+      const onVerified = (index: number, bytes?: Uint8Array): void => digest.verified(index, bytes)
       torrent.on('verified', onVerified)
       try {
         const path = await new Promise<string>((resolve, reject) => {

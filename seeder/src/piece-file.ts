@@ -40,7 +40,7 @@ export async function openPieceFile (path: string, layout: PieceLayout): Promise
       async write (spec, bytes) {
         let written = 0
         while (written < bytes.length) written += (await handle.write(bytes, written, bytes.length - written, spec.start + written)).bytesWritten
-        digest.verified(spec.index)
+        digest.verified(spec.index, bytes)
       },
       sha256: () => digest.digest(),
       close: () => handle.close()

@@ -42,6 +42,17 @@ describe('ordered digest', function () {
     assert.equal(await digest.digest(), WHOLE)
   })
 
+  it('hashes a piece that comes with its bytes from them, and keeps those ahead of a gap, within its bound, instead of reading them back', async function () {
+    const reads: number[] = []
+    // Room for pieces 3 and 4 (103 and 104 bytes) but not also 2 (102).
+    const digest = createOrderedDigest(PIECES.length, async (index) => { reads.push(index); return PIECES[index]! }, 210)
+    for (const index of [3, 4, 2]) digest.verified(index, PIECES[index])
+    digest.verified(1)
+    digest.verified(0, PIECES[0])
+    assert.equal(await digest.digest(), WHOLE)
+    assert.deepEqual(reads, [1, 2], 'read: the piece that came without bytes, and the one past the bound')
+  })
+
   it('rejects when a piece cannot be read', async function () {
     const { digest } = recording(1)
     digest.verified(0)
