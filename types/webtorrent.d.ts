@@ -89,6 +89,8 @@ declare module 'webtorrent' {
     readonly type: 'webrtc' | 'tcpIncoming' | 'tcpOutgoing' | 'utpIncoming' | 'utpOutgoing' | 'webSeed'
     readonly remoteAddress?: string
     readonly destroyed: boolean
+    /** Our BEP 10 extended handshake, sent after the 'wire' event: keys added then reach the peer. */
+    readonly extendedHandshake: Record<string, unknown>
     /** BEP 6 fast extension agreed with the peer. */
     readonly hasFast: boolean
     /** What the peer has announced. */

@@ -11,6 +11,7 @@ class FakeWire extends EventEmitter {
   readonly offers: number[] = []
   readonly owned = new Set<number>()
   readonly peerPieces = { get: (index: number): boolean => this.owned.has(index) }
+  readonly extendedHandshake: Record<string, unknown> = {}
   have (index: number): void { this.offers.push(index); this.emit('offered', index) }
   haveNone (): void {}
   haveAll (): void {}
@@ -41,6 +42,14 @@ describe('super-seeding', function () {
     assert.deepEqual(peers.map((p) => p.offers.length), [2, 2, 2, 2])
     assert.equal(new Set(offered).size, 8, `offers overlap: ${offered.join(',')}`)
     for (const peer of peers) peer.close()
+  })
+
+  it('tells every peer in its extended handshake that it super-seeds, so that peers announce to it what it offered', function () {
+    const torrent = torrentOf(2)
+    superSeed(torrent)
+    const peer = connect(torrent)
+    assert.equal(peer.extendedHandshake.fedswarm_super_seed, 1)
+    peer.close()
   })
 
   it('offers the next missing piece when a peer announces one, and nothing once the swarm holds every piece', function () {

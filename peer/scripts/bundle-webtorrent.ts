@@ -55,6 +55,12 @@ interface CodeChange { file: string, from: string, to: string }
  *   leave in one system call instead of one each.
  * - A piece fetched from peers is announced ('verified') with its bytes, so
  *   that the seeder's sha256 of the item need not read it back from disk.
+ * - A verified piece is announced (`have`) only to peers that lack it
+ *   (libtorrent's `send_redundant_have` off), and to a super-seeder, which
+ *   counts them (the origin; gateway/src/seeding/super-seed.ts). Over a
+ *   warm 40/16 storm phase the twenty seeders sent 40,500 haves, 15,600
+ *   of them to peers that had the piece; each cost a write on one side and
+ *   a read on the other.
  *
  * And three that change what is asked of whom. In a storm of 20 seeders on
  * their own 8 Mbit/s links (`npm run bench -- --only storm-netns`, warm
@@ -191,9 +197,15 @@ const CHANGES: CodeChange[] = [{
 }, {
   file: 'webtorrent/lib/torrent.js',
   from: `            self.pieces[index] = null
-            self._markVerified(index)`,
+            self._markVerified(index)
+            self.wires.forEach(wire => {
+              wire.have(index)
+            })`,
   to: `            self.pieces[index] = null
-            self._markVerified(index, buf)`
+            self._markVerified(index, buf)
+            self.wires.forEach(wire => {
+              if (!wire.peerPieces.get(index) || wire.peerExtendedHandshake.fedswarm_super_seed === 1) wire.have(index)
+            })`
 }, {
   file: 'webtorrent/lib/torrent.js',
   from: '    trySelectWire(false) || trySelectWire(true)\n',

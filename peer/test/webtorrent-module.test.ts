@@ -197,13 +197,15 @@ describe('webtorrent for server peers', function () {
     })
   })
 
-  it('announces a piece verified with its bytes', async function () {
+  it('announces a piece with its bytes, and tells only the peers that lack it, or a super-seeder', async function () {
     // Two pieces: the torrent is not done after the first, which is all this looks at.
     await withTorrent<{ _updateWire (wire: object): unknown, wires: object[] }>(2 * 16 * 1024, async (torrent, bytes) => {
       await new Promise((resolve) => torrent.once('ready', resolve))
       const first = bytes.subarray(0, 16 * 1024)
       const source = peerWire(10)
-      torrent.wires.push(source)
+      const lacking = { ...peerWire(10), peerPieces: { get: () => false } }
+      const superSeeder = { ...peerWire(10), peerExtendedHandshake: { fedswarm_super_seed: 1 } }
+      torrent.wires.push(source, lacking, superSeeder)
       try {
         torrent._updateWire(source)
         const verified = new Promise<[number, Uint8Array | undefined]>((resolve) => torrent.once('verified', (index: number, piece?: Uint8Array) => resolve([index, piece])))
@@ -211,6 +213,7 @@ describe('webtorrent for server peers', function () {
         const [index, piece] = await verified
         assert.equal(index, 0)
         assert.ok(piece !== undefined && Buffer.from(piece).equals(first), 'the verified bytes come with the event')
+        assert.deepEqual([source.haves, lacking.haves, superSeeder.haves], [[], [0], [0]])
       } finally {
         torrent.wires.splice(0)
       }

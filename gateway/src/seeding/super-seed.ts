@@ -27,6 +27,11 @@ export interface SuperSeedOptions {
  * message it sends a new peer about our pieces (`haveAll` or `bitfield`,
  * lib/torrent.js `_onWireWithMetadata`), which it sends right after the
  * 'wire' event. Requests are still served by webtorrent for any piece.
+ *
+ * It relies on peers announcing every piece they get, also one it has
+ * shown them: a peer running Fedswarm's webtorrent announces a piece only
+ * to peers that lack it, except to one whose extended handshake (BEP 10)
+ * says `fedswarm_super_seed: 1`, which the origin sends to every peer.
  */
 export function superSeed (torrent: Torrent, options: SuperSeedOptions = {}): void {
   const stalledAfterMs = options.stalledAfterMs ?? STALLED_AFTER_MS
@@ -39,6 +44,8 @@ export function superSeed (torrent: Torrent, options: SuperSeedOptions = {}): vo
 
   torrent.on('wire', (wire: Wire) => {
     if (wire.type === 'webSeed') return
+    // Sent after the 'wire' event, like ut_metadata's `metadata_size`.
+    wire.extendedHandshake.fedswarm_super_seed = 1
     if (count === -1) {
       count = torrent.pieces.length
       present = new Uint32Array(count)
