@@ -34,6 +34,8 @@ declare module 'webtorrent' {
     private?: boolean
     /** Trust the store: mark every piece verified without hashing (lib/torrent.js `_onMetadata`). */
     skipVerify?: boolean
+    /** The pieces already held (lib/torrent.js `_startupBitfield`): only those are checked on disk, the rest are taken as missing. */
+    bitfield?: Uint8Array
     store?: ChunkStoreConstructor<O>
     storeOpts?: O
     /** Whole pieces kept in memory by cache-chunk-store (default 20; 0 = none). */
