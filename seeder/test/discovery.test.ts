@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net'
+import { join } from 'node:path'
 import { pino } from 'pino'
 import { buildOriginDocument, originUrls } from '@fedswarm/protocol'
 import { migrate, openDb, type Db } from '@fedswarm/storage'
@@ -57,7 +58,8 @@ describe('discovery: reading the domain list and probing its domains', function 
 
   before(async function () {
     dir = await tempDir('fedswarm-discovery-')
-    db = await openDb({ dataDir: dir.path, embedded: 'sqlite' })
+    // Inside the temp folder: the sqlite file is `<dataDir>.sqlite`, next to the folder it names.
+    db = await openDb({ dataDir: join(dir.path, 'db'), embedded: 'sqlite' })
     await migrate(db, SEEDER_NAMESPACE, seederMigrations)
     list = await serve(() => ({ status: 200, body: listBody }))
     origin = await serve(() => ({ status: 200, body: JSON.stringify(buildOriginDocument(originUrls(origin.url), 'PEM', '0.1.0')) }))
