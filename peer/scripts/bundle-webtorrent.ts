@@ -6,7 +6,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { WEBTORRENT_BUNDLE } from '../src/webtorrent-module.ts'
+import { SUPER_SEED_HANDSHAKE_KEY, WEBTORRENT_BUNDLE } from '../src/webtorrent-module.ts'
 
 /**
  * Packages webtorrent imports for features our client settings turn off
@@ -204,7 +204,7 @@ const CHANGES: CodeChange[] = [{
   to: `            self.pieces[index] = null
             self._markVerified(index, buf)
             self.wires.forEach(wire => {
-              if (!wire.peerPieces.get(index) || wire.peerExtendedHandshake.fedswarm_super_seed === 1) wire.have(index)
+              if (!wire.peerPieces.get(index) || wire.peerExtendedHandshake.${SUPER_SEED_HANDSHAKE_KEY} === 1) wire.have(index)
             })`
 }, {
   file: 'webtorrent/lib/torrent.js',

@@ -2,6 +2,13 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type WebTorrent from 'webtorrent'
 
+/**
+ * The key of the BEP 10 extended handshake by which a super-seeder (the
+ * origin) asks peers running the bundle to announce every piece to it,
+ * also the ones it holds: they announce a piece only to peers that lack it.
+ */
+export const SUPER_SEED_HANDSHAKE_KEY = 'fedswarm_super_seed'
+
 /** Where `npm install` writes webtorrent as one module (peer/scripts/bundle-webtorrent.ts). */
 export const WEBTORRENT_BUNDLE = new URL('../../node_modules/.cache/fedswarm-webtorrent/webtorrent.mjs', import.meta.url)
 

@@ -1,8 +1,8 @@
-import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http'
-import type { ErrorBody } from '@fedswarm/protocol'
+import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { answerClientError } from './client-error.ts'
+import { sendJsonError } from './json-error.ts'
 import { acceptLaneConnection, type Lane } from './request-lane.ts'
 
 export interface HttpServerOptions {
@@ -32,17 +32,6 @@ export interface HttpServer {
   close (): Promise<void>
 }
 
-/**
- * A request target that starts with `//`: Express reads it as a host and
- * user (the protocol-relative form of Node's url.parse), and either throws
- * on it (`//%@x`) or finds no path, and its final handler answers in HTML.
- * No Fedswarm route starts so: a JSON 400 for all of them.
- */
-function answerAuthorityLikeTarget (res: ServerResponse): void {
-  const body: ErrorBody = { error: 'bad_request', message: 'the request target starts with //: no path of this server does' }
-  res.writeHead(400, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(body))
-}
-
 export async function listenHttp (options: HttpServerOptions): Promise<HttpServer> {
   let handle: RequestListener = (_req, res) => { res.writeHead(503, { 'Retry-After': '1' }).end() }
   const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS
@@ -50,7 +39,9 @@ export async function listenHttp (options: HttpServerOptions): Promise<HttpServe
   // header that never ends hold its socket for up to 50 s: check at a quarter of the headers timeout instead.
   const connectionsCheckingInterval = Math.max(100, Math.min(5_000, Math.floor(headersTimeout / 4)))
   const server = createServer({ headersTimeout, requestTimeout: options.requestTimeoutMs, connectionsCheckingInterval }, (req, res) => {
-    if (req.url?.startsWith('//') === true) answerAuthorityLikeTarget(res)
+    // Express reads a target starting with `//` as a host and user (url.parse's protocol-relative form), and throws
+    // on some (`//%@x`) or finds no path, and its final handler answers in HTML. No route of ours starts so.
+    if (req.url?.startsWith('//') === true) sendJsonError(res, 400, { error: 'bad_request', message: 'the request target starts with //: no path of this server does' })
     else handle(req, res)
   })
   server.on('clientError', answerClientError)

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { PassThrough, Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { ErrorBody } from '@fedswarm/protocol'
 import { decideRange } from './http-range.ts'
+import { sendJsonError } from './json-error.ts'
 
 /** Inclusive byte range, as in HTTP. */
 export interface ByteRange {
@@ -61,7 +61,7 @@ export async function sendRepresentation (req: IncomingMessage, res: ServerRespo
   }
   const ifMatch = req.headers['if-match']
   if (ifMatch !== undefined && !etagListMatches(ifMatch, rep.etag, false)) {
-    sendError(res, 412, headers, { error: 'precondition_failed', message: 'If-Match does not match the current ETag' })
+    sendJsonError(res, 412, { error: 'precondition_failed', message: 'If-Match does not match the current ETag' }, headers)
     return
   }
   const ifNoneMatch = req.headers['if-none-match']
@@ -81,9 +81,9 @@ export async function sendRepresentation (req: IncomingMessage, res: ServerRespo
   }
   const head = req.method === 'HEAD'
   if (decision.kind === 'unsatisfiable') {
-    sendError(res, 416, { ...headers, 'Content-Range': `bytes */${rep.size}` }, {
+    sendJsonError(res, 416, {
       error: 'range_not_satisfiable', message: `the Range header asks for bytes outside 0-${rep.size - 1}, or is malformed`
-    })
+    }, { ...headers, 'Content-Range': `bytes */${rep.size}` })
     return
   }
   if (decision.kind === 'full') {
@@ -123,12 +123,6 @@ async function sendMultipart (res: ServerResponse, rep: Representation, ranges: 
     yield Buffer.from(tail)
   }
   await sendBody(Readable.from(parts()), length, rep, onBytes, res)
-}
-
-function sendError (res: ServerResponse, status: number, headers: Record<string, string>, body: ErrorBody): void {
-  const text = JSON.stringify(body)
-  res.writeHead(status, { ...headers, 'Cache-Control': 'no-store', 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) })
-  res.end(text)
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Torrent, Wire } from 'webtorrent'
+import { SUPER_SEED_HANDSHAKE_KEY } from '@fedswarm/peer'
 
 /**
  * Pieces offered to one peer at a time. One: at the publish the origin's
@@ -37,7 +38,7 @@ export interface SuperSeedOptions {
  * It relies on peers announcing every piece they get, also one it has
  * shown them: a peer running Fedswarm's webtorrent announces a piece only
  * to peers that lack it, except to one whose extended handshake (BEP 10)
- * says `fedswarm_super_seed: 1`, which the origin sends to every peer.
+ * says `SUPER_SEED_HANDSHAKE_KEY: 1`, which the origin sends to every peer.
  */
 export function superSeed (torrent: Torrent, options: SuperSeedOptions = {}): void {
   const stalledAfterMs = options.stalledAfterMs ?? STALLED_AFTER_MS
@@ -51,7 +52,7 @@ export function superSeed (torrent: Torrent, options: SuperSeedOptions = {}): vo
   torrent.on('wire', (wire: Wire) => {
     if (wire.type === 'webSeed') return
     // Sent after the 'wire' event, like ut_metadata's `metadata_size`.
-    wire.extendedHandshake.fedswarm_super_seed = 1
+    wire.extendedHandshake[SUPER_SEED_HANDSHAKE_KEY] = 1
     if (count === -1) {
       count = torrent.pieces.length
       present = new Uint32Array(count)
