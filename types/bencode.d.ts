@@ -1,4 +1,4 @@
-// bencode@4 (installed with bittorrent-tracker) ships no types: what the tests use.
+// bencode@4 ships no types: what the torrent builder, the tracker and the tests use.
 declare module 'bencode' {
   const bencode: {
     encode (data: unknown): Uint8Array
