@@ -45,6 +45,9 @@ for (const backend of originBackends().filter((b) => b.blobs === 'fs')) {
       const event = parse(received.data)
       assert.equal(received.id, String(event.seq))
       assert.deepEqual(event.manifest, manifestSchema.parse(manifest))
+      // The torrent file rides along, so that seeders do not all ask for it at once.
+      const torrentFile = Buffer.from(await (await fetch(event.manifest.torrentUrl)).arrayBuffer())
+      assert.deepEqual(Buffer.from(event.torrent ?? '', 'base64'), torrentFile)
       assert.ok(Math.abs(Date.parse(event.at) - Date.now()) < 60_000)
       assert.equal(client.retry, 2000)
     })

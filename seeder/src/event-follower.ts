@@ -1,7 +1,7 @@
 import { createParser } from 'eventsource-parser'
 import type { Logger } from 'pino'
 import type { Manifest } from '@fedswarm/protocol'
-import { manifestSchema } from '@fedswarm/protocol'
+import { hotEventSchema, manifestSchema } from '@fedswarm/protocol'
 import { abortableSleep } from '@fedswarm/runtime'
 import type { OriginClient } from './origin-client.ts'
 import { failureFields } from './failure-fields.ts'
@@ -13,7 +13,8 @@ export interface EventFollowerOptions {
   /** Last event seq handled, or null on first start (then the current hot list is polled first). */
   cursor: number | null
   pollInterval: number
-  onHot (manifest: Manifest): Promise<void>
+  /** `torrent`: the torrent file the event carried, unchecked; else the handler fetches it. */
+  onHot (manifest: Manifest, torrent?: Buffer): Promise<void>
   /** A `deleted` event's notice, unchecked: the handler verifies it. */
   onDeleted (notice: unknown): Promise<void>
   onCursor (seq: number): Promise<void>
@@ -24,6 +25,12 @@ export interface EventFollower {
 }
 
 const MAX_BACKOFF_MS = 30_000
+
+/** The torrent a hot event carries, when it carries a well-formed one; else the seeder fetches it from the manifest's URL. */
+function eventTorrent (value: unknown): Buffer | undefined {
+  const parsed = hotEventSchema.shape.torrent.safeParse(value)
+  return parsed.success && parsed.data !== undefined ? Buffer.from(parsed.data, 'base64') : undefined
+}
 
 /**
  * Follows one origin's `/api/events` (Server-Sent Events), resuming with
@@ -37,8 +44,8 @@ export function followEvents (options: EventFollowerOptions): EventFollower {
   let stopped = false
 
   async function handle (type: string, data: string, id: string | undefined): Promise<void> {
-    const event = JSON.parse(data) as { seq?: number, manifest?: unknown, notice?: unknown }
-    if (type === 'hot') await options.onHot(manifestSchema.parse(event.manifest))
+    const event = JSON.parse(data) as { seq?: number, manifest?: unknown, torrent?: unknown, notice?: unknown }
+    if (type === 'hot') await options.onHot(manifestSchema.parse(event.manifest), eventTorrent(event.torrent))
     else if (type === 'deleted') await options.onDeleted(event.notice)
     const seq = Number(id ?? event.seq)
     if (Number.isSafeInteger(seq) && (cursor === null || seq > cursor)) {

@@ -189,7 +189,7 @@ export function createFollowedOrigins (options: FollowedOriginsOptions): Followe
       log: originLog,
       cursor: await itemsRepository.cursor(db, origin),
       pollInterval: options.pollInterval,
-      onHot: (manifest) => library.onHot(origin, manifest),
+      onHot: (manifest, torrent) => library.onHot(origin, manifest, torrent),
       onDeleted: async (notice) => { await deletions.apply(origin, notice) },
       onCursor: async (seq) => {
         entry.status.lastEventAt = new Date().toISOString()

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream'
 import { createFsBlobStore, type ByteRange, type Db } from '@fedswarm/storage'
 import { chooseFairEvictions } from './fair-eviction.ts'
 import { itemsRepository, type SeederItem } from './items-repository.ts'
-import type { OriginClients } from './origin-client.ts'
+import { checkedTorrent, type OriginClients } from './origin-client.ts'
 import type { RefusalCheck } from './refusals.ts'
 import type { Swarm } from './active-swarm.ts'
 import { sha256OfFile } from './verify-file.ts'
@@ -52,7 +52,8 @@ export interface LibraryStats {
 export interface Library {
   /** Checks what is on disk, resumes unfinished fetches, and seeds the most demanded items. */
   start (): Promise<void>
-  onHot (origin: string, manifest: Manifest): Promise<void>
+  /** `torrent`: the one the hot event carried (checked against the manifest here); else fetched from the origin. */
+  onHot (origin: string, manifest: Manifest, torrent?: Buffer): Promise<void>
   /**
    * The canary an origin offered at registration: fetched at once from its
    * web seed (no peer has it), reported held like any item so the origin
@@ -250,7 +251,8 @@ export function createLibrary (options: LibraryOptions): Library {
   }
 
   /** A hot item (or a canary, until `canaryUntil`): fetched unless held, deleted, or too big for the quota now. */
-  async function admit (origin: string, manifest: Manifest, canaryUntil: Date | null = null): Promise<void> {
+  async function admit (origin: string, manifest: Manifest, given: { canaryUntil?: Date, torrent?: Buffer } = {}): Promise<void> {
+    const canaryUntil = given.canaryUntil ?? null
     if (stopped || tombstones.has(manifest.infoHash) || blocked.has(origin)) return
     if (refused(manifest.infoHash, manifest.sha256)) {
       if (turnAway(manifest.infoHash, manifest.sha256)) log.info({ infoHash: manifest.infoHash, origin }, 'refused item announced hot: not fetched')
@@ -267,7 +269,12 @@ export function createLibrary (options: LibraryOptions): Library {
     }
     const client = options.clients.get(origin)
     if (client === undefined) return
-    const torrent = await client.torrent(manifest)
+    const torrent = given.torrent === undefined
+      ? await client.torrent(manifest)
+      : await checkedTorrent(manifest, given.torrent).catch((err: unknown) => {
+        log.warn({ err, infoHash: manifest.infoHash, origin }, 'the torrent in the hot event is not the manifest\'s: fetching it')
+        return client.torrent(manifest)
+      })
     const name = (await parseTorrentFile(torrent)).name
     if (name !== manifest.id) throw new Error(`torrent names its file ${String(name)}, not ${manifest.id}`)
     const item: SeederItem = {
@@ -312,10 +319,10 @@ export function createLibrary (options: LibraryOptions): Library {
       log.info({ items: items.size, fetching: inFlight.size }, 'library ready')
     },
 
-    onHot: admit,
+    onHot: (origin, manifest, torrent) => admit(origin, manifest, { torrent }),
 
     async fetchCanary (origin, offer) {
-      await admit(origin, offer.manifest, new Date(Math.min(Date.parse(offer.expiresAt), now() + MAX_CANARY_KEEP_MS)))
+      await admit(origin, offer.manifest, { canaryUntil: new Date(Math.min(Date.parse(offer.expiresAt), now() + MAX_CANARY_KEEP_MS)) })
     },
 
     async servable (infoHash) {

@@ -117,12 +117,16 @@ export function createOriginClient (origin: string, identity: SeederIdentity, ca
     },
     async torrent (manifest) {
       if (new URL(manifest.torrentUrl).origin !== new URL(origin).origin) throw new Error(`torrent URL ${manifest.torrentUrl} is not on ${origin}`)
-      const bytes = Buffer.from(await (await fetch(manifest.torrentUrl, { signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' })).arrayBuffer())
-      const parsed = await parseTorrentFile(bytes)
-      if (parsed.infoHash !== manifest.infoHash) throw new Error(`torrent info hash ${parsed.infoHash} is not the manifest's ${manifest.infoHash}`)
-      if (parsed.private !== true) throw new Error('the torrent is not private')
-      if (parsed.length !== manifest.size) throw new Error(`torrent length ${String(parsed.length)} is not the manifest's size ${manifest.size}`)
-      return bytes
+      return checkedTorrent(manifest, Buffer.from(await (await fetch(manifest.torrentUrl, { signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' })).arrayBuffer()))
     }
   }
+}
+
+/** `bytes` if they are the torrent of `manifest`: same info hash, private, one file of the manifest's size. */
+export async function checkedTorrent (manifest: Manifest, bytes: Buffer): Promise<Buffer> {
+  const parsed = await parseTorrentFile(bytes)
+  if (parsed.infoHash !== manifest.infoHash) throw new Error(`torrent info hash ${parsed.infoHash} is not the manifest's ${manifest.infoHash}`)
+  if (parsed.private !== true) throw new Error('the torrent is not private')
+  if (parsed.length !== manifest.size) throw new Error(`torrent length ${String(parsed.length)} is not the manifest's size ${manifest.size}`)
+  return bytes
 }

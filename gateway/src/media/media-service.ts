@@ -3,7 +3,7 @@ import { isAbsolute, relative, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import { fileTypeFromBuffer } from 'file-type'
 import { ulid } from 'ulid'
-import { buildManifest, digestMultibase, pieceLengthFor, sha256Base64url, type Manifest, type OriginUrls } from '@fedswarm/protocol'
+import { buildManifest, digestMultibase, MAX_EVENT_TORRENT_LENGTH, pieceLengthFor, sha256Base64url, type Manifest, type OriginUrls } from '@fedswarm/protocol'
 import { BlobNotFoundError, InvalidBlobKeyError, type BlobStore, type Db, type Queryable } from '@fedswarm/storage'
 import { HttpError } from '../errors.ts'
 import { ingestStream, type IngestedFile } from './ingest.ts'
@@ -13,7 +13,7 @@ import { ownedCopy } from './owned-copy.ts'
 
 /** What the service needs of the event log: an append inside its transaction, and a wake-up once that committed. */
 export interface HotEvents {
-  append (tx: Queryable, event: { type: 'hot', manifest: Manifest }): Promise<unknown>
+  append (tx: Queryable, event: { type: 'hot', manifest: Manifest, torrent?: string }): Promise<unknown>
   committed (): void
 }
 
@@ -133,7 +133,7 @@ export function createMediaService (options: MediaServiceOptions): MediaService 
           throw new HttpError('storage_unavailable', 'the upload was cut short by another origin process starting: send it again')
         }
         const item = (await mediaRepository.byId(tx, id))!
-        if (hot) await options.events.append(tx, { type: 'hot', manifest: buildManifest(item, urls) })
+        if (hot) await options.events.append(tx, hotEvent(item))
         return item
       }).catch(async (err: unknown) => {
         await dropBlobIfOwn().catch(() => {})
@@ -235,10 +235,16 @@ export function createMediaService (options: MediaServiceOptions): MediaService 
     await mediaRepository.removePendingBlob(db, blobKey)
   }
 
+  /** The torrent goes with the manifest, so that seeders need not all ask for it at once. */
+  function hotEvent (item: MediaItem): { type: 'hot', manifest: Manifest, torrent?: string } {
+    const torrent = item.torrent.toString('base64')
+    return { type: 'hot', manifest: buildManifest(item, urls), ...torrent.length <= MAX_EVENT_TORRENT_LENGTH ? { torrent } : {} }
+  }
+
   async function makeHot (item: MediaItem): Promise<void> {
     const madeHot = await db.transaction(async (tx) => {
       if (!await mediaRepository.markHot(tx, item.id)) return false
-      await options.events.append(tx, { type: 'hot', manifest: buildManifest(item, urls) })
+      await options.events.append(tx, hotEvent(item))
       return true
     })
     cache.delete(item.id)
