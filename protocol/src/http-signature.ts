@@ -5,7 +5,7 @@ import { ExpiredError } from 'http-message-signatures/lib/errors/index.js'
 import * as httpbis from 'http-message-signatures/lib/httpbis/index.js'
 import type { SignatureParameters, Signer } from 'http-message-signatures/lib/types/index.js'
 import { toBase64, toBase64url } from './base64.ts'
-import { signBytes, verifyBytes } from './ed25519.ts'
+import { signBytes, verifyBytes } from '#ed25519'
 
 /**
  * RFC 9421 HTTP Message Signatures with Ed25519, as seeders sign their calls

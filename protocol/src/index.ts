@@ -3,7 +3,7 @@ export { toBase64url } from './base64.ts'
 export { canaryOfferSchema, type CanaryOffer } from './canary-offer.ts'
 export { deletionNoticeSchema, signDeletionNotice, verifyDeletionNotice, type DeletionNotice } from './deletion-notice.ts'
 export { digestMultibase, sha256Base64url, sha256Of } from './digest.ts'
-export { generateKeyPair } from './ed25519.ts'
+export { generateKeyPair } from '#ed25519'
 export type { ErrorBody } from './error-body.ts'
 export {
   DEFAULT_SIGNATURE_MAX_AGE_SECONDS, SignatureError, signRequest, verifyRequest, type KeyResolver, type VerifiedSignature

@@ -1,6 +1,6 @@
 import { fromBase64url, toBase64url } from './base64.ts'
 import { canonicalJson } from './canonical-json.ts'
-import { signBytes, verifyBytes } from './ed25519.ts'
+import { signBytes, verifyBytes } from '#ed25519'
 
 /**
  * A JSON object signed with Ed25519 over the canonical JSON (RFC 8785) of
