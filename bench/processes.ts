@@ -21,24 +21,55 @@ export const MiB = 1024 * 1024
 
 const undo = new Map<number, () => Promise<unknown>>()
 let nextUndo = 0
+/**
+ * Set by SIGINT or SIGTERM. Starts already under way still finish (a folder
+ * made, a process ready) and register their undo: from then on that is run
+ * at once, and startMany starts nothing new.
+ */
+let interrupted = false
+let cleaning: Promise<void> | undefined
+/** Processes being started: cleanup waits for them (each start is bounded by its own timeout), then stops them. */
+const starting = new Set<Promise<unknown>>()
+
+function tracked<T> (start: Promise<T>): Promise<T> {
+  starting.add(start)
+  const forget = (): void => { starting.delete(start) }
+  start.then(forget, forget)
+  return start
+}
 
 /** Registers `fn` to run at cleanup; returns a function that runs it now (once) and unregisters it. */
 export function defer (fn: () => Promise<unknown>): () => Promise<void> {
   const id = nextUndo++
   undo.set(id, fn)
+  if (interrupted) void cleanupAll()
   return async () => {
     if (!undo.delete(id)) return
     await fn()
   }
 }
 
-/** Runs every registered undo, newest first; errors are printed, never thrown. */
-export async function cleanupAll (): Promise<void> {
-  const entries = [...undo.entries()].reverse()
-  undo.clear()
-  for (const [, fn] of entries) {
-    try { await fn() } catch (err) { console.error(`bench: cleanup failed: ${(err as Error).message}`) }
-  }
+/**
+ * Runs every registered undo, newest first, until none is left: a process
+ * being started is waited for and then stopped, an undo registered meanwhile
+ * runs too. Errors are printed, never thrown. Calls while one runs share it.
+ */
+export function cleanupAll (): Promise<void> {
+  cleaning ??= (async () => {
+    try {
+      while (undo.size > 0 || starting.size > 0) {
+        await Promise.allSettled([...starting])
+        const entries = [...undo.entries()].reverse()
+        undo.clear()
+        for (const [, fn] of entries) {
+          try { await fn() } catch (err) { console.error(`bench: cleanup failed: ${(err as Error).message}`) }
+        }
+      }
+    } finally {
+      cleaning = undefined
+    }
+  })()
+  return cleaning
 }
 
 /**
@@ -47,7 +78,6 @@ export async function cleanupAll (): Promise<void> {
  * every temp folder.
  */
 export async function runCommand (name: string, main: () => Promise<void>): Promise<void> {
-  let interrupted = false
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       if (interrupted) return
@@ -153,21 +183,25 @@ export function profileEnv (): Record<string, string> {
 }
 
 /** `command`: run it under e.g. `ip netns exec NAME` (bench/netns.ts). */
-export async function startOrigin (db: DbChoice, env: Record<string, string>, timeoutMs = 60_000, command?: string[]): Promise<OriginProcess> {
-  const data = await benchTempDir('origin')
-  const dbEnv = db === 'postgres' ? pgSchema().env : {}
-  const origin = await startOriginProcess({ env: { ...ORIGIN_BENCH_ENV, ...dbEnv, ...profileEnv(), FEDSWARM_DATA: data.path, ...env }, timeoutMs, command })
-  defer(() => origin.stop())
-  return origin
+export function startOrigin (db: DbChoice, env: Record<string, string>, timeoutMs = 60_000, command?: string[]): Promise<OriginProcess> {
+  return tracked((async () => {
+    const data = await benchTempDir('origin')
+    const dbEnv = db === 'postgres' ? pgSchema().env : {}
+    const origin = await startOriginProcess({ env: { ...ORIGIN_BENCH_ENV, ...dbEnv, ...profileEnv(), FEDSWARM_DATA: data.path, ...env }, timeoutMs, command })
+    defer(() => origin.stop())
+    return origin
+  })())
 }
 
-export async function startSeeder (db: DbChoice, originUrl: string, env: Record<string, string | undefined>, timeoutMs = 90_000, command?: string[]): Promise<DaemonProcess> {
-  const data = await benchTempDir('seeder')
-  const dbEnv = db === 'postgres' ? pgSchema().env : {}
-  const options: StartOptions = { env: { FEDSWARM_ORIGINS: originUrl, FEDSWARM_LOG_LEVEL: 'error', ...dbEnv, ...profileEnv(), FEDSWARM_DATA: data.path, ...env }, timeoutMs, command }
-  const seeder = await startSeederProcess(options)
-  defer(() => seeder.stop())
-  return seeder
+export function startSeeder (db: DbChoice, originUrl: string, env: Record<string, string | undefined>, timeoutMs = 90_000, command?: string[]): Promise<DaemonProcess> {
+  return tracked((async () => {
+    const data = await benchTempDir('seeder')
+    const dbEnv = db === 'postgres' ? pgSchema().env : {}
+    const options: StartOptions = { env: { FEDSWARM_ORIGINS: originUrl, FEDSWARM_LOG_LEVEL: 'error', ...dbEnv, ...profileEnv(), FEDSWARM_DATA: data.path, ...env }, timeoutMs, command }
+    const seeder = await startSeederProcess(options)
+    defer(() => seeder.stop())
+    return seeder
+  })())
 }
 
 /** Runs `start(i)` for i < count, at most `parallel` at once, in index order of the results. */
@@ -176,7 +210,7 @@ export async function startMany<T> (count: number, parallel: number, start: (i: 
   let next = 0
   let done = 0
   const worker = async (): Promise<void> => {
-    while (next < count) {
+    while (next < count && !interrupted) {
       const i = next++
       results[i] = await start(i)
       onStarted?.(++done)
