@@ -9,6 +9,13 @@ interface MirrorView { capacity: number | null, verifiedItems: number, lastCheck
 interface InstanceView { domain: string, status: string, mirror: MirrorView }
 
 
+const mirrorsOfItem = async (fixture: OriginFixture, id: string): Promise<string[]> => manifestSchema.parse(await (await fixture.api(`/api/media/${id}`)).json()).mirrors
+const itemMirrorsBecome = (fixture: OriginFixture, id: string, expected: string[]): Promise<true> =>
+  eventually(`the mirrors of ${id} to be ${expected.join(', ') || 'none'}`, 10_000, async () => {
+    const mirrors = await mirrorsOfItem(fixture, id)
+    return mirrors.length === expected.length && expected.every((url) => mirrors.includes(url)) ? true : undefined
+  })
+
 describe('redirects to verified mirrors (an origin and seeder doubles)', function () {
   this.timeout(60_000)
   let fixture: OriginFixture
@@ -21,12 +28,8 @@ describe('redirects to verified mirrors (an origin and seeder doubles)', functio
   let bytes: Buffer<ArrayBuffer>
   let manifest: Manifest
 
-  const mirrorsOf = async (id: string): Promise<string[]> => manifestSchema.parse(await (await fixture.api(`/api/media/${id}`)).json()).mirrors
-  const mirrorsBecome = (id: string, expected: string[]): Promise<true> =>
-    eventually(`the mirrors of ${id} to be ${expected.join(', ') || 'none'}`, 10_000, async () => {
-      const mirrors = await mirrorsOf(id)
-      return mirrors.length === expected.length && expected.every((url) => mirrors.includes(url)) ? true : undefined
-    })
+  const mirrorsOf = (id: string): Promise<string[]> => mirrorsOfItem(fixture, id)
+  const mirrorsBecome = (id: string, expected: string[]): Promise<true> => itemMirrorsBecome(fixture, id, expected)
   const get = (id: string, headers: Record<string, string> = {}, query = ''): Promise<Response> =>
     fetch(`${fixture.url}/media/${id}${query}`, { redirect: 'manual', headers })
   const locations = async (id: string, n: number): Promise<string[]> => {
@@ -236,6 +239,51 @@ describe('redirects to verified mirrors (an origin and seeder doubles)', functio
     await trusted.hold(item, fresh)
     await mirrorsBecome(item.id, [trusted.mirrorUrl(item.infoHash)])
     assert.deepEqual(new Set(await locations(item.id, 5)), new Set([trusted.mirrorUrl(item.infoHash)]))
+  })
+
+  it('verifies a new copy after ten check intervals even while another seeder\'s fetch of the item never ends', async function () {
+    const fresh = pngBytes(300_000)
+    const item = manifestSchema.parse((await publish(fixture, fresh, '?hot=1')).manifest)
+    const stuck = await mirrorDouble()
+    await stuck.fill(item)
+    const holder = await mirrorDouble()
+    await holder.hold(item, fresh)
+    await mirrorsBecome(item.id, [holder.mirrorUrl(item.infoHash)])
+  })
+})
+
+describe('verifying a new copy while other seeders still fetch the item', function () {
+  this.timeout(60_000)
+  let fixture: OriginFixture
+  const doubles: MirrorDouble[] = []
+
+  before(async function () {
+    // Checks every second: a copy waits for the other fetches at most ten intervals, 10 s.
+    fixture = await startOriginFixture(undefined, { FEDSWARM_ALLOW_PRIVATE_ADDRESSES: 'true', FEDSWARM_REDIRECT_TO: 'any-accepted', FEDSWARM_MIRROR_CHECK_INTERVAL: '1s' })
+  })
+  after(async function () {
+    for (const double of doubles) await double.close()
+    await fixture?.stop()
+  })
+
+  it('fetches no piece of it until they are done, since their fetches need its upload', async function () {
+    const mirrorsBecome = (id: string, expected: string[]): Promise<true> => itemMirrorsBecome(fixture, id, expected)
+    const [fetching, holder, control] = await Promise.all([startMirrorDouble(fixture.url), startMirrorDouble(fixture.url), startMirrorDouble(fixture.url)])
+    doubles.push(fetching!, holder!, control!)
+    const bytes = pngBytes(300_000)
+    const item = manifestSchema.parse((await publish(fixture, bytes, '?hot=1')).manifest)
+    await fetching!.fill(item)
+    await holder!.hold(item, bytes)
+    // Another copy, reported after it, is verified: the checks ran, and left this one alone.
+    const otherBytes = pngBytes(200_000)
+    const other = manifestSchema.parse((await publish(fixture, otherBytes, '?hot=1')).manifest)
+    await control!.hold(other, otherBytes)
+    await mirrorsBecome(other.id, [control!.mirrorUrl(other.infoHash)])
+    assert.equal(holder!.served, 0)
+    // The last fetch is done: both copies are verified.
+    await fetching!.hold(item, bytes)
+    await mirrorsBecome(item.id, [holder!.mirrorUrl(item.infoHash), fetching!.mirrorUrl(item.infoHash)])
+    assert.ok(holder!.served > 0)
   })
 })
 

@@ -36,6 +36,15 @@ export interface MirrorChecks {
 }
 
 const MAX_CONCURRENT_CHECKS = 8
+/**
+ * A new copy is verified once no other seeder is still fetching the item:
+ * the pieces a check fetches come from the upload those last fetches need
+ * (in a storm of twenty seeders, the origin fetched 60 pieces from the first
+ * to finish during the last half second of the others). A copy waits at
+ * most this long, or ten check intervals if less, for a fetch that may
+ * never end.
+ */
+const VERIFY_WAIT_MAX_MS = 10_000
 const MAX_TABLES = 1000
 /**
  * The periodic read takes at most this share of the time. It is a safety
@@ -58,6 +67,7 @@ export function startMirrorChecks (options: MirrorChecksOptions): MirrorChecks {
   const tickMs = Math.min(1000, Math.max(25, Math.floor(checkIntervalMs / 4)))
   // A safety net: reports, registrations, status changes and deletions reach the table at once, without it.
   const syncMs = Math.min(60_000, checkIntervalMs)
+  const verifyWaitMs = Math.min(VERIFY_WAIT_MAX_MS, 10 * checkIntervalMs)
   const tables = new Map<string, Promise<PieceTable | undefined>>()
   const jobs = new Set<Promise<void>>()
   let nextSyncAt = 0
@@ -148,6 +158,12 @@ export function startMirrorChecks (options: MirrorChecksOptions): MirrorChecks {
     options.onChange()
   }
 
+  /** Other seeders still fetch the item, and this copy has not waited for them its longest. */
+  function othersFetching (infoHash: string, holding: Holding, t: number): boolean {
+    if (t - holding.completeAt >= verifyWaitMs) return false
+    return table.holders(infoHash).some((mirror) => mirror.holdings.get(infoHash)?.complete === false)
+  }
+
   /** The next check a mirror is due: a copy to verify (its canary first), else a spot check of a random verified copy. */
   function due (mirror: Mirror, t: number): { infoHash: string, kind: CheckKind } | undefined {
     if (mirror.busy || mirror.status !== 'active' || t < mirror.retryAt) return undefined
@@ -155,7 +171,7 @@ export function startMirrorChecks (options: MirrorChecksOptions): MirrorChecks {
     let toVerify: string | undefined
     for (const [infoHash, holding] of mirror.holdings) {
       if (!holding.complete) continue
-      if (!holding.verified && t >= holding.retryAt && (toVerify === undefined || holding.canary)) toVerify = infoHash
+      if (!holding.verified && t >= holding.retryAt && (toVerify === undefined || holding.canary) && !othersFetching(infoHash, holding, t)) toVerify = infoHash
       if (holding.verified) verified.push(infoHash)
     }
     if (toVerify !== undefined) return { infoHash: toVerify, kind: 'verify' }

@@ -16,6 +16,8 @@ export interface Holding {
   canary: boolean
   /** When this process first saw the holding. */
   seenAt: number
+  /** When this process first saw the copy whole (0 while it is fetched). */
+  completeAt: number
 }
 
 /**
@@ -144,7 +146,7 @@ export function createMirrorTable (options: { log: Logger, now: () => number }):
   const forgotten = new Set<string>()
 
   function addHolding (mirror: Mirror, infoHash: string, { id, complete, canary }: ReportedHolding): void {
-    mirror.holdings.set(infoHash, { id, complete, verified: false, retryAt: 0, misses: 0, canary, seenAt: now() })
+    mirror.holdings.set(infoHash, { id, complete, verified: false, retryAt: 0, misses: 0, canary, seenAt: now(), completeAt: complete ? now() : 0 })
     let set = byItem.get(infoHash)
     if (set === undefined) byItem.set(infoHash, set = new Set())
     set.add(mirror)
@@ -161,7 +163,10 @@ export function createMirrorTable (options: { log: Logger, now: () => number }):
   function reported (mirror: Mirror, infoHash: string, holding: ReportedHolding): void {
     const known = mirror.holdings.get(infoHash)
     if (known === undefined) addHolding(mirror, infoHash, holding)
-    else if (holding.complete && !known.complete) known.complete = true
+    else if (holding.complete && !known.complete) {
+      known.complete = true
+      known.completeAt = now()
+    }
   }
 
   const verifiedCount = (mirror: Mirror): number => [...mirror.holdings.values()].filter((h) => h.verified && !h.canary).length
