@@ -266,11 +266,18 @@ describe('verifying a new copy while other seeders still fetch the item', functi
     await fixture?.stop()
   })
 
-  it('fetches no piece of it until they are done, since their fetches need its upload', async function () {
+  it('fetches no piece of it until they are done, since their fetches need its upload, and meanwhile sends fetchers to it as to a fetch', async function () {
     const mirrorsBecome = (id: string, expected: string[]): Promise<true> => itemMirrorsBecome(fixture, id, expected)
     const [fetching, holder, control] = await Promise.all([startMirrorDouble(fixture.url), startMirrorDouble(fixture.url), startMirrorDouble(fixture.url)])
     doubles.push(fetching!, holder!, control!)
-    const bytes = pngBytes(300_000)
+    // The holder earns trust with a verified copy of another item.
+    const earlierBytes = pngBytes(200_000)
+    const earlier = manifestSchema.parse((await publish(fixture, earlierBytes, '?hot=1')).manifest)
+    await holder!.hold(earlier, earlierBytes)
+    await mirrorsBecome(earlier.id, [holder!.mirrorUrl(earlier.infoHash)])
+    const servedBefore = holder!.served
+
+    const bytes = pngBytes(500_000)
     const item = manifestSchema.parse((await publish(fixture, bytes, '?hot=1')).manifest)
     await fetching!.fill(item)
     await holder!.hold(item, bytes)
@@ -279,11 +286,16 @@ describe('verifying a new copy while other seeders still fetch the item', functi
     const other = manifestSchema.parse((await publish(fixture, otherBytes, '?hot=1')).manifest)
     await control!.hold(other, otherBytes)
     await mirrorsBecome(other.id, [control!.mirrorUrl(other.infoHash)])
-    assert.equal(holder!.served, 0)
+    assert.equal(holder!.served, servedBefore)
+    const response = await fetch(`${fixture.url}/media/${item.id}`, { redirect: 'manual' })
+    await response.arrayBuffer()
+    assert.equal(response.status, 302)
+    assert.equal(response.headers.get('location'), `${holder!.mirrorUrl(item.infoHash)}?progressive=1`)
+
     // The last fetch is done: both copies are verified.
     await fetching!.hold(item, bytes)
     await mirrorsBecome(item.id, [holder!.mirrorUrl(item.infoHash), fetching!.mirrorUrl(item.infoHash)])
-    assert.ok(holder!.served > 0)
+    assert.ok(holder!.served > servedBefore)
   })
 })
 

@@ -97,8 +97,12 @@ export function createMirrorChoice (options: MirrorChoiceOptions): MirrorChoice 
 
   // A canary is checked like a copy, but nobody is ever sent to it.
   const verifiedCopy = (holding: Holding): boolean => holding.verified && !holding.canary
-  /** A fetch under way on a mirror that has earned trust and is not dropped. */
-  const trustedFetch = (holding: Holding, mirror: Mirror, t: number): boolean => !holding.complete && !holding.canary && t >= mirror.retryAt && isTrusted(mirror)
+  /**
+   * A fetch under way, or a copy not verified yet (its check waits for the
+   * item's other fetches: mirror-checks.ts), on a mirror that has earned
+   * trust and is not dropped.
+   */
+  const trustedFetch = (holding: Holding, mirror: Mirror, t: number): boolean => !holding.verified && !holding.canary && t >= holding.retryAt && t >= mirror.retryAt && isTrusted(mirror)
 
   /** A fetcher of `size` bytes goes to `mirror`: its backlog grows, and with it the weight it loses for a while. */
   function sendTo (mirror: Mirror, infoHash: string, size: number, query: string): string {
