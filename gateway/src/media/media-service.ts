@@ -3,7 +3,7 @@ import { isAbsolute, relative, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import { fileTypeFromBuffer } from 'file-type'
 import { ulid } from 'ulid'
-import { buildManifest, digestMultibase, MAX_EVENT_TORRENT_LENGTH, pieceLengthFor, sha256Base64url, type Manifest, type OriginUrls } from '@fedswarm/protocol'
+import { buildManifest, digestMultibase, MAX_EVENT_TORRENT_LENGTH, pieceLengthFor, sha256Base64url, type HotEvent, type Manifest, type OriginUrls } from '@fedswarm/protocol'
 import { BlobNotFoundError, InvalidBlobKeyError, type BlobStore, type Db, type Queryable } from '@fedswarm/storage'
 import { HttpError } from '../errors.ts'
 import { ingestStream, type IngestedFile } from './ingest.ts'
@@ -12,8 +12,11 @@ import { buildTorrent } from './torrent-builder.ts'
 import { ownedCopy } from './owned-copy.ts'
 
 /** What the service needs of the event log: an append inside its transaction, and a wake-up once that committed. */
+/** A `hot` event before the log gives it its seq and time. */
+type NewHotEvent = Omit<HotEvent, 'seq' | 'at'>
+
 export interface HotEvents {
-  append (tx: Queryable, event: { type: 'hot', manifest: Manifest, torrent?: string }): Promise<unknown>
+  append (tx: Queryable, event: NewHotEvent): Promise<unknown>
   committed (): void
 }
 
@@ -236,7 +239,7 @@ export function createMediaService (options: MediaServiceOptions): MediaService 
   }
 
   /** The torrent goes with the manifest, so that seeders need not all ask for it at once. */
-  function hotEvent (item: MediaItem): { type: 'hot', manifest: Manifest, torrent?: string } {
+  function hotEvent (item: MediaItem): NewHotEvent {
     const torrent = item.torrent.toString('base64')
     return { type: 'hot', manifest: buildManifest(item, urls), ...torrent.length <= MAX_EVENT_TORRENT_LENGTH ? { torrent } : {} }
   }

@@ -50,12 +50,16 @@ export async function buildTorrent (input: string | Buffer, spec: TorrentSpec): 
   }
 }
 
-function pieceHashesOf (bytes: Uint8Array, pieceLength: number): { pieces: Buffer, length: number } {
-  const count = Math.ceil(bytes.length / pieceLength)
-  const pieces = Buffer.alloc(count * 20)
-  for (let i = 0; i < count; i++) {
-    createHash('sha1').update(bytes.subarray(i * pieceLength, (i + 1) * pieceLength)).digest().copy(pieces, i * 20)
+/** Writes the SHA-1 of each piece of `bytes` into `pieces`, from piece `first` on. */
+function hashPieces (bytes: Uint8Array, pieceLength: number, pieces: Buffer, first: number): void {
+  for (let i = 0; i * pieceLength < bytes.length; i++) {
+    createHash('sha1').update(bytes.subarray(i * pieceLength, (i + 1) * pieceLength)).digest().copy(pieces, (first + i) * 20)
   }
+}
+
+function pieceHashesOf (bytes: Uint8Array, pieceLength: number): { pieces: Buffer, length: number } {
+  const pieces = Buffer.alloc(Math.ceil(bytes.length / pieceLength) * 20)
+  hashPieces(bytes, pieceLength, pieces, 0)
   return { pieces, length: bytes.length }
 }
 
@@ -71,7 +75,7 @@ async function pieceHashesOfFile (path: string, pieceLength: number): Promise<{ 
       const want = Math.min(chunk.length, size - position)
       const { bytesRead } = await file.read(chunk, 0, want, position)
       if (bytesRead !== want) throw new Error(`${path} changed while its torrent was made`)
-      pieceHashesOf(chunk.subarray(0, want), pieceLength).pieces.copy(pieces, (position / pieceLength) * 20)
+      hashPieces(chunk.subarray(0, want), pieceLength, pieces, position / pieceLength)
       position += want
     }
     return { pieces, length: size }
