@@ -90,3 +90,16 @@ export function uploadCapArgs (bytesPerSecond: number): string[] {
 export function mbit (megabits: number): number {
   return megabits * 1_000_000 / 8
 }
+
+/** Each link's received and sent bytes in /proc/net/dev's text (`name: rx_bytes rx_packets ... tx_bytes ...`). */
+export function linkCounters (procNetDev: string): Map<string, { rx: number, tx: number }> {
+  const links = new Map<string, { rx: number, tx: number }>()
+  for (const line of procNetDev.split('\n')) {
+    const match = /^\s*([^:\s]+):\s*(.*)$/.exec(line)
+    if (match === null) continue
+    const fields = match[2]!.trim().split(/\s+/).map(Number)
+    if (fields.length < 9 || fields.some((n) => !Number.isFinite(n))) continue
+    links.set(match[1]!, { rx: fields[0]!, tx: fields[8]! })
+  }
+  return links
+}

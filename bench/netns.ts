@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import { alive, defer, log } from './processes.ts'
 import {
-  BLOCK_PREFIX_LENGTH, bridgeAddress, bridgeName, freeBlock, hostAddress, hostName, NAME_PREFIX, ownerPid, runPrefix, uploadCapArgs, type HostRole
+  BLOCK_PREFIX_LENGTH, bridgeAddress, bridgeName, freeBlock, hostAddress, hostName, linkCounters, NAME_PREFIX, ownerPid, runPrefix, uploadCapArgs, type HostRole
 } from './netns-plan.ts'
 
 const run = promisify(execFile)
@@ -42,14 +42,19 @@ export interface Network {
   /** Caps what `host` sends (its upload) with a token bucket on its end of the pair. */
   setUploadCap (host: NetHost, bytesPerSecond: number): Promise<void>
   /**
-   * Bytes `host` has sent, Ethernet headers included: the bridge-side end's
-   * rx_bytes, which the veth driver reports as exactly its peer's tx_bytes
-   * (read from here, without entering the namespace).
+   * Every host's byte counters now, in one read of /proc/net/dev (from here,
+   * without entering a namespace): `sent` is what a host has sent, Ethernet
+   * headers included, its bridge-side end's rx_bytes, which the veth driver
+   * reports as exactly its peer's tx_bytes; `received` what was delivered to
+   * it (that end's tx_bytes).
    */
-  sentBytes (host: NetHost): Promise<number>
-  /** Bytes delivered to `host` (the bridge-side end's tx_bytes). */
-  receivedBytes (host: NetHost): Promise<number>
+  counters (): Promise<LinkSnapshot>
   remove (): Promise<void>
+}
+
+export interface LinkSnapshot {
+  sent (host: NetHost): number
+  received (host: NetHost): number
 }
 
 /** Why the namespaced storm cannot run here, or undefined when it can (root, `ip netns` and a tbf qdisc all work). */
@@ -150,11 +155,14 @@ export async function createNetwork (counts: { seeders: number, fetcherGroups: n
     async setUploadCap (h, bytesPerSecond) {
       await run('tc', ['-n', h.name, 'qdisc', 'replace', 'dev', INNER_LINK, ...uploadCapArgs(bytesPerSecond)], { timeout: 15_000 })
     },
-    async sentBytes (h) {
-      return Number(await readFile(`/sys/class/net/${h.name}/statistics/rx_bytes`, 'utf8'))
-    },
-    async receivedBytes (h) {
-      return Number(await readFile(`/sys/class/net/${h.name}/statistics/tx_bytes`, 'utf8'))
+    async counters () {
+      const links = linkCounters(await readFile('/proc/net/dev', 'utf8'))
+      const of = (h: NetHost): { rx: number, tx: number } => {
+        const link = links.get(h.name)
+        if (link === undefined) throw new Error(`netns: no link ${h.name} in /proc/net/dev`)
+        return link
+      }
+      return { sent: (h) => of(h).rx, received: (h) => of(h).tx }
     },
     remove
   }

@@ -21,7 +21,7 @@ import {
   cpuSeconds, defer, log, originEgress, originMetrics, round, sha256Base64url, sleep, startMany, startOrigin, startSeeder,
   type DaemonProcess, type DbChoice, type OriginProcess
 } from './processes.ts'
-import { completion, fluidLowerBound, publish, rateSampler, runStorm, seederCompletions, seedersReady, type Completion, type StormResult } from './storm.ts'
+import { completion, COMPLETE_LOG_LEVEL, fluidLowerBound, publish, rateSampler, runStorm, seederCompletions, seedersReady, type Completion, type StormResult } from './storm.ts'
 import { arrivalsMs, busyShare, cpuJiffies, crossingSeconds, dealOut, groupsFor, ratio, type CounterSample } from './storm-netns-math.ts'
 
 export interface NetnsStormSpec {
@@ -221,8 +221,11 @@ function sampleTimeline (net: Network, seederHosts: NetHost[], started: number):
   const samples: TimelineSamples = { origin: [], seeders: [], seedersGot: [] }
   let sampling = true
   const loop = (async () => {
-    const total = async (read: (h: NetHost) => Promise<number>, hosts: NetHost[]): Promise<number> => (await Promise.all(hosts.map(read))).reduce((a, b) => a + b, 0)
-    const read = async (): Promise<[number, number, number]> => [await net.sentBytes(net.origin), await total(net.sentBytes, seederHosts), await total(net.receivedBytes, seederHosts)]
+    const total = (count: (h: NetHost) => number): number => seederHosts.reduce((sum, h) => sum + count(h), 0)
+    const read = async (): Promise<[number, number, number]> => {
+      const links = await net.counters()
+      return [links.sent(net.origin), total(links.sent), total(links.received)]
+    }
     const first = await read()
     while (sampling) {
       const at = (performance.now() - started) / 1000
@@ -261,18 +264,16 @@ async function runPhase (input: PhaseInput): Promise<NetPhase> {
   const pids = { origin: [origin.pid], seeders: seeders.map((s) => s.pid) }
   const cpu0 = { origin: await cpuOf(pids.origin), seeders: await cpuOf(pids.seeders), harness: process.cpuUsage(), machine: cpuJiffies(await readFile('/proc/stat', 'utf8')) }
   const seederHosts = net.seeders.slice(0, seeders.length)
-  const sent0 = { origin: await net.sentBytes(net.origin), seeders: await Promise.all(seederHosts.map((h) => net.sentBytes(h))) }
-  const received0 = await Promise.all(seederHosts.map((h) => net.receivedBytes(h)))
+  const links0 = await net.counters()
+  const sent0 = { origin: links0.sent(net.origin), seeders: seederHosts.map(links0.sent) }
   const started = performance.now()
-  const originSampler = rateSampler(() => net.sentBytes(net.origin), 500)
+  const originSampler = rateSampler(async () => (await net.counters()).sent(net.origin), 500)
   const timelineSampler = sampleTimeline(net, seederHosts, started)
   const manifest: Manifest = await publish(origin.url, bytes, input.hot)
   const deadline = started + input.timeoutMs
   const plainRuns = groups.map(async (group, i) => group.fetch({ url: manifest.url, sha256: manifest.sha256, arrivalsMs: groupArrivals[i]!, timeoutMs: Math.round(Math.max(1000, deadline - performance.now())) }))
   const seederTimes: number[] = []
-  // A seeder whose host has received F bytes (headers included, so a little early) is on its last stretch.
-  const received = async (i: number): Promise<boolean> => await net.receivedBytes(seederHosts[i]!).catch(() => 0) - received0[i]! >= spec.size
-  const seederRun = seederCompletions(seeders, manifest.infoHash, started, deadline, errors, (seconds) => seederTimes.push(seconds), received)
+  const seederRun = seederCompletions(seeders, manifest.infoHash, started, deadline, errors, (seconds) => seederTimes.push(seconds))
   const plainAnswers = await Promise.all(plainRuns.map(async (run) => run.catch((err: Error) => { errors.push(err.message); return { results: [], cpuSeconds: NaN } })))
   await seederRun
   const plainResults = plainAnswers.flatMap((a) => a.results)
@@ -281,7 +282,8 @@ async function runPhase (input: PhaseInput): Promise<NetPhase> {
   const timeline = await timelineSampler.stop()
 
   // Kernel counters first: what follows (metrics, checking the copies) sends bytes too.
-  const sent1 = { origin: await net.sentBytes(net.origin), seeders: await Promise.all(seederHosts.map((h) => net.sentBytes(h))) }
+  const links1 = await net.counters()
+  const sent1 = { origin: links1.sent(net.origin), seeders: seederHosts.map(links1.sent) }
   const cpu1 = { origin: await cpuOf(pids.origin), seeders: await cpuOf(pids.seeders), harness: process.cpuUsage(cpu0.harness), machine: cpuJiffies(await readFile('/proc/stat', 'utf8')) }
   const product1 = originEgress(await originMetrics(origin.url)).total
 
@@ -381,7 +383,8 @@ async function startSwarm (net: Network, spec: NetnsStormSpec, options: StormNet
       ...cap(spec.peerCap),
       FEDSWARM_TORRENT_PORT: String(TORRENT_PORT),
       FEDSWARM_WEBSEED_AFTER: options.webSeedAfter,
-      FEDSWARM_POLL_INTERVAL: '1s'
+      FEDSWARM_POLL_INTERVAL: '1s',
+      ...COMPLETE_LOG_LEVEL
     }, 90_000, net.command(host))
   })
   if (seeders > 0) await seedersReady(origin, started)

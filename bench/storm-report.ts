@@ -95,7 +95,7 @@ export function stormSection (record: ScenarioRecord<StormResult>, verdicts: Ver
   if (s.variant !== undefined) {
     notes.push(`- The plain fetchers GET the origin URL and follow redirects, as an unmodified server does. They arrive evenly spread over the first ${c.plainArrivalSeconds ?? 0} s after the publish, as servers receiving the post over federation do, and each one's time counts from its own arrival (T_min is the bound for all K arriving at once; fetchers arriving later meet less competition, so this comparison is easier than the seeders-only one). The two variants use the same seeders, which help both origins at once: one origin redirects hot items to verified mirrors (\`FEDSWARM_REDIRECT=hot\`, the default), its twin does not (\`off\`). The baseline with K = N + M has N fetchers at the publish and M spread the same way.`)
   }
-  notes.push('- Completion is the first moment a seeder\'s mirror answers `HEAD /media/<infoHash>` with 200 (polled every 250 ms); every copy is then downloaded and its SHA-256 checked against the manifest after the clock stopped, because the mirror\'s HTTP bytes go through the seeder\'s upload cap. Plain fetchers are timed until their bytes are verified.')
+  notes.push('- Completion is the first moment a seeder\'s mirror answers `HEAD /media/<infoHash>` with 200 (asked as soon as the seeder\'s log says the item is complete and verified, and every second in case it does not); every copy is then downloaded and its SHA-256 checked against the manifest after the clock stopped, because the mirror\'s HTTP bytes go through the seeder\'s upload cap. Plain fetchers are timed until their bytes are verified.')
   lines.push('Notes:', '', ...notes, '')
   return lines
 }

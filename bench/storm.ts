@@ -112,7 +112,7 @@ export interface StormResult {
 const ORIGIN_SAMPLE_MS = 500
 const SEEDER_SAMPLE_MS = 1000
 const WINDOW_MS = 2000
-const POLL_MS = 250
+const POLL_MS = 1000
 const FINAL_POLL_MS = 50
 /** Cold storm: the publish comes this long after the last seeder registered. */
 const COLD_LEAD_MS = 3000
@@ -223,31 +223,57 @@ export async function seedersReady (origin: OriginProcess, seeders: DaemonProces
   await poll('the seeders\' event streams', 60_000, 250, async () => metric(await originMetrics(origin.url), 'fedswarm_event_streams') >= streams ? true : undefined)
 }
 
+/** What a seeder logs (at level info) once it holds an item complete and verified, and serves it. */
+const COMPLETE_LOG = 'item complete and verified'
+
+/** The seeders' log level for seederCompletions, whose asking their log paces. */
+export const COMPLETE_LOG_LEVEL = { FEDSWARM_LOG_LEVEL: 'info' }
+
+/** Resolves once `seeder` logs that it holds `infoHash` complete (its log at COMPLETE_LOG_LEVEL); `stop` ends the watch. */
+function loggedComplete (seeder: DaemonProcess, infoHash: string): { said: Promise<void>, stop: () => void } {
+  let partial = ''
+  let resolve!: () => void
+  const said = new Promise<void>((done) => { resolve = done })
+  const stop = seeder.onStdout((chunk) => {
+    const lines = (partial + chunk).split('\n')
+    partial = lines.pop()!
+    if (lines.some((line) => line.includes(infoHash) && line.includes(COMPLETE_LOG))) resolve()
+  })
+  return { said, stop }
+}
+
 /**
- * Polls every seeder's mirror (`HEAD /media/<infoHash>`) until each answers
- * 200 or `deadline` passes; `onDone` gets each one's seconds from `started`.
- * Each seeder is polled on its own, every POLL_MS, or every FINAL_POLL_MS once
- * `nearlyDone(i)` says seeder i has received the whole item (the namespaced
- * storm reads that from the kernel): the last stretch is timed closely without
- * twenty seeders answering HEADs all storm long. A seeder that exits, or is not
- * done by the deadline, is added to `errors`.
+ * Asks every seeder's mirror (`HEAD /media/<infoHash>`) until each answers
+ * 200 or `deadline` passes; `onDone` gets each one's seconds from `started`,
+ * taken at that 200. A seeder is asked as soon as its log says the item is
+ * complete, and every POLL_MS in case the line never comes (every
+ * FINAL_POLL_MS once it came): polled every 250 ms instead, twenty seeders
+ * answering HEADs and the harness asking took CPU from the seeders timed.
+ * A seeder that exits, or is not done by the deadline, is added to `errors`.
  */
-export async function seederCompletions (seeders: DaemonProcess[], infoHash: string, started: number, deadline: number, errors: string[], onDone: (seconds: number) => void, nearlyDone?: (i: number) => Promise<boolean>): Promise<void> {
+export async function seederCompletions (seeders: DaemonProcess[], infoHash: string, started: number, deadline: number, errors: string[], onDone: (seconds: number) => void): Promise<void> {
   let late = 0
-  await Promise.all(seeders.map(async (seeder, i) => {
-    while (performance.now() < deadline) {
-      if (!alive(seeder.pid)) {
-        errors.push(`seeder ${seeder.url} exited during the storm; its last output:\n${outputTail(seeder)}`)
-        return
+  await Promise.all(seeders.map(async (seeder) => {
+    const logged = loggedComplete(seeder, infoHash)
+    let said = false
+    void logged.said.then(() => { said = true })
+    try {
+      while (performance.now() < deadline) {
+        if (!alive(seeder.pid)) {
+          errors.push(`seeder ${seeder.url} exited during the storm; its last output:\n${outputTail(seeder)}`)
+          return
+        }
+        const response = await fetch(`${seeder.url}/media/${infoHash}`, { method: 'HEAD', signal: AbortSignal.timeout(5000) }).catch(() => undefined)
+        if (response?.status === 200) {
+          onDone((performance.now() - started) / 1000)
+          return
+        }
+        await Promise.race([sleep(said ? FINAL_POLL_MS : POLL_MS), logged.said])
       }
-      const response = await fetch(`${seeder.url}/media/${infoHash}`, { method: 'HEAD', signal: AbortSignal.timeout(5000) }).catch(() => undefined)
-      if (response?.status === 200) {
-        onDone((performance.now() - started) / 1000)
-        return
-      }
-      await sleep(await nearlyDone?.(i) === true ? FINAL_POLL_MS : POLL_MS)
+      late++
+    } finally {
+      logged.stop()
     }
-    late++
   }))
   if (late > 0) errors.push(`${late} seeders did not finish within ${round((deadline - started) / 1000, 0)} s`)
 }
@@ -372,7 +398,8 @@ export async function runStorm (options: StormOptions): Promise<StormResult> {
       FEDSWARM_UPLOAD_LIMIT: String(seederCap),
       FEDSWARM_WEBSEED_AFTER: options.webSeedAfter,
       // Should a seeder's event stream drop, it polls every second meanwhile.
-      FEDSWARM_POLL_INTERVAL: '1s'
+      FEDSWARM_POLL_INTERVAL: '1s',
+      ...COMPLETE_LOG_LEVEL
     }
     let t = performance.now()
     const origin = await startOrigin(options.db, redirectingEnv)

@@ -126,6 +126,8 @@ export interface DaemonProcess {
   output (): string
   /** What it wrote to stdout so far: its JSON log. */
   stdout (): string
+  /** Calls `listener` with each piece of stdout from now on (not split at lines); returns the function that stops it. */
+  onStdout (listener: (chunk: string) => void): () => void
 }
 
 export interface OriginProcess extends DaemonProcess {
@@ -201,7 +203,11 @@ async function startDaemon (verb: 'origin' | 'seeder', listeningLine: RegExp, op
     const health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) })
     if (health.status !== 200) throw new Error(`${url}/healthz answered ${health.status}\n${output()}`)
     await health.arrayBuffer()
-    return { url, port: Number(match[2]), dataDir: match[3] ?? env.FEDSWARM_DATA ?? '', pid: child.pid!, stop, output, stdout }
+    const onStdout = (listener: (chunk: string) => void): () => void => {
+      child.stdout!.on('data', listener)
+      return () => { child.stdout!.off('data', listener) }
+    }
+    return { url, port: Number(match[2]), dataDir: match[3] ?? env.FEDSWARM_DATA ?? '', pid: child.pid!, stop, output, stdout, onStdout }
   } catch (err) {
     await stop()
     throw err
