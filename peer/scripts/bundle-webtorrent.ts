@@ -53,6 +53,11 @@ interface CodeChange { file: string, from: string, to: string }
  * - A connection's writes are corked until the event loop is idle: the
  *   header and the block of a piece message, and every message of one turn,
  *   leave in one system call instead of one each.
+ * - A connection's bytes went through four streams between socket and wire:
+ *   a download and an upload throttle, there even when no cap turns them
+ *   on, and two that only counted bytes. The throttles are now piped only
+ *   when their cap is on, and the bytes are counted where they enter and
+ *   leave the socket (a listener and the corked write).
  * - A piece fetched from peers is announced ('verified') with its bytes, so
  *   that the seeder's sha256 of the item need not read it back from disk.
  * - A verified piece is announced (`have`) only to peers that lack it
@@ -229,21 +234,49 @@ const CHANGES: CodeChange[] = [{
   file: 'webtorrent/lib/peer.js',
   from: `  setThrottlePipes () {
     const self = this
-`,
+    pipeline(
+      this.conn,
+      this.throttleGroups.down.throttle(),
+      new Transform({
+        transform (chunk, callback) {
+          self.emit('download', chunk.length)
+          if (self.destroyed) return
+          callback(null, chunk)
+        }
+      }),
+      this.wire,
+      this.throttleGroups.up.throttle(),
+      new Transform({
+        transform (chunk, callback) {
+          self.emit('upload', chunk.length)
+          if (self.destroyed) return
+          callback(null, chunk)
+        }
+      }),
+      this.conn
+    )
+  }`,
   to: `  setThrottlePipes () {
     const self = this
-    this.fedswarmCorkWrites()
-`
-}, {
-  file: 'webtorrent/lib/peer.js',
-  from: `  clearPipes () {`,
-  to: `  fedswarmCorkWrites () {
+    const { down, up } = this.throttleGroups
+    this.conn.on('data', (chunk) => { if (!self.destroyed) self.emit('download', chunk.length) })
+    this.fedswarmCorkWrites((chunk) => { if (!self.destroyed) self.emit('upload', chunk.length) })
+    const streams = [this.conn]
+    if (down.getEnabled()) streams.push(down.throttle())
+    streams.push(this.wire)
+    if (up.getEnabled()) streams.push(up.throttle())
+    streams.push(this.conn)
+    pipeline(...streams)
+  }
+
+  fedswarmCorkWrites (onWrite) {
     const conn = this.conn
     if (conn.fedswarmCorking || typeof conn.cork !== 'function') return
     conn.fedswarmCorking = true
     const write = conn.write
     let corked = false
     conn.write = function (...args) {
+      onWrite(args[0])
       if (!corked) {
         corked = true
         conn.cork()
@@ -254,9 +287,7 @@ const CHANGES: CodeChange[] = [{
       }
       return write.apply(conn, args)
     }
-  }
-
-  clearPipes () {`
+  }`
 }]
 
 /** `code` of `file` with its changes made; throws if one does not apply once. */
