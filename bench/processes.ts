@@ -312,6 +312,13 @@ export function sha256Base64url (bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('base64url')
 }
 
+/** The sha256 (base64url) of a response's body, hashed as it arrives rather than held whole. */
+export async function bodySha256Base64url (response: Response): Promise<string> {
+  const hash = createHash('sha256')
+  if (response.body !== null) for await (const chunk of response.body) hash.update(chunk)
+  return hash.digest('base64url')
+}
+
 export function sleep (ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }

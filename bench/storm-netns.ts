@@ -18,10 +18,10 @@ import type { Manifest } from '@fedswarm/protocol'
 import { createNetwork, netnsUnavailable, removeLeftovers, type NetHost, type Network } from './netns.ts'
 import type { PlainFetchResult } from './mastodon-fetch.ts'
 import {
-  cpuSeconds, defer, log, originEgress, originMetrics, round, sha256Base64url, sleep, startMany, startOrigin, startSeeder,
+  cpuSeconds, defer, log, originEgress, originMetrics, round, sleep, startMany, startOrigin, startSeeder,
   type DaemonProcess, type DbChoice, type OriginProcess
 } from './processes.ts'
-import { completion, COMPLETE_LOG_LEVEL, fluidLowerBound, publish, rateSampler, runStorm, seederCompletions, seedersReady, type Completion, type StormResult } from './storm.ts'
+import { completion, COMPLETE_LOG_LEVEL, fluidLowerBound, publish, rateSampler, runStorm, seederCompletions, seederCopiesVerified, seedersReady, type Completion, type StormResult } from './storm.ts'
 import { arrivalsMs, busyShare, cpuJiffies, crossingSeconds, dealOut, groupsFor, ratio, type CounterSample } from './storm-netns-math.ts'
 
 export interface NetnsStormSpec {
@@ -287,18 +287,9 @@ async function runPhase (input: PhaseInput): Promise<NetPhase> {
   const cpu1 = { origin: await cpuOf(pids.origin), seeders: await cpuOf(pids.seeders), harness: process.cpuUsage(cpu0.harness), machine: cpuJiffies(await readFile('/proc/stat', 'utf8')) }
   const product1 = originEgress(await originMetrics(origin.url)).total
 
-  let verified = plainResults.length === plain && plainResults.every((r) => r.verified)
   for (const r of plainResults) if (r.error !== undefined) errors.push(`plain fetcher: ${r.error}`)
-  await Promise.all(seeders.map(async (seeder) => {
-    try {
-      const response = await fetch(`${seeder.url}/media/${manifest.infoHash}`, { signal: AbortSignal.timeout(Math.max(30_000, 4000 * spec.size / spec.peerCap)) })
-      const got = new Uint8Array(await response.arrayBuffer())
-      if (response.status !== 200 || sha256Base64url(got) !== manifest.sha256) throw new Error(`status ${response.status}, sha256 ${sha256Base64url(got) === manifest.sha256 ? 'ok' : 'mismatch'}`)
-    } catch (err) {
-      verified = false
-      errors.push(`seeder ${seeder.url}: ${(err as Error).message}`)
-    }
-  }))
+  const copiesVerified = await seederCopiesVerified(seeders, manifest, Math.max(30_000, 4000 * spec.size / spec.peerCap), errors)
+  const verified = plainResults.length === plain && plainResults.every((r) => r.verified) && copiesVerified
 
   const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0)
   const diffs = (a: number[], b: number[]): number[] => b.map((v, i) => v - a[i]!)

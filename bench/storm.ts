@@ -9,7 +9,7 @@ import { parseOriginConfig } from '@fedswarm/gateway'
 import { manifestSchema, type Manifest } from '@fedswarm/protocol'
 import { pngBytes } from '@fedswarm/testkit'
 import {
-  ADMIN_TOKEN, KiB, MiB, alive, cleanupAll, log, outputTail, metric, originEgress, originMetrics, poll, postgresAvailable, quantile, round,
+  ADMIN_TOKEN, KiB, MiB, alive, bodySha256Base64url, cleanupAll, log, outputTail, metric, originEgress, originMetrics, poll, postgresAvailable, quantile, round,
   seederMetrics, sha256Base64url, sleep, startMany, startOrigin, startSeeder, type DaemonProcess, type DbChoice, type OriginProcess
 } from './processes.ts'
 
@@ -278,6 +278,27 @@ export async function seederCompletions (seeders: DaemonProcess[], infoHash: str
   if (late > 0) errors.push(`${late} seeders did not finish within ${round((deadline - started) / 1000, 0)} s`)
 }
 
+/**
+ * Whether every seeder serves the item whole (GET its mirror, sha256 against
+ * the manifest); what is wrong goes to `errors`. Each copy is hashed as it
+ * arrives, so that the harness, which shares the cores with the seeders of
+ * the next phase, never holds twenty copies at once.
+ */
+export async function seederCopiesVerified (seeders: DaemonProcess[], manifest: Manifest, timeoutMs: number, errors: string[]): Promise<boolean> {
+  const results = await Promise.all(seeders.map(async (seeder) => {
+    try {
+      const response = await fetch(`${seeder.url}/media/${manifest.infoHash}`, { signal: AbortSignal.timeout(timeoutMs) })
+      if (response.status !== 200) throw new Error(`status ${response.status}`)
+      if (await bodySha256Base64url(response) !== manifest.sha256) throw new Error('sha256 mismatch')
+      return true
+    } catch (err) {
+      errors.push(`seeder ${seeder.url}: ${(err as Error).message}`)
+      return false
+    }
+  }))
+  return results.every(Boolean)
+}
+
 interface PhaseInput {
   name: string
   origin: OriginProcess
@@ -345,17 +366,7 @@ async function runPhase (input: PhaseInput): Promise<PhaseResult> {
   })
 
   // Verified after the clock stopped: the mirror's HTTP bytes go through each seeder's upload cap.
-  let verified = plainTimes.length === plain
-  await Promise.all(seeders.map(async (seeder) => {
-    try {
-      const response = await fetch(`${seeder.url}/media/${manifest.infoHash}`, { signal: AbortSignal.timeout(Math.max(30_000, 4000 * options.size / options.seederCap)) })
-      const got = new Uint8Array(await response.arrayBuffer())
-      if (response.status !== 200 || sha256Base64url(got) !== manifest.sha256) throw new Error(`status ${response.status}, sha256 ${sha256Base64url(got) === manifest.sha256 ? 'ok' : 'mismatch'}`)
-    } catch (err) {
-      verified = false
-      errors.push(`seeder ${seeder.url}: ${(err as Error).message}`)
-    }
-  }))
+  const verified = plainTimes.length === plain && await seederCopiesVerified(seeders, manifest, Math.max(30_000, 4000 * options.size / options.seederCap), errors)
 
   const allTimes = [...seederTimes, ...plainTimes]
   const all = completion(allTimes, total)
