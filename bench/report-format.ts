@@ -15,6 +15,6 @@ export interface Verdict { target: string, measured: string, verdict: string }
 /** Pass, or miss by how much: `value` against `limit`, lower (`max`) or higher (`min`) is better. */
 export function judge (value: number | null | undefined, limit: number, kind: 'max' | 'min', unit = ''): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '**miss** (not measured to the end)'
-  if (kind === 'max') return value <= limit ? 'pass' : `**miss** by ${n(value - limit)}${unit} (${n(value / limit)} x the limit)`
-  return value >= limit ? 'pass' : `**miss** by ${n(limit - value)}${unit} (${n(100 * value / limit, 0)} % of the target)`
+  if (kind === 'max') return value <= limit ? 'pass' : `**miss** by ${n(value - limit, 3)}${unit} (${n(value / limit, 3)} x the limit)`
+  return value >= limit ? 'pass' : `**miss** by ${n(limit - value, 3)}${unit} (${n(100 * value / limit, 1)} % of the target)`
 }

@@ -65,14 +65,14 @@ function verdicts (s: NetStormResult, out: Verdict[]): void {
   const big = c.seeders >= 10
   if (big && s.swarm !== undefined) {
     out.push({ target: `Netns storm, ${tag}, seeders only: origin egress ≤ 1.1 x F`, measured: `${n(s.swarm.originSentOverF)} x F on the wire (its own counters ${n(s.swarm.productEgressOverF)} x F)`, verdict: judge(s.swarm.originSentOverF, 1.1, 'max', ' x F') })
-    out.push({ target: `Netns storm, ${tag}, seeders only: slowest seeder ≤ 1.5 x T_min`, measured: `${seconds(finite(s.swarm.seederCompletion?.max))} = ${n(s.swarm.slowestSeederOverTMin)} x T_min (${n(s.swarm.tMin, 1)} s)`, verdict: judge(s.swarm.slowestSeederOverTMin, 1.5, 'max', ' x T_min') })
+    out.push({ target: `Netns storm, ${tag}, seeders only: slowest seeder ≤ 1.5 x T_min`, measured: `${seconds(finite(s.swarm.seederCompletion?.max))} = ${n(s.swarm.slowestSeederOverTMin, 3)} x T_min (${n(s.swarm.tMin, 2)} s)`, verdict: judge(s.swarm.slowestSeederOverTMin, 1.5, 'max', ' x T_min') })
     if (s.firstItem !== undefined) out.push({ target: `Netns storm, ${tag}, seeders only, their first item after start: stated`, measured: `slowest seeder ${seconds(finite(s.firstItem.seederCompletion?.max))} = ${n(s.firstItem.slowestSeederOverTMin)} x T_min, origin egress ${n(s.firstItem.originSentOverF)} x F`, verdict: 'stated' })
     if (s.speedup !== undefined) out.push({ target: `Netns storm, ${tag}: ≥ 5 x faster than plain HTTP`, measured: `${n(s.speedup)} x (plain HTTP ${seconds(finite(s.baseline?.allMax))}, swarm ${seconds(finite(s.swarm.allMax))})`, verdict: judge(s.speedup, 5, 'min', ' x') })
   }
   if (big && s.atOnce !== undefined) {
     const slowest = ratio(finite(s.atOnce.allMax), s.atOnce.tMin)
     out.push({ target: `Netns storm, ${tag}, + ${c.plainFetchers} plain at the publish, warm: origin egress ≤ 1.2 x F`, measured: `${n(s.atOnce.originSentOverF)} x F`, verdict: judge(s.atOnce.originSentOverF, 1.2, 'max', ' x F') })
-    out.push({ target: `Netns storm, ${tag}, + ${c.plainFetchers} plain at the publish, warm: slowest fetcher ≤ 2 x T_min`, measured: `${seconds(finite(s.atOnce.allMax))} = ${n(slowest)} x T_min (${n(s.atOnce.tMin, 1)} s); ${s.atOnce.plain?.givenUp ?? 0} of ${c.plainFetchers} would be given up`, verdict: judge(slowest, 2, 'max', ' x T_min') })
+    out.push({ target: `Netns storm, ${tag}, + ${c.plainFetchers} plain at the publish, warm: slowest fetcher ≤ 2 x T_min`, measured: `${seconds(finite(s.atOnce.allMax))} = ${n(slowest, 3)} x T_min (${n(s.atOnce.tMin, 2)} s); ${s.atOnce.plain?.givenUp ?? 0} of ${c.plainFetchers} would be given up`, verdict: judge(slowest, 2, 'max', ' x T_min') })
   }
   if (big && s.cold !== undefined) out.push({ target: `Netns storm, ${tag}, cold: origin egress ≤ 1.5 x F`, measured: `${n(s.cold.originSentOverF)} x F`, verdict: judge(s.cold.originSentOverF, 1.5, 'max', ' x F') })
   if (s.vsPlain.length > 0) {

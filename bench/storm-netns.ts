@@ -301,9 +301,9 @@ async function runPhase (input: PhaseInput): Promise<NetPhase> {
     name,
     arrivals: plain === 0 ? '—' : input.spreadSeconds > 0 ? `spread over ${input.spreadSeconds} s` : 'all at the publish',
     fetchers: { seeders: seeders.length, plain },
-    tMin: round(tMin, 2),
+    tMin,
     originSent,
-    originSentOverF: round(originSent / spec.size, 3),
+    originSentOverF: originSent / spec.size,
     productEgressOverF: round((product1 - product0) / spec.size, 3),
     seedersSentOverF: round(sum(diffs(sent0.seeders, sent1.seeders)) / spec.size, 2),
     originRate: { mean: Math.round(originRate.active), activeSeconds: round(originRate.activeSeconds, 1), peak: Math.round(originRate.peak), cap: spec.originCap },
@@ -347,7 +347,7 @@ async function runPhase (input: PhaseInput): Promise<NetPhase> {
       longestReadSeconds: round(Math.max(0, ...plainResults.map((r) => r.longestReadGapMs)) / 1000, 1)
     }
   }
-  log(`storm-netns/${spec.label}/${name}: origin sent ${round(result.originSentOverF, 2)} x F (its own counters: ${round(result.productEgressOverF, 2)} x F), all done in ${round(wall, 1)} s, T_min ${result.tMin} s${result.plain === undefined ? '' : `, ${result.plain.givenUp} of ${plain} plain fetchers would be given up`}${errors.length > 0 ? `, ${errors.length} errors: ${errors[0]}` : ''}`)
+  log(`storm-netns/${spec.label}/${name}: origin sent ${round(result.originSentOverF, 2)} x F (its own counters: ${round(result.productEgressOverF, 2)} x F), all done in ${round(wall, 1)} s, T_min ${round(result.tMin, 2)} s${result.plain === undefined ? '' : `, ${result.plain.givenUp} of ${plain} plain fetchers would be given up`}${errors.length > 0 ? `, ${errors.length} errors: ${errors[0]}` : ''}`)
   return result
 }
 

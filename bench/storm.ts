@@ -374,10 +374,11 @@ async function runPhase (input: PhaseInput): Promise<PhaseResult> {
     name,
     fetchers: { seeders: seeders.length, plain },
     egressBytes,
-    egressOverF: round(egressBytes.total / options.size, 3),
+    egressOverF: egressBytes.total / options.size,
     all,
-    tMin: round(input.tMin, 2),
-    maxOverTMin: round(all.max / input.tMin, 2),
+    tMin: input.tMin,
+    // Not rounded, here and in egressOverF: a verdict against a limit must see 2.004 as above 2 (the report rounds what it shows).
+    maxOverTMin: all.max / input.tMin,
     originRate: { mean: Math.round(originRate.active), activeSeconds: round(originRate.activeSeconds, 1), peak: Math.round(originRate.peak), windowSeconds: WINDOW_MS / 1000, cap: options.originCap },
     tracker: { announces: tracker1.announces - tracker0.announces, rateLimited: tracker1.rateLimited - tracker0.rateLimited, peers: tracker1.peers },
     verified,
@@ -393,7 +394,7 @@ async function runPhase (input: PhaseInput): Promise<PhaseResult> {
     result.plainRedirected = redirected
   }
   if (plain > 0 && seeders.length > 0) result.plainShareOfEgress = round(Math.max(0, egressBytes.http - seedersIn.webseed) / egressBytes.total, 3)
-  log(`storm/${name}: origin egress ${round(result.egressOverF, 2)} x F, all done p50 ${all.p50} s max ${all.max} s, T_min ${result.tMin} s${errors.length > 0 ? `, ${errors.length} errors` : ''}`)
+  log(`storm/${name}: origin egress ${round(result.egressOverF, 2)} x F, all done p50 ${all.p50} s max ${all.max} s, T_min ${round(result.tMin, 2)} s${errors.length > 0 ? `, ${errors.length} errors` : ''}`)
   return result
 }
 
