@@ -1,11 +1,11 @@
 // The pure parts of the namespaced storm benchmark: names and addresses of its
 // hosts, the tc cap, arrivals, the fluid bound with issue 18's numbers, the
-// ratios and readings it reports, and the Mastodon give-up rule.
+// ratios and readings (kernel counters, /proc/stat) it reports, and the Mastodon give-up rule.
 
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import ipaddr from 'ipaddr.js'
-import { BLOCKS, bridgeAddress, bridgeName, freeBlock, hostAddress, hostName, MAX_HOSTS_PER_ROLE, mbit, ownerPid, runPrefix, uploadCapArgs, type HostRole } from '../bench/netns-plan.ts'
+import { BLOCKS, bridgeAddress, bridgeName, freeBlock, hostAddress, hostName, linkCounters, MAX_HOSTS_PER_ROLE, mbit, ownerPid, runPrefix, uploadCapArgs, type HostRole } from '../bench/netns-plan.ts'
 import { arrivalsMs, busyShare, cpuJiffies, crossingSeconds, dealOut, groupsFor, ratio } from '../bench/storm-netns-math.ts'
 import { giveUpReason, MASTODON_LIMITS } from '../bench/mastodon-fetch.ts'
 import { fluidLowerBound } from '../bench/storm.ts'
@@ -83,11 +83,26 @@ describe('bench: the namespaced storm\'s arithmetic', function () {
     assert.equal(groupsFor(2, 5), 1)
   })
 
-  it('rounds ratios and leaves out the ones without a reference', function () {
-    assert.equal(ratio(5.8, 2.1), 2.76)
+  it('keeps ratios whole, so that a verdict sees 1.505 above 1.5, and leaves out the ones without a reference', function () {
+    assert.equal(ratio(5.35, 160 / 45), 5.35 / (160 / 45))
+    assert.ok(ratio(5.35, 160 / 45)! > 1.5)
     assert.equal(ratio(undefined, 2), undefined)
     assert.equal(ratio(Infinity, 2), undefined)
     assert.equal(ratio(1, 0), undefined)
+  })
+
+  it('reads each link\'s received and sent bytes from /proc/net/dev', function () {
+    const text = [
+      'Inter-|   Receive                                                |  Transmit',
+      ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed',
+      '    lo: 1023463    8306    0    0    0     0          0         0  1023463    8306    0    0    0     0       0          0',
+      'fsb-7-s3: 8392011 5821 0 0 0 0 0 0 171234 2210 0 0 0 0 0 0'
+    ].join('\n')
+    const links = linkCounters(text)
+    assert.deepEqual(links.get('lo'), { rx: 1_023_463, tx: 1_023_463 })
+    assert.deepEqual(links.get('fsb-7-s3'), { rx: 8_392_011, tx: 171_234 })
+    assert.equal(links.size, 2)
+    assert.equal(linkCounters('eth0: 1 2 3\n').size, 0)
   })
 
   it('reads the busy share of the machine from two /proc/stat readings', function () {
