@@ -268,7 +268,7 @@ export async function seederCompletions (seeders: DaemonProcess[], infoHash: str
           onDone((performance.now() - started) / 1000)
           return
         }
-        await Promise.race([sleep(said ? FINAL_POLL_MS : POLL_MS), logged.said])
+        await (said ? sleep(FINAL_POLL_MS) : Promise.race([sleep(POLL_MS), logged.said]))
       }
       late++
     } finally {
