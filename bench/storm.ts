@@ -247,9 +247,10 @@ function loggedComplete (seeder: DaemonProcess, infoHash: string): { said: Promi
  * 200 or `deadline` passes; `onDone` gets each one's seconds from `started`,
  * taken at that 200. A seeder is asked as soon as its log says the item is
  * complete, and every POLL_MS in case the line never comes (every
- * FINAL_POLL_MS once it came): polled every 250 ms instead, twenty seeders
- * answering HEADs and the harness asking took CPU from the seeders timed.
- * A seeder that exits, or is not done by the deadline, is added to `errors`.
+ * FINAL_POLL_MS once it came). Asked every 250 ms instead, twenty seeders
+ * answering HEADs, and the harness asking, took CPU from the cores the timed
+ * seeders share. A seeder that exits, or is not done by the deadline, is
+ * added to `errors`.
  */
 export async function seederCompletions (seeders: DaemonProcess[], infoHash: string, started: number, deadline: number, errors: string[], onDone: (seconds: number) => void): Promise<void> {
   let late = 0
