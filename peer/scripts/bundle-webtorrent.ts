@@ -57,7 +57,8 @@ interface CodeChange { file: string, from: string, to: string }
  *   a download and an upload throttle, there even when no cap turns them
  *   on, and two that only counted bytes. The throttles are now piped only
  *   when their cap is on, and the bytes are counted where they enter and
- *   leave the socket (a listener and the corked write).
+ *   leave the connection: a listener, and a wrapper of its `write` (which
+ *   also corks it, where the connection can be corked: TCP, not WebRTC).
  * - A piece fetched from peers is announced ('verified') with its bytes, so
  *   that the seeder's sha256 of the item need not read it back from disk.
  * - A verified piece is announced (`have`) only to peers that lack it
@@ -260,7 +261,7 @@ const CHANGES: CodeChange[] = [{
     const self = this
     const { down, up } = this.throttleGroups
     this.conn.on('data', (chunk) => { if (!self.destroyed) self.emit('download', chunk.length) })
-    this.fedswarmCorkWrites((chunk) => { if (!self.destroyed) self.emit('upload', chunk.length) })
+    this.fedswarmWrites((chunk) => { if (!self.destroyed) self.emit('upload', chunk.length) })
     const streams = [this.conn]
     if (down.getEnabled()) streams.push(down.throttle())
     streams.push(this.wire)
@@ -269,15 +270,15 @@ const CHANGES: CodeChange[] = [{
     pipeline(...streams)
   }
 
-  fedswarmCorkWrites (onWrite) {
+  fedswarmWrites (onWrite) {
+    // Every write counted; a TCP connection corked until the event loop is idle.
     const conn = this.conn
-    if (conn.fedswarmCorking || typeof conn.cork !== 'function') return
-    conn.fedswarmCorking = true
+    const corks = typeof conn.cork === 'function'
     const write = conn.write
     let corked = false
     conn.write = function (...args) {
       onWrite(args[0])
-      if (!corked) {
+      if (corks && !corked) {
         corked = true
         conn.cork()
         setImmediate(() => {

@@ -11,10 +11,10 @@ import { mediaRepository, OWN_BLOB_PREFIX, type MediaItem } from './media-reposi
 import { buildTorrent } from './torrent-builder.ts'
 import { ownedCopy } from './owned-copy.ts'
 
-/** What the service needs of the event log: an append inside its transaction, and a wake-up once that committed. */
 /** A `hot` event before the log gives it its seq and time. */
 type NewHotEvent = Omit<HotEvent, 'seq' | 'at'>
 
+/** What the service needs of the event log: an append inside its transaction, and a wake-up once that committed. */
 export interface HotEvents {
   append (tx: Queryable, event: NewHotEvent): Promise<unknown>
   committed (): void
