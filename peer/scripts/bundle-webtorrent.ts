@@ -35,7 +35,9 @@ interface CodeChange { file: string, from: string, to: string }
  * that CPU: these cut what a seeder allocates while it moves bytes (over a
  * warm 40/16 storm phase of `npm run bench -- --only storm-netns`, sampled:
  * 56 MiB per seeder with the first change alone and esbuild's keepNames,
- * 27 MiB now).
+ * 27 MiB later; with V8's sampling heap profiler, which also counts what
+ * the collections took, 17.7 MiB per seeder and item before the closures of
+ * the request selection went, below, 13.8 MiB after).
  *
  * - `Torrent._update` runs the request scheduling of every wire, and
  *   webtorrent calls it on each message that may change what to ask for:
@@ -44,9 +46,17 @@ interface CodeChange { file: string, from: string, to: string }
  *   messages of one read.
  * - `Torrent._updateWire` builds six closures before it looks at the wire;
  *   most calls find its request pipeline full, or the peer choking: those
- *   are now answered first. `Torrent._request` likewise allocated the
- *   context of a block's callback before finding there was no block to ask
- *   for; that part now runs only for a reserved block.
+ *   are now answered first. For the rest (a wire that has sent us data, a
+ *   peer not choking, pieces in order: nearly every call) the selection
+ *   runs as methods without the closures: trySelectWire and the speed
+ *   ranker it builds on every call, with the end game's (below) array and
+ *   callbacks, were a fifth of all that a seeder allocated, and TurboFan
+ *   compiled them again for every item. The end game now starts at the
+ *   first missing piece, and the mark it leaves on a piece is declared in
+ *   Piece's constructor (one shape for every piece). `Torrent._request`
+ *   likewise allocated the context of a block's callback before finding
+ *   there was no block to ask for; that part now runs only for a reserved
+ *   block.
  * - `_debug` formatted its message (a template string) with debugging off.
  * - throughput, webtorrent's speed meter, read `process.hrtime()` (a new
  *   array each time) for every block; it reads `performance.now()`.
@@ -61,6 +71,12 @@ interface CodeChange { file: string, from: string, to: string }
  *   also corks it, where the connection can be corked: TCP, not WebRTC).
  * - A piece fetched from peers is announced ('verified') with its bytes, so
  *   that the seeder's sha256 of the item need not read it back from disk.
+ * - ut_metadata and lt_donthave made a new class for the extension of each
+ *   wire, so each wire's extension objects had maps of their own: V8
+ *   generalized their fields again for every wire (some 1,300 times per
+ *   item over twenty seeders) and code that met them was deoptimized. One
+ *   class each now (deoptimizations in the second warm phase: 38 against
+ *   110).
  * - A verified piece is announced (`have`) only to peers that lack it
  *   (libtorrent's `send_redundant_have` off), and to a super-seeder, which
  *   counts them (the origin; gateway/src/seeding/super-seed.ts). Over a
@@ -123,8 +139,57 @@ const CHANGES: CodeChange[] = [{
     if (wire.type !== 'webSeed') {
       if (wire.requests.length >= getBlockPipelineLength(wire, PIPELINE_MIN_DURATION)) return
       if (wire.peerChoking && !(wire.hasFast && wire.peerAllowedFastSet.length > 0)) return
+      if (!wire.peerChoking && wire.downloaded && this.strategy !== 'rarest') {
+        const maxOutstandingRequests = getBlockPipelineLength(wire, PIPELINE_MAX_DURATION)
+        if (!this.fedswarmSelect(wire, maxOutstandingRequests)) this.fedswarmEndGame(wire, maxOutstandingRequests)
+        return
+      }
     }
     return this.fedswarmUpdateWire(wire)
+  }
+
+  fedswarmSelect (wire, maxOutstandingRequests) {
+    // trySelectWire(false) of the sequential strategy without the closures it was built of, on every call.
+    if (wire.requests.length >= maxOutstandingRequests) return true
+    const speed = wire.downloadSpeed() || 1
+    const ranked = speed <= SPEED_THRESHOLD
+    const secs = Math.max(1, wire.requests.length) * Piece.BLOCK_LENGTH / speed
+    let tries = 10
+    let ptr = 0
+    for (let i = 0; i < this._selections.length; i++) {
+      const next = this._selections.get(i)
+      for (let piece = next.from + next.offset; piece <= next.to; piece++) {
+        if (!wire.peerPieces.get(piece)) continue
+        if (ranked && tries > 0 && !this.bitfield.get(piece)) {
+          // speedRanker: a slow wire leaves a piece to faster ones that would bring it sooner.
+          let missing = this.pieces[piece].missing
+          let leftToFaster = false
+          for (; ptr < this.wires.length; ptr++) {
+            const other = this.wires[ptr]
+            const otherSpeed = other.downloadSpeed()
+            if (otherSpeed < SPEED_THRESHOLD || otherSpeed <= speed || !other.peerPieces.get(piece)) continue
+            if ((missing -= otherSpeed * secs) > 0) continue
+            leftToFaster = true
+            break
+          }
+          if (leftToFaster) {
+            tries--
+            continue
+          }
+        }
+        while (this._request(wire, piece, this._critical[piece] || false) && wire.requests.length < maxOutstandingRequests) {
+          // every block of the piece not yet reserved
+        }
+        if (wire.requests.length < maxOutstandingRequests) continue
+        if (next.priority) {
+          let last = i
+          for (let j = i; j < this._selections.length && this._selections.get(j).priority; j++) last = j
+          this._selections.swap(i, last)
+        }
+        return true
+      }
+    }
+    return false
   }
 
   fedswarmUpdateWire (wire) {
@@ -156,20 +221,21 @@ const CHANGES: CodeChange[] = [{
   from: '  _rechoke () {\n',
   to: `  fedswarmEndGame (wire, maxOutstandingRequests) {
     if (wire.type === 'webSeed' || wire.peerChoking) return false
-    const wanted = []
-    for (let index = 0; index < this.pieces.length; index++) {
+    // Pieces before a lone selection's offset are verified (_updateSelections moves it past them).
+    const first = this._selections.length === 1 ? this._selections.get(0).from + this._selections.get(0).offset : 0
+    for (let index = first; index < this.pieces.length; index++) {
       const piece = this.pieces[index]
       if (!piece || piece._flushed || this.bitfield.get(index)) continue
       if (!piece._buffer || piece._cancellations.length > 0 || piece._reservations < piece._chunks) return false
-      if (wire.peerPieces.get(index)) wanted.push(index)
     }
-    for (const index of wanted) {
+    for (let index = first; index < this.pieces.length; index++) {
       const piece = this.pieces[index]
+      if (!piece || piece._flushed || this.bitfield.get(index) || !wire.peerPieces.get(index)) continue
       for (let block = 0; block < piece._chunks; block++) {
         if (wire.requests.length >= maxOutstandingRequests) return true
         if (piece._buffer[block] || piece.fedswarmDuplicated?.[block] === 1) continue
         const offset = piece.chunkOffset(block)
-        if (wire.requests.some((req) => req.piece === index && req.offset === offset)) continue
+        if (fedswarmAsked(wire, index, offset)) continue
         // Only a piece with a second request pays for cancelling on arrival.
         piece.fedswarmDuplicated ??= new Uint8Array(piece._chunks)
         piece.fedswarmDuplicated[block] = 1
@@ -182,7 +248,7 @@ const CHANGES: CodeChange[] = [{
   fedswarmCancelDuplicates (from, index, offset, length) {
     for (const wire of this.wires) {
       if (wire === from || wire.type === 'webSeed') continue
-      if (wire.requests.some((req) => req.piece === index && req.offset === offset)) wire.cancel(index, offset, length)
+      if (fedswarmAsked(wire, index, offset)) wire.cancel(index, offset, length)
     }
   }
 
@@ -219,7 +285,42 @@ const CHANGES: CodeChange[] = [{
 }, {
   file: 'webtorrent/lib/torrent.js',
   from: 'const PIPELINE_MIN_DURATION = 0.5\nconst PIPELINE_MAX_DURATION = 1\n',
-  to: 'const PIPELINE_MIN_DURATION = 0.25\nconst PIPELINE_MAX_DURATION = 0.5\n'
+  to: `const PIPELINE_MIN_DURATION = 0.25
+const PIPELINE_MAX_DURATION = 0.5
+
+function fedswarmAsked (wire, index, offset) {
+  for (const req of wire.requests) if (req.piece === index && req.offset === offset) return true
+  return false
+}
+`
+}, {
+  file: 'ut_metadata/index.js',
+  from: 'export default metadata => {\n  class utMetadata extends EventEmitter {\n    constructor (wire) {\n',
+  to: 'class utMetadata extends EventEmitter {\n    constructor (wire, metadata) {\n'
+}, {
+  file: 'ut_metadata/index.js',
+  from: "  utMetadata.prototype.name = 'ut_metadata'\n\n  return utMetadata\n}\n",
+  to: `  utMetadata.prototype.name = 'ut_metadata'
+
+export default metadata => {
+  // new UtMetadataOf(wire) is a utMetadata: one class, and so one shape, for the extension of every wire.
+  function UtMetadataOf (wire) { return new utMetadata(wire, metadata) }
+  UtMetadataOf.prototype = utMetadata.prototype
+  return UtMetadataOf
+}
+`
+}, {
+  file: 'lt_donthave/index.js',
+  from: 'export default () => {\n  class ltDontHave extends EventEmitter {\n',
+  to: 'class ltDontHave extends EventEmitter {\n'
+}, {
+  file: 'lt_donthave/index.js',
+  from: "  ltDontHave.prototype.name = 'lt_donthave'\n\n  return ltDontHave\n}\n",
+  to: "  ltDontHave.prototype.name = 'lt_donthave'\n\nexport default () => ltDontHave\n"
+}, {
+  file: 'torrent-piece/index.js',
+  from: '    this._flushed = false\n',
+  to: '    this._flushed = false\n    this.fedswarmDuplicated = null\n'
 }, ...['webtorrent/lib/torrent.js', 'bittorrent-protocol/index.js'].map((file) => ({
   file,
   from: `  _debug (...args) {
